@@ -1,0 +1,73 @@
+"""The records that flow out of every collector.
+
+A collector yields :class:`Batch` objects; the pipeline stores a batch's records and advances the
+source's cursor to ``batch.cursor`` in one transaction, so a cursor never passes data that was not
+stored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Post:
+    """One social post, normalised across sources.
+
+    ``author`` is the source's raw author name; the store keeps only a salted hash of it.
+    ``created_at`` is timezone-aware UTC.
+    """
+
+    source: str
+    source_id: str
+    text: str
+    author: str
+    created_at: datetime
+    url: str | None = None
+    language: str | None = None
+    raw: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class OfficialIncident:
+    """One incident as a service's official status page reports it.
+
+    ``acknowledged_at`` is the time of the first official update: the moment the company owned up.
+    """
+
+    service: str
+    source_id: str
+    title: str
+    impact: str
+    acknowledged_at: datetime
+    resolved_at: datetime | None = None
+    url: str | None = None
+    components: tuple[str, ...] = ()
+    updates: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A record a collector could not turn into a Post or OfficialIncident."""
+
+    location: str  # e.g. "dump.ndjson:1234" or "reddit r/github page 3"
+    reason: str
+
+
+@dataclass
+class Batch:
+    """A page of records, and the cursor to store with it once they are committed."""
+
+    source: str  # the cursor's key, e.g. "reddit:r/github" or "replay:posts.jsonl.zst"
+    cursor: str | None
+    posts: list[Post] = field(default_factory=list)
+    incidents: list[OfficialIncident] = field(default_factory=list)
+    malformed: list[Malformed] = field(default_factory=list)
+
+
+def utc(dt: datetime) -> datetime:
+    """Return ``dt`` as timezone-aware UTC (naive datetimes are taken to be UTC already)."""
+    if dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt.astimezone(timezone.utc)
