@@ -1,0 +1,54 @@
+"""Official acknowledgements from Atlassian Statuspage v2 (``/api/v2/incidents.json``).
+
+The first update of an incident is the moment the company owned up: it becomes
+:attr:`OfficialIncident.acknowledged_at`, the time the detector's lead is measured against.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from collector.records import Malformed, OfficialIncident, utc
+
+
+def parse_time(value: str) -> datetime:
+    """Parse an ISO-8601 timestamp as the Statuspage API writes it (``2026-08-20T14:43:01.531Z``)."""
+    return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+
+def parse_incident(item: dict[str, Any], service: str) -> OfficialIncident:
+    """Turn one Statuspage incident object into an :class:`OfficialIncident` (KeyError/ValueError if malformed)."""
+    updates = sorted(item.get("incident_updates") or [], key=lambda u: u["created_at"])
+    first = parse_time(updates[0]["created_at"]) if updates else parse_time(item["created_at"])
+    resolved = item.get("resolved_at")
+    return OfficialIncident(
+        service=service,
+        source_id=str(item["id"]),
+        title=str(item["name"]),
+        impact=str(item.get("impact") or "none"),
+        acknowledged_at=first,
+        resolved_at=parse_time(resolved) if resolved else None,
+        url=item.get("shortlink"),
+        components=tuple(str(c["name"]) for c in item.get("components") or []),
+        updates=tuple({"at": u["created_at"], "status": u["status"], "body": u.get("body", "")} for u in updates),
+    )
+
+
+def parse_incidents(payload: dict[str, Any] | list[Any], service: str,
+                    location: str = "incidents.json") -> tuple[list[OfficialIncident], list[Malformed]]:
+    """Parse an ``incidents.json`` body (``{"page": ..., "incidents": [...]}``) or a bare list of incidents.
+
+    Scheduled maintenances are skipped: they are announced, not acknowledged outages.
+    """
+    items = payload.get("incidents") if isinstance(payload, dict) else payload
+    if not isinstance(items, list):
+        return [], [Malformed(location, "expected an 'incidents' list")]
+    incidents, malformed = [], []
+    for index, item in enumerate(items):
+        try:
+            if item.get("impact") == "maintenance" or item.get("scheduled_for"):
+                continue
+            incidents.append(parse_incident(item, service))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+            malformed.append(Malformed(f"{location}[{index}]", f"{type(e).__name__}: {e}"))
+    return incidents, malformed

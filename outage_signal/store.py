@@ -1,0 +1,338 @@
+"""The SQLite store: one file, WAL mode, an explicit and versioned schema.
+
+Every write is idempotent (unique keys with ``INSERT OR IGNORE`` / upserts), so ingesting the same data
+twice changes nothing, and every multi-table change happens in one :meth:`Store.transaction`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from collector.records import Malformed, OfficialIncident, Post, utc
+
+SCHEMA_VERSION = 1
+
+# One statement per table; ``IF NOT EXISTS`` makes creation safe to repeat.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS posts (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    text TEXT NOT NULL,
+    author_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL,          -- ISO-8601 UTC
+    minute TEXT NOT NULL,              -- created_at floored to the minute, the unit of counting
+    url TEXT,
+    language TEXT,
+    raw TEXT,                          -- the source's record as JSON
+    UNIQUE (source, source_id)
+);
+CREATE INDEX IF NOT EXISTS posts_minute ON posts (minute);
+CREATE TABLE IF NOT EXISTS labels (
+    post_id INTEGER NOT NULL REFERENCES posts(id),
+    model_version TEXT NOT NULL,
+    probability REAL NOT NULL,
+    is_complaint INTEGER NOT NULL,
+    services TEXT NOT NULL,            -- JSON list of service keys the post names
+    PRIMARY KEY (post_id, model_version)
+);
+CREATE TABLE IF NOT EXISTS counts (
+    service TEXT NOT NULL,
+    source TEXT NOT NULL,
+    minute TEXT NOT NULL,
+    mentions INTEGER NOT NULL,         -- posts naming the service
+    complaints INTEGER NOT NULL,       -- of those, classified as outage complaints
+    authors INTEGER NOT NULL,          -- distinct authors among the complaints
+    PRIMARY KEY (service, source, minute)
+);
+CREATE TABLE IF NOT EXISTS official_incidents (
+    service TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    title TEXT NOT NULL,
+    impact TEXT NOT NULL,
+    acknowledged_at TEXT NOT NULL,
+    resolved_at TEXT,
+    url TEXT,
+    components TEXT NOT NULL,
+    updates TEXT NOT NULL,
+    PRIMARY KEY (service, source_id)
+);
+CREATE TABLE IF NOT EXISTS incidents (
+    id TEXT PRIMARY KEY,               -- the detector's stable incident id
+    service TEXT NOT NULL,
+    started_at TEXT NOT NULL,          -- estimated change point
+    opened_at TEXT NOT NULL,           -- when the alarm was raised
+    resolved_at TEXT,
+    status TEXT NOT NULL,              -- open | resolved
+    complaints INTEGER NOT NULL,
+    expected REAL NOT NULL,
+    peak_per_minute REAL NOT NULL,
+    score REAL NOT NULL,
+    official_id TEXT,                  -- official_incidents.source_id once linked
+    acknowledged_at TEXT,
+    lead_minutes REAL                  -- acknowledged_at - opened_at, positive when we were first
+);
+CREATE TABLE IF NOT EXISTS incident_events (
+    id TEXT PRIMARY KEY,               -- incident id : kind : minute, stable across re-runs
+    incident_id TEXT NOT NULL,
+    kind TEXT NOT NULL,                -- opened | escalated | acknowledged | resolved
+    at TEXT NOT NULL,
+    payload TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    event_id TEXT NOT NULL REFERENCES incident_events(id),
+    endpoint TEXT NOT NULL,            -- endpoint name from the config, or "console"
+    status TEXT NOT NULL,              -- pending | delivered | dead
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    delivered_at TEXT,
+    last_error TEXT,
+    PRIMARY KEY (event_id, endpoint)
+);
+CREATE TABLE IF NOT EXISTS detector_state (
+    service TEXT PRIMARY KEY,
+    last_minute TEXT NOT NULL,
+    state TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS cursors (source TEXT PRIMARY KEY, cursor TEXT, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS rejects (
+    source TEXT NOT NULL,
+    location TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (source, location)
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    status TEXT NOT NULL,              -- running | ok | failed
+    summary TEXT
+);
+"""
+
+
+class StoreError(RuntimeError):
+    """The database cannot be used: newer schema, not an Outage Signal database, unreadable."""
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def iso(dt: datetime | None) -> str | None:
+    """Store timestamps as ISO-8601 UTC text, which sorts and compares correctly as text."""
+    return None if dt is None else utc(dt).isoformat()
+
+
+def minute_of(dt: datetime) -> str:
+    return utc(dt).replace(second=0, microsecond=0).isoformat()
+
+
+class Store:
+    """An Outage Signal database. Open it with ``Store(path)``; the schema is created or migrated."""
+
+    def __init__(self, path: str | Path, salt: str | None = None):
+        self.path = Path(path)
+        try:
+            # Autocommit mode: transactions are explicit (see ``transaction``), never implicit.
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: cannot open as an SQLite database: {e}") from None
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._migrate(salt)
+
+    def _migrate(self, salt: str | None) -> None:
+        try:
+            tables = set(self.db.table_names())
+        except sqlite3.DatabaseError as e:
+            raise StoreError(f"{self.path}: not an SQLite database ({e})") from None
+        if tables and "meta" not in tables:
+            raise StoreError(f"{self.path}: not an Outage Signal database (it has other tables); choose another --db")
+        if "meta" in tables:
+            version = int(self.meta("schema_version") or 0)
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: schema version {version} was written by a newer Outage Signal "
+                    f"(this one knows up to {SCHEMA_VERSION}); upgrade outage-signal or use another --db")
+        with self.transaction():
+            for statement in _statements(SCHEMA):
+                self.conn.execute(statement)
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            # The salt for author hashes is made once per database and never leaves it.
+            self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('author_salt', ?)", (salt or secrets.token_hex(16),))
+        self._salt = self.meta("author_salt")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic change: everything inside commits together or not at all."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def author_hash(self, author: str) -> str:
+        return hashlib.sha256(f"{self._salt}:{author}".encode()).hexdigest()[:32]
+
+    # --- collection -------------------------------------------------------------------------------
+
+    def cursor(self, source: str) -> str | None:
+        row = self.conn.execute("SELECT cursor FROM cursors WHERE source = ?", (source,)).fetchone()
+        return row[0] if row else None
+
+    def cursors(self) -> dict[str, str | None]:
+        return dict(self.conn.execute("SELECT source, cursor FROM cursors"))
+
+    def save_batch(self, source: str, cursor: str | None, posts: Iterable[Post] = (),
+                   incidents: Iterable[OfficialIncident] = (), malformed: Iterable[Malformed] = ()) -> int:
+        """Store a page of records and move ``source``'s cursor, atomically. Returns the number of new posts."""
+        with self.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO posts (source, source_id, text, author_hash, created_at, minute, url,"
+                " language, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(p.source, p.source_id, p.text, self.author_hash(p.author), iso(p.created_at),
+                  minute_of(p.created_at), p.url, p.language,
+                  json.dumps(p.raw, ensure_ascii=False, default=str) if p.raw is not None else None)
+                 for p in posts])
+            new_posts = conn.total_changes - before
+            conn.executemany(
+                "INSERT INTO official_incidents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (service, source_id) DO UPDATE SET title = excluded.title, impact = excluded.impact,"
+                " acknowledged_at = excluded.acknowledged_at, resolved_at = excluded.resolved_at,"
+                " url = excluded.url, components = excluded.components, updates = excluded.updates",
+                [(i.service, i.source_id, i.title, i.impact, iso(i.acknowledged_at), iso(i.resolved_at), i.url,
+                  json.dumps(list(i.components)), json.dumps(list(i.updates), default=str)) for i in incidents])
+            conn.executemany(
+                "INSERT OR IGNORE INTO rejects VALUES (?, ?, ?, ?)",
+                [(source, m.location, m.reason, now_iso()) for m in malformed])
+            conn.execute(
+                "INSERT INTO cursors VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE"
+                " SET cursor = excluded.cursor, updated_at = excluded.updated_at",
+                (source, cursor, now_iso()))
+        return new_posts
+
+    # --- classification ---------------------------------------------------------------------------
+
+    def unlabeled_posts(self, model_version: str, limit: int = 5000) -> list[tuple[int, str]]:
+        """Up to ``limit`` (post id, text) pairs that have no label from ``model_version`` yet, oldest first."""
+        return self.conn.execute(
+            "SELECT p.id, p.text FROM posts p LEFT JOIN labels l ON l.post_id = p.id AND l.model_version = ?"
+            " WHERE l.post_id IS NULL ORDER BY p.id LIMIT ?", (model_version, limit)).fetchall()
+
+    def save_labels(self, model_version: str, labels: Iterable[tuple[int, float, bool, list[str]]]) -> int:
+        """Store labels (post id, probability, is complaint, services) and refresh the counts they touch."""
+        rows = [(post_id, model_version, float(p), int(bool(c)), json.dumps(sorted(s)))
+                for post_id, p, c, s in labels]
+        if not rows:
+            return 0
+        with self.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?)", rows)
+            self._recount(conn, model_version, self._minutes_of(conn, [r[0] for r in rows]))
+        return len(rows)
+
+    @staticmethod
+    def _minutes_of(conn: sqlite3.Connection, ids: list[int]) -> list[str]:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM touched")
+        conn.executemany("INSERT OR IGNORE INTO touched VALUES (?)", [(i,) for i in ids])
+        return [m for (m,) in conn.execute("SELECT DISTINCT minute FROM posts JOIN touched USING (id)")]
+
+    @staticmethod
+    def _recount(conn: sqlite3.Connection, model_version: str, minutes: list[str]) -> None:
+        """Rebuild the per-service counts of ``minutes`` from the labels of ``model_version``."""
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_minutes (minute TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM touched_minutes")
+        conn.executemany("INSERT OR IGNORE INTO touched_minutes VALUES (?)", [(m,) for m in minutes])
+        conn.execute("DELETE FROM counts WHERE minute IN (SELECT minute FROM touched_minutes)")
+        conn.execute(
+            "INSERT INTO counts (service, source, minute, mentions, complaints, authors)"
+            " SELECT s.value, p.source, p.minute, COUNT(*), SUM(l.is_complaint),"
+            "        COUNT(DISTINCT CASE WHEN l.is_complaint THEN p.author_hash END)"
+            " FROM posts p JOIN touched_minutes t ON t.minute = p.minute"
+            " JOIN labels l ON l.post_id = p.id AND l.model_version = ?, json_each(l.services) s"
+            " GROUP BY s.value, p.source, p.minute", (model_version,))
+
+    def recount_all(self, model_version: str) -> None:
+        """Rebuild every count from the labels of ``model_version`` (after a model change)."""
+        with self.transaction() as conn:
+            minutes = [m for (m,) in conn.execute("SELECT DISTINCT minute FROM posts")]
+            conn.execute("DELETE FROM counts")
+            self._recount(conn, model_version, minutes)
+
+    def counts(self, service: str, since: str | None = None, until: str | None = None,
+               source: str | None = None) -> list[tuple[str, int, int, int]]:
+        """(minute, complaints, authors, mentions) rows for a service, sources combined unless ``source``."""
+        sql = ("SELECT minute, SUM(complaints), SUM(authors), SUM(mentions) FROM counts WHERE service = ?"
+               + (" AND minute >= ?" if since else "") + (" AND minute <= ?" if until else "")
+               + (" AND source = ?" if source else "") + " GROUP BY minute ORDER BY minute")
+        args = [service] + [a for a in (since, until, source) if a]
+        return self.conn.execute(sql, args).fetchall()
+
+    def last_post_minute(self) -> str | None:
+        return self.conn.execute("SELECT MAX(minute) FROM posts").fetchone()[0]
+
+    # --- detection --------------------------------------------------------------------------------
+
+    def detector_state(self, service: str) -> tuple[str, dict[str, Any]] | None:
+        row = self.conn.execute(
+            "SELECT last_minute, state FROM detector_state WHERE service = ?", (service,)).fetchone()
+        return (row[0], json.loads(row[1])) if row else None
+
+    def official_incidents(self, service: str | None = None) -> list[dict[str, Any]]:
+        where, args = (" WHERE service = ?", [service]) if service else ("", [])
+        return list(self.db.query(f"SELECT * FROM official_incidents{where} ORDER BY acknowledged_at", args))
+
+    def incidents(self, service: str | None = None) -> list[dict[str, Any]]:
+        where, args = (" WHERE service = ?", [service]) if service else ("", [])
+        return list(self.db.query(f"SELECT * FROM incidents{where} ORDER BY opened_at", args))
+
+    # --- runs -------------------------------------------------------------------------------------
+
+    def start_run(self, command: str) -> int:
+        with self.transaction() as conn:
+            cur = conn.execute("INSERT INTO runs (command, started_at, status) VALUES (?, ?, 'running')",
+                               (command, now_iso()))
+        return int(cur.lastrowid)
+
+    def finish_run(self, run_id: int, status: str, summary: dict[str, Any]) -> None:
+        with self.transaction() as conn:
+            conn.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
+                         (now_iso(), status, json.dumps(summary, default=str), run_id))
+
+
+def _statements(script: str) -> list[str]:
+    # No statement or comment in SCHEMA contains a semicolon, so splitting on it is exact.
+    return [s.strip() for s in script.split(";") if s.strip()]
