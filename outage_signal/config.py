@@ -14,6 +14,9 @@ from typing import Any
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_services.toml")
 DEFAULT_DB = Path("outage-signal.db")
+# The bundled data lives beside the packages in the project checkout (installed with `pip install -e .`).
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_REPLAY = PROJECT_ROOT / "datasets" / "replay"
 STATUS_PAGE_KINDS = ("statuspage", "feed")
 
 

@@ -1,0 +1,246 @@
+"""The one way through: collect → store → classify → count → detect → link → notify.
+
+Each stage is a function over a :class:`~outage_signal.store.Store`, usable alone; :func:`run_pass`
+chains them. Every stage is safe to re-run: what it already did, it does not do twice.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from classifier import ComplaintClassifier, ServiceMatcher
+from collector.records import Batch, Malformed
+from collector.replay import read_replay, read_status_dir
+from detector import IncidentEvent, ServiceDetector, link_official
+from outage_signal import notify
+from outage_signal.config import DEFAULT_REPLAY, Config
+from outage_signal.evaluation import ReplayScore, load_truth, score_replay
+from outage_signal.store import Store, iso, minute_of, now_iso
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class IngestReport:
+    batches: int = 0
+    new_posts: int = 0
+    incidents: int = 0
+    malformed: list[Malformed] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)  # source -> one-line error
+
+
+def ingest(store: Store, batches: Iterable[Batch], report: IngestReport | None = None,
+           progress: Progress | None = None) -> IngestReport:
+    """Store each batch with its cursor in one transaction; malformed records are kept and counted."""
+    report = report or IngestReport()
+    for batch in batches:
+        report.new_posts += store.save_batch(batch.source, batch.cursor, batch.posts, batch.incidents,
+                                             batch.malformed)
+        report.batches += 1
+        report.incidents += len(batch.incidents)
+        report.malformed.extend(batch.malformed)
+        if progress:
+            progress(len(batch.posts) + len(batch.malformed))
+    return report
+
+
+def classify(store: Store, model: ComplaintClassifier, matcher: ServiceMatcher, chunk: int = 5000,
+             progress: Progress | None = None) -> int:
+    """Label every post the current model has not labeled yet, and refresh the counts. Returns posts labeled."""
+    labeled = 0
+    while rows := store.unlabeled_posts(model.version, limit=chunk):
+        texts = [text for _, text in rows]
+        probabilities = model.predict_proba(texts)
+        labels = [(post_id, p, p >= model.threshold, matcher.match(text))
+                  for (post_id, text), p in zip(rows, probabilities)]
+        labeled += store.save_labels(model.version, labels)
+        if progress:
+            progress(len(rows))
+    return labeled
+
+
+def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.Endpoint],
+           sensitivity: float | None = None, until: str | None = None) -> list[IncidentEvent]:
+    """Run each service's online detector from its saved state up to ``until`` (default: the newest post).
+
+    Per service, the incident changes, their events, the outbox rows and the detector's new state are
+    written in one transaction, so a crash leaves the previous state and a re-run redoes the same work.
+    """
+    first, last = _first_post_minute(store), until or store.last_post_minute()
+    if first is None or last is None:
+        return []
+    events: list[IncidentEvent] = []
+    for service in services:
+        saved = store.detector_state(service)
+        if saved:
+            detector = ServiceDetector.from_state(saved[1])
+            start = datetime.fromisoformat(saved[0]) + timedelta(minutes=1)
+        else:
+            detector = ServiceDetector(service) if sensitivity is None else ServiceDetector(service, sensitivity)
+            start = datetime.fromisoformat(first)
+        end = datetime.fromisoformat(last)
+        if start > end:
+            continue
+        counts = {m: (c, a, n) for m, c, a, n in store.counts(service, since=iso(start), until=iso(end))}
+        service_events: list[IncidentEvent] = []
+        minute = start
+        while minute <= end:
+            complaints, authors, mentions = counts.get(minute.isoformat(), (0, 0, 0))
+            service_events.extend(detector.update(minute, complaints, authors, mentions))
+            minute += timedelta(minutes=1)
+        with store.transaction() as conn:
+            for event in service_events:
+                _apply(conn, store, event, endpoints)
+            conn.execute("INSERT OR REPLACE INTO detector_state VALUES (?, ?, ?)",
+                         (service, end.isoformat(), json.dumps(detector.state_dict())))
+        events.extend(service_events)
+    return events
+
+
+def _first_post_minute(store: Store) -> str | None:
+    return store.conn.execute("SELECT MIN(minute) FROM posts").fetchone()[0]
+
+
+def _apply(conn, store: Store, event: IncidentEvent, endpoints: Sequence[notify.Endpoint]) -> None:
+    """Record one detector event: the incident row, the event row and its outbox rows."""
+    if event.kind == "opened":
+        conn.execute(
+            "INSERT OR IGNORE INTO incidents (id, service, started_at, opened_at, status, complaints, expected,"
+            " peak_per_minute, score) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+            (event.incident_id, event.service, iso(event.started_at), iso(event.at), event.complaints,
+             event.expected, event.peak_per_minute, event.score))
+    else:
+        conn.execute(
+            "UPDATE incidents SET complaints = ?, expected = ?, peak_per_minute = ?, score = ?,"
+            " status = CASE WHEN ? = 'resolved' THEN 'resolved' ELSE status END,"
+            " resolved_at = CASE WHEN ? = 'resolved' THEN ? ELSE resolved_at END WHERE id = ?",
+            (event.complaints, event.expected, event.peak_per_minute, event.score, event.kind, event.kind,
+             iso(event.at), event.incident_id))
+    record_event(conn, store, event.incident_id, event.kind, event.at, endpoints)
+
+
+def record_event(conn, store: Store, incident_id: str, kind: str, at: datetime,
+                 endpoints: Sequence[notify.Endpoint]) -> str:
+    """Write an incident event (with a payload built from the incident row as it is now) and its outbox rows."""
+    event_id = f"{incident_id}:{kind}:{minute_of(at)}"
+    cursor = conn.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,))
+    incident = dict(zip([column[0] for column in cursor.description], cursor.fetchone()))
+    payload = event_payload(conn, event_id, kind, at, incident)
+    cursor = conn.execute("INSERT OR IGNORE INTO incident_events VALUES (?, ?, ?, ?, ?)",
+                          (event_id, incident_id, kind, iso(at), json.dumps(payload)))
+    if cursor.rowcount:
+        notify.enqueue(conn, event_id, incident["service"], kind, endpoints, now_iso())
+    return event_id
+
+
+def event_payload(conn, event_id: str, kind: str, at: datetime, incident: dict[str, Any]) -> dict[str, Any]:
+    official = None
+    if incident["official_id"]:
+        row = conn.execute("SELECT source_id, title, url, acknowledged_at FROM official_incidents"
+                           " WHERE service = ? AND source_id = ?", (incident["service"], incident["official_id"])).fetchone()
+        official = dict(zip(("id", "title", "url", "acknowledged_at"), row)) if row else None
+    samples = conn.execute(
+        "SELECT p.text, p.url FROM posts p JOIN labels l ON l.post_id = p.id"
+        " WHERE l.is_complaint AND p.minute >= ? AND p.minute <= ? AND EXISTS"
+        " (SELECT 1 FROM json_each(l.services) s WHERE s.value = ?) ORDER BY p.created_at LIMIT 3",
+        (minute_of(datetime.fromisoformat(incident["started_at"])), minute_of(at), incident["service"])).fetchall()
+    return {
+        "event_id": event_id, "kind": kind, "service": incident["service"], "incident_id": incident["id"],
+        "at": iso(at), "started_at": incident["started_at"], "opened_at": incident["opened_at"],
+        "resolved_at": incident["resolved_at"], "complaints": incident["complaints"],
+        "expected": round(incident["expected"], 2), "peak_per_minute": round(incident["peak_per_minute"], 2),
+        "lead_minutes": incident["lead_minutes"], "official": official,
+        "sample_posts": [{"text": text, "url": url} for text, url in samples],
+    }
+
+
+def link(store: Store, endpoints: Sequence[notify.Endpoint], max_gap: timedelta = timedelta(hours=2)) -> int:
+    """Link detected incidents to official ones, record the lead time and an ``acknowledged`` event.
+
+    Returns the number of incidents newly linked.
+    """
+    linked = 0
+    for (service,) in store.conn.execute("SELECT DISTINCT service FROM incidents").fetchall():
+        incidents = store.incidents(service)
+        official = store.official_incidents(service)
+        if not official:
+            continue
+        matches = link_official(
+            [(i["id"], datetime.fromisoformat(i["opened_at"]),
+              datetime.fromisoformat(i["resolved_at"]) if i["resolved_at"] else None) for i in incidents],
+            [(o["source_id"], datetime.fromisoformat(o["acknowledged_at"]),
+              datetime.fromisoformat(o["resolved_at"]) if o["resolved_at"] else None) for o in official],
+            max_gap=max_gap)
+        acknowledged = {o["source_id"]: o["acknowledged_at"] for o in official}
+        with store.transaction() as conn:
+            for incident in incidents:
+                if incident["id"] not in matches or incident["official_id"]:
+                    continue
+                official_id, lead = matches[incident["id"]]
+                conn.execute("UPDATE incidents SET official_id = ?, acknowledged_at = ?, lead_minutes = ?"
+                             " WHERE id = ?", (official_id, acknowledged[official_id], lead, incident["id"]))
+                record_event(conn, store, incident["id"], "acknowledged",
+                             datetime.fromisoformat(acknowledged[official_id]), endpoints)
+                linked += 1
+    return linked
+
+
+@dataclass
+class PassSummary:
+    ingest: IngestReport
+    labeled: int
+    events: list[IncidentEvent]
+    linked: int
+    delivery: notify.DeliveryReport | None
+
+    def line(self) -> str:
+        """The one-line summary the scheduled job ends with."""
+        opened = sum(e.kind == "opened" for e in self.events)
+        resolved = sum(e.kind == "resolved" for e in self.events)
+        failed = f", {len(self.ingest.failures)} source(s) failing" if self.ingest.failures else ""
+        delivered = (f", {self.delivery.delivered} notification(s) sent, {self.delivery.pending} pending"
+                     if self.delivery else "")
+        return (f"{self.ingest.new_posts} new posts ({len(self.ingest.malformed)} malformed), "
+                f"{self.labeled} classified, {opened} incident(s) opened, {resolved} resolved, "
+                f"{self.linked} linked to official{delivered}{failed}")
+
+
+Source = tuple[str, Callable[[], Iterable[Batch]]]  # (name, a function that yields its batches)
+
+
+def run_pass(store: Store, config: Config, model: ComplaintClassifier, sources: Sequence[Source],
+             endpoints: Sequence[notify.Endpoint], *, deliver: bool = True, dry_run: bool = False,
+             until: str | None = None, progress: Progress | None = None,
+             echo: Callable[[str], None] = print) -> PassSummary:
+    """One pass of the job. A source that fails is reported in the summary; the others go on."""
+    report = IngestReport()
+    for name, batches in sources:
+        try:
+            ingest(store, batches(), report, progress)
+        except Exception as e:  # noqa: BLE001 - one broken source must not stop the others
+            report.failures[name] = f"{type(e).__name__}: {e}"
+    labeled = classify(store, model, ServiceMatcher(config.aliases()), progress=progress)
+    events = detect(store, list(config.services), endpoints, until=until)
+    linked = link(store, endpoints)
+    delivery = notify.deliver(store, endpoints, dry_run=dry_run, echo=echo) if deliver else None
+    return PassSummary(report, labeled, events, linked, delivery)
+
+
+def replay_sources(store: Store, replay_dir: Path = DEFAULT_REPLAY) -> list[Source]:
+    """The bundled replay as sources: its posts (resuming from the stored cursor) and its status pages."""
+    posts = replay_dir / "posts.jsonl.zst"
+    return [("replay", lambda: read_replay(posts, store.cursor(f"replay:{posts.name}"))),
+            ("replay-status", lambda: read_status_dir(replay_dir / "status"))]
+
+
+def demo(store: Store, config: Config, model: ComplaintClassifier, endpoints: Sequence[notify.Endpoint],
+         replay_dir: Path = DEFAULT_REPLAY, progress: Progress | None = None,
+         echo: Callable[[str], None] = print) -> tuple[PassSummary, ReplayScore]:
+    """Run the whole job over the bundled replay stream, then score its incidents against the truth."""
+    summary = run_pass(store, config, model, replay_sources(store, replay_dir), endpoints, progress=progress,
+                       echo=echo)
+    return summary, score_replay(store.incidents(), load_truth(replay_dir / "truth.json"))
