@@ -221,8 +221,9 @@ class Store:
         with self.transaction() as conn:
             before = conn.total_changes
             conn.executemany(
-                "INSERT OR IGNORE INTO posts (source, source_id, text, author_hash, created_at, minute, url,"
-                " language, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                # ON CONFLICT, not OR IGNORE: a duplicate is skipped, but a broken row still fails loudly.
+                "INSERT INTO posts (source, source_id, text, author_hash, created_at, minute, url,"
+                " language, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING",
                 [(p.source, p.source_id, p.text, self.author_hash(p.author), iso(p.created_at),
                   minute_of(p.created_at), p.url, p.language,
                   json.dumps(p.raw, ensure_ascii=False, default=str) if p.raw is not None else None)
@@ -236,7 +237,7 @@ class Store:
                 [(i.service, i.source_id, i.title, i.impact, iso(i.acknowledged_at), iso(i.resolved_at), i.url,
                   json.dumps(list(i.components)), json.dumps(list(i.updates), default=str)) for i in incidents])
             conn.executemany(
-                "INSERT OR IGNORE INTO rejects VALUES (?, ?, ?, ?)",
+                "INSERT INTO rejects VALUES (?, ?, ?, ?) ON CONFLICT (source, location) DO NOTHING",
                 [(source, m.location, m.reason, now_iso()) for m in malformed])
             conn.execute(
                 "INSERT INTO cursors VALUES (?, ?, ?) ON CONFLICT (source) DO UPDATE"

@@ -1,0 +1,94 @@
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from collector.records import Malformed, OfficialIncident, Post
+from outage_signal.store import SCHEMA_VERSION, Store, StoreError
+
+T0 = datetime(2026, 9, 7, 12, 0, tzinfo=timezone.utc)
+
+
+def posts(n: int) -> list[Post]:
+    return [Post("reddit", f"t3_{i}", f"github down {i}", f"user{i % 3}", T0 + timedelta(seconds=20 * i),
+                 url=f"https://www.reddit.com/{i}", raw={"i": i}) for i in range(n)]
+
+
+def dump(path) -> list:
+    """Every row of every table except run bookkeeping: what 'the same database' means."""
+    conn = sqlite3.connect(path)
+    tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+    rows = [(t, sorted(map(repr, conn.execute(f"SELECT * FROM {t}")))) for t in tables if t not in ("cursors", "rejects")]
+    rows += [("cursors", sorted(conn.execute("SELECT source, cursor FROM cursors")))]
+    conn.close()
+    return rows
+
+
+def ingest_all(store: Store) -> None:
+    incident = OfficialIncident("github", "abc", "Degraded", "minor", T0, T0 + timedelta(hours=1))
+    store.save_batch("reddit:new:r/github", "t3_9", posts(10), [incident], [Malformed("page 1", "no id")])
+    store.save_labels("m1", [(i, 0.9, i % 2 == 0, ["github"]) for i in range(1, 11)])
+
+
+def test_same_input_twice_gives_the_same_database(tmp_path):
+    once, twice = tmp_path / "once.db", tmp_path / "twice.db"
+    with Store(once, salt="s") as store:
+        ingest_all(store)
+    with Store(twice, salt="s") as store:
+        ingest_all(store)
+        ingest_all(store)
+    with Store(twice) as store:  # and reopened
+        ingest_all(store)
+    assert dump(once) == dump(twice)
+
+
+def test_wal_mode_and_schema_version(tmp_path):
+    with Store(tmp_path / "a.db") as store:
+        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.meta("schema_version") == str(SCHEMA_VERSION)
+
+
+def test_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "a.db"
+    with Store(path) as store:
+        store.conn.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="schema version 999 was written by a newer Outage Signal"):
+        Store(path)
+
+
+def test_foreign_database_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE customers (id)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="not an Outage Signal database"):
+        Store(path)
+
+
+def test_authors_are_salted_hashes(tmp_path):
+    with Store(tmp_path / "a.db", salt="pepper") as store:
+        store.save_batch("x", "1", posts(3))
+        hashes = [h for (h,) in store.conn.execute("SELECT author_hash FROM posts")]
+    assert all("user" not in h for h in hashes)
+    with Store(tmp_path / "b.db", salt="other") as other:
+        assert other.author_hash("user0") != hashes[0]
+
+
+def test_counts_follow_labels(tmp_path):
+    with Store(tmp_path / "a.db") as store:
+        store.save_batch("reddit", "c", posts(6))  # 6 posts over 2 minutes, authors user0..user2
+        store.save_labels("m1", [(i, 0.9, True, ["github"]) for i in range(1, 7)])
+        assert store.counts("github") == [(T0.isoformat(), 3, 3, 3), ((T0 + timedelta(minutes=1)).isoformat(), 3, 3, 3)]
+        # Relabeling one post as not a complaint lowers complaints, not mentions.
+        store.save_labels("m1", [(1, 0.1, False, ["github"])])
+        assert store.counts("github")[0] == (T0.isoformat(), 2, 2, 3)
+
+
+def test_batch_and_cursor_commit_together(tmp_path):
+    with Store(tmp_path / "a.db") as store:
+        broken = posts(2) + [Post("reddit", "t3_x", None, "u", T0)]  # text NULL violates the schema
+        with pytest.raises(sqlite3.IntegrityError):
+            store.save_batch("reddit:new:r/github", "t3_x", broken)
+        assert store.cursor("reddit:new:r/github") is None
+        assert store.conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0] == 0
