@@ -63,16 +63,22 @@ def classify(store: Store, model: ComplaintClassifier, matcher: ServiceMatcher, 
     return labeled
 
 
+# The newest minutes may still be filling (late posts, search index lag): leave them for the next run.
+SETTLE_MINUTES = 2
+
+
 def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.Endpoint],
            sensitivity: float | None = None, until: str | None = None) -> list[IncidentEvent]:
-    """Run each service's online detector from its saved state up to ``until`` (default: the newest post).
+    """Run each service's online detector from its saved state up to ``until``.
 
-    Per service, the incident changes, their events, the outbox rows and the detector's new state are
-    written in one transaction, so a crash leaves the previous state and a re-run redoes the same work.
+    ``until`` defaults to the newest stored post's minute less ``SETTLE_MINUTES``. Per service, the
+    incident changes, their events, the outbox rows and the detector's new state are written in one
+    transaction, so a crash leaves the previous state and a re-run redoes the same work.
     """
-    first, last = _first_post_minute(store), until or store.last_post_minute()
-    if first is None or last is None:
+    first, newest = _first_post_minute(store), store.last_post_minute()
+    if first is None or newest is None:
         return []
+    last = until or iso(datetime.fromisoformat(newest) - timedelta(minutes=SETTLE_MINUTES))
     events: list[IncidentEvent] = []
     for service in services:
         saved = store.detector_state(service)
