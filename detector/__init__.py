@@ -1,0 +1,17 @@
+"""Detector stage: per-service count series in, incident events out.
+
+See :mod:`detector.changepoint` for the statistic (Poisson CUSUM, Page 1954 / Lucas 1985).
+"""
+from detector.changepoint import DetectorError, ServiceDetector, detect_offline
+from detector.incidents import IncidentEvent, link_official
+from detector.series import detect_series, read_series_csv
+
+__all__ = [
+    "DetectorError",
+    "IncidentEvent",
+    "ServiceDetector",
+    "detect_offline",
+    "detect_series",
+    "link_official",
+    "read_series_csv",
+]

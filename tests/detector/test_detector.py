@@ -1,0 +1,166 @@
+import json
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from detector import DetectorError, ServiceDetector, detect_offline, detect_series, link_official
+from detector.nab import FileScore, normalised, scaled_sigmoid, score_file
+
+DAY = 1440
+
+
+def _frame(authors, complaints=None, other=None, start="2026-01-05"):
+    minutes = pd.date_range(start, periods=len(authors), freq="min", tz="UTC")
+    complaints = authors if complaints is None else complaints
+    other = np.zeros(len(authors), dtype=int) if other is None else other
+    return pd.DataFrame(
+        {"complaints": complaints, "authors": authors, "mentions": np.asarray(complaints) + other},
+        index=minutes,
+    )
+
+
+def _run_reference(det, frame):
+    events = []
+    for t, row in zip(frame.index, frame.itertuples()):
+        events += det.update(t.to_pydatetime(), row.complaints, row.authors, row.mentions)
+    return events
+
+
+def _diurnal(rng, days, level=1.5):
+    minute_of_day = np.arange(days * DAY) % DAY
+    rate = level * (1.0 + 0.6 * np.sin(2 * np.pi * minute_of_day / DAY))
+    return rng.poisson(rate)
+
+
+def test_cold_start_flat_poisson_week_raises_no_alarm():
+    rng = np.random.default_rng(7)
+    frame = _frame(rng.poisson(0.8, 7 * DAY), other=rng.poisson(3.0, 7 * DAY))
+    det = ServiceDetector("svc")
+    assert det.update_many(frame.index, frame.complaints, frame.authors, frame.mentions) == []
+
+
+def test_injected_outage_opens_quickly_and_resolves_once():
+    rng = np.random.default_rng(11)
+    authors = _diurnal(rng, 6)
+    start, end = 4 * DAY + 300, 4 * DAY + 390
+    authors[start:end] += rng.poisson(8.0, end - start)
+    # a second burst 10 minutes after the first ends belongs to the same outage
+    authors[end + 10:end + 25] += rng.poisson(8.0, 15)
+    frame = _frame(authors, other=rng.poisson(3.0, len(authors)))
+    events = ServiceDetector("svc").update_many(frame.index, frame.complaints, frame.authors, frame.mentions)
+    opened = [e for e in events if e.kind == "opened"]
+    resolved = [e for e in events if e.kind == "resolved"]
+    assert len(opened) == 1 and len(resolved) == 1
+    assert frame.index[start] <= opened[0].at <= frame.index[start] + timedelta(minutes=5)
+    assert opened[0].started_at <= opened[0].at
+    assert resolved[0].at > frame.index[end + 25]
+    assert resolved[0].incident_id == opened[0].incident_id == f"svc:{opened[0].started_at:%Y%m%dT%H%MZ}"
+    assert resolved[0].complaints > opened[0].complaints and resolved[0].expected > 0
+
+
+def test_single_author_spamming_does_not_open():
+    rng = np.random.default_rng(3)
+    authors = rng.poisson(1.0, 4 * DAY)
+    complaints = authors.copy()
+    spam = slice(3 * DAY + 100, 3 * DAY + 130)
+    complaints[spam] += 40  # one account, forty complaints a minute
+    authors[spam] = np.maximum(authors[spam], 1)
+    frame = _frame(authors, complaints=complaints, other=rng.poisson(3.0, len(authors)))
+    det = ServiceDetector("svc")
+    assert det.update_many(frame.index, frame.complaints, frame.authors, frame.mentions) == []
+
+
+def test_hype_burst_with_flat_complaint_share_does_not_open():
+    rng = np.random.default_rng(5)
+    other_rate = np.full(4 * DAY, 6.0)
+    complaint_rate = np.full(4 * DAY, 1.0)
+    hype = slice(3 * DAY + 200, 3 * DAY + 320)
+    other_rate[hype] *= 10
+    complaint_rate[hype] *= 10  # same complaint share of mentions
+    authors = rng.poisson(complaint_rate)
+    frame = _frame(authors, other=rng.poisson(other_rate))
+    det = ServiceDetector("svc")
+    assert det.update_many(frame.index, frame.complaints, frame.authors, frame.mentions) == []
+    # the same complaint surge without the hype is an outage
+    frame = _frame(authors, other=rng.poisson(np.full(4 * DAY, 6.0)))
+    events = ServiceDetector("svc").update_many(frame.index, frame.complaints, frame.authors, frame.mentions)
+    assert [e.kind for e in events][:1] == ["opened"]
+
+
+def test_batch_path_equals_reference_and_state_round_trips():
+    rng = np.random.default_rng(2)
+    authors = _diurnal(rng, 4)
+    authors[3 * DAY + 50:3 * DAY + 120] += 9
+    frame = _frame(authors, other=rng.poisson(2.0, len(authors)))
+    reference = _run_reference(ServiceDetector("svc"), frame)
+    batch_det = ServiceDetector("svc")
+    batch = batch_det.update_many(frame.index, frame.complaints, frame.authors, frame.mentions)
+    assert batch == reference and any(e.kind == "opened" for e in reference)
+
+    split = 3 * DAY + 80  # mid-incident
+    first = ServiceDetector("svc")
+    head = first.update_many(frame.index[:split], frame.complaints[:split], frame.authors[:split], frame.mentions[:split])
+    restored = ServiceDetector.from_state(json.loads(json.dumps(first.state_dict())))
+    tail = _run_reference(restored, frame.iloc[split:])
+    assert head + tail == reference
+    assert restored.state_dict() == batch_det.state_dict()
+
+
+def test_out_of_order_minutes_are_rejected():
+    det = ServiceDetector("svc")
+    t = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    det.update(t, 0, 0, 0)
+    with pytest.raises(DetectorError):
+        det.update(t, 0, 0, 0)
+
+
+def test_detect_offline_finds_outage_in_first_day_of_backfill():
+    rng = np.random.default_rng(9)
+    authors = rng.poisson(1.0, 3 * DAY)
+    authors[600:660] += 10
+    frame = _frame(authors, other=rng.poisson(3.0, len(authors)))
+    events = detect_offline(frame, "svc")
+    assert [e.kind for e in events] == ["opened", "resolved"]
+    assert frame.index[600] <= events[0].at <= frame.index[605]
+
+
+def test_detect_series_flags_a_spike_in_a_five_minute_series():
+    stamps = pd.date_range("2015-03-01 00:02:53", periods=12 * 24 * 5, freq="5min")
+    values = np.random.default_rng(4).poisson(30, len(stamps))
+    values[1200:1230] *= 8
+    alarms = detect_series(values, stamps)
+    assert len(alarms) == 1 and stamps[1200] <= alarms[0] <= stamps[1205]
+
+
+def test_link_official_matches_closest_once_and_signs_lead():
+    t = lambda h, m=0: datetime(2026, 1, 1, h, m, tzinfo=timezone.utc)
+    ours = [("a", t(10, 0), t(11)), ("b", t(10, 40), t(11)), ("c", t(20), None), ("d", t(1), t(2))]
+    official = [("o1", t(10, 30), t(12)), ("o2", t(19, 50), None), ("o3", t(5), t(6))]
+    links = link_official(ours, official)
+    assert links == {"b": ("o1", -10.0), "c": ("o2", -10.0)}
+    links = link_official([("a", t(10), t(11))], [("o1", t(10, 30), t(12))])
+    assert links == {"a": ("o1", 30.0)}  # we alarmed 30 minutes before the acknowledgement
+    assert link_official([("d", t(1), t(2))], [("o3", t(5), t(6))]) == {}
+
+
+def test_nab_scorer_on_hand_computed_cases():
+    rows = [f"{i:02d}" for i in range(40)]  # probation = floor(0.15 * 40) = 6 rows
+    windows = [("10", "19"), ("30", "33")]
+    # nothing detected: both windows missed
+    assert score_file(rows, [], windows).raw == -2.0
+    # alarm at the middle of window 1 (row 14): position -(19-14+1)/10 = -0.6
+    expected = (2 / (1 + np.exp(-3.0)) - 1) / scaled_sigmoid(-1.0) - 1.0
+    assert score_file(rows, ["14"], windows).raw == pytest.approx(expected)
+    # only the earliest detection counts; an FP 2 rows after window 1 ends: q = 2 / 9
+    fp = 0.11 * (2 / (1 + np.exp(5 * 2 / 9)) - 1)
+    score = score_file(rows, ["12", "16", "21"], windows)
+    assert score.raw == pytest.approx(scaled_sigmoid(-0.8) / scaled_sigmoid(-1.0) - 1.0 + fp)
+    assert (score.true_positives, score.false_positives, score.missed_windows) == (1, 1, 1)
+    # alarms inside probation are ignored; an FP before any window costs the full fp weight
+    assert score_file(rows, ["03", "08"], windows).raw == pytest.approx(-2.0 - 0.11)
+    perfect = score_file(rows, ["10", "30"], windows)
+    assert normalised([perfect]) == pytest.approx(100.0)
+    assert normalised([score_file(rows, [], windows)]) == 0.0
+    assert normalised([FileScore(-1.0, -2.0, 2.0, 0, 0, 0)]) == 25.0
