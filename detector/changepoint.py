@@ -83,7 +83,9 @@ class ServiceDetector:
     The counted signal is ``authors`` (distinct complaining authors in the step), so one account
     posting many complaints in a minute counts once; ``complaints`` is reported in events;
     ``mentions - complaints`` is the non-complaint chatter that measures hype. Give a source
-    without author information ``authors=complaints``.
+    without author information ``authors=complaints``. One account complaining every minute
+    still counts once a minute; counting each author at most once per hour (complaining authors not
+    already counted in the previous 60 minutes) closes that gap, see benchmarks/detector_replay.py.
 
     Examples
     --------
