@@ -131,12 +131,13 @@ class SeasonalBaseline:
         return obj
 
 
-def learning_clip(rate: float) -> int:
-    """Largest count per step the baseline learns from at this rate: a ~1e-4 Poisson quantile.
+def learning_clip(rate: float, dispersion: float = 1.0) -> int:
+    """Largest count per step the baseline learns from: about four standard deviations up.
 
-    Counts above it are clipped, so a burst in the history cannot drag the baseline up.
+    The variance is ``dispersion * rate`` (quasi-Poisson); counts above the clip are clipped, so a
+    burst in the history cannot drag the baseline up.
 
-    >>> learning_clip(0.01), learning_clip(5.0)
-    (2, 15)
+    >>> learning_clip(0.01), learning_clip(5.0), learning_clip(5.0, dispersion=4.0)
+    (2, 15, 24)
     """
-    return int(math.floor(rate + 4.0 * math.sqrt(rate) + 2.0))
+    return int(math.floor(rate + 4.0 * math.sqrt(dispersion * rate) + 2.0))

@@ -74,6 +74,12 @@ class ServiceDetector:
     escalation_factor:
         An ``escalated`` event is emitted when the incident's peak per minute reaches this factor
         times the peak last reported.
+    adapt_after_hours:
+        Hours overlapping an incident younger than this are not learnt (outages do not inflate the
+        baseline); after it, the surge is learnt as the new normal.
+    rate_floor:
+        The expected rate is never taken below this fraction of the service's overall rate, so the
+        quiet hours of a strong daily cycle do not turn ordinary chatter into alarms (default 0).
     warmup_hours:
         Hours the baseline must have learnt before any incident can open. A fresh install learns
         its rhythm online during the warm-up and stays silent; so does a restored one until then.
@@ -118,6 +124,8 @@ class ServiceDetector:
         step_minutes: int = 1,
         hype_pseudocount: float = 3.0,
         max_dispersion: float = 50.0,
+        adapt_after_hours: float = 6.0,
+        rate_floor: float = 0.0,
     ) -> None:
         if sensitivity <= 0 or shift <= 1 or threshold <= 0 or step_minutes < 1 or 60 % step_minutes:
             raise DetectorError("need sensitivity > 0, shift > 1, threshold > 0, step_minutes dividing 60")
@@ -132,6 +140,8 @@ class ServiceDetector:
         self.step_minutes = int(step_minutes)
         self.hype_pseudocount = float(hype_pseudocount)
         self.max_dispersion = float(max_dispersion)
+        self.adapt_after_hours = float(adapt_after_hours)
+        self.rate_floor = float(rate_floor)
 
         steps_per_hour = 60 // self.step_minutes
         self.authors_baseline = SeasonalBaseline(steps_per_hour)
@@ -188,12 +198,20 @@ class ServiceDetector:
         self.hour_authors = 0
         self.hour_other = 0
         self.hour_pearson = 0.0
-        self.hour_tainted = self.incident is not None
-        self.rate_authors = self.authors_baseline.rate(new_hour)
+        # Hours overlapping a young incident are not learnt; a surge that lasts longer than
+        # adapt_after_hours is taken as the new normal and learnt (clipped), so a lasting level
+        # shift cannot keep an incident open, or reopen one, forever.
+        self.hour_tainted = (
+            self.incident is not None
+            and new_hour * 60 - self.incident["started"] < self.adapt_after_hours * 60
+        )
+        self.rate_authors = max(
+            self.authors_baseline.rate(new_hour), self.rate_floor * self.authors_baseline.global_rate()
+        )
         self.rate_other = self.other_baseline.rate(new_hour)
         # Clipping needs a trustworthy rate; during the warm-up the baseline learns raw counts.
         if self.warmed_up:
-            self.clip_authors = learning_clip(self.rate_authors)
+            self.clip_authors = learning_clip(self.rate_authors, max(1.0, self.dispersion))
             self.clip_other = learning_clip(self.rate_other)
         else:
             self.clip_authors = self.clip_other = _NO_CLIP
@@ -426,6 +444,8 @@ class ServiceDetector:
                 step_minutes=state["step_minutes"],
                 hype_pseudocount=state["hype_pseudocount"],
                 max_dispersion=state["max_dispersion"],
+                adapt_after_hours=state["adapt_after_hours"],
+                rate_floor=state["rate_floor"],
             )
             for key, value in state.items():
                 if key.endswith("_baseline"):

@@ -22,6 +22,7 @@ def detect_series(
     values: Sequence[float],
     timestamps: Sequence[Any],
     sensitivity: float = 1.0,
+    alarm_kinds: tuple[str, ...] = ("opened",),
     **params: Any,
 ) -> list[pd.Timestamp]:
     """Alarm timestamps (incident openings) of one regularly sampled series of counts.
@@ -56,7 +57,7 @@ def detect_series(
     det = ServiceDetector("series", sensitivity, **{**SERIES_PARAMS, "step_minutes": step, **params})
     events = det.update_many(grid[keep], counts[keep], counts[keep], counts[keep])
     original = {g: o for g, o in zip(grid[keep], index[keep])}
-    alarms = [original[pd.Timestamp(e.at)] for e in events if e.kind == "opened"]
+    alarms = [original[pd.Timestamp(e.at)] for e in events if e.kind in alarm_kinds]
     return [a.tz_localize(None) if naive else a for a in alarms]
 
 
