@@ -10,8 +10,11 @@ ratio of one step is ``x * log(shift) - (shift - 1) * mu`` and
 The change point is estimated, as usual for a CUSUM, by the step after ``S`` last stood at zero.
 Two departures from the textbook form, both for real social counts:
 
-* over-dispersion: the llr is divided by a dispersion factor learnt hour by hour from Pearson
-  residuals (quasi-Poisson), so a bursty series needs proportionally more evidence;
+* over-dispersion: the counts are negative binomial with variance ``mu + a * mu**2``, the
+  over-dispersion ``a`` learnt hour by hour by the method of moments (``a = 0`` is Poisson). The
+  llr becomes ``x * log(shift * (1 + a mu) / (1 + a shift mu)) - log((1 + a shift mu) / (1 + a mu)) / a``:
+  one step of a busy, bursty series can only carry bounded evidence, while sparse counts keep
+  the Poisson form;
 * hype: the in-control mean is scaled up by how far the service's *non-complaint* mentions are
   above their own baseline, so a launch or a meme that raises all mentions (and complaints with
   them, at the same share) does not look like an outage, while an outage (complaints up, other
@@ -123,7 +126,6 @@ class ServiceDetector:
         warmup_hours: int = 24,
         step_minutes: int = 1,
         hype_pseudocount: float = 3.0,
-        max_dispersion: float = 50.0,
         adapt_after_hours: float = 6.0,
         rate_floor: float = 0.0,
     ) -> None:
@@ -139,14 +141,15 @@ class ServiceDetector:
         self.warmup_hours = int(warmup_hours)
         self.step_minutes = int(step_minutes)
         self.hype_pseudocount = float(hype_pseudocount)
-        self.max_dispersion = float(max_dispersion)
         self.adapt_after_hours = float(adapt_after_hours)
         self.rate_floor = float(rate_floor)
 
         steps_per_hour = 60 // self.step_minutes
         self.authors_baseline = SeasonalBaseline(steps_per_hour)
         self.other_baseline = SeasonalBaseline(steps_per_hour)
-        self.dispersion = 1.0
+        # Over-dispersion as a ratio of two EWMAs over hours: excess variance and squared means.
+        self.excess_variance = 0.0
+        self.squared_means = 0.0
         self.hours_learned = 0
         self.last_minute: int | None = None
         # The hour being accumulated, and the rates and clips fixed for it when it opened.
@@ -154,7 +157,8 @@ class ServiceDetector:
         self.hour_steps = 0
         self.hour_authors = 0
         self.hour_other = 0
-        self.hour_pearson = 0.0
+        self.hour_excess = 0.0
+        self.hour_squared_means = 0.0
         self.hour_tainted = False
         self.rate_authors = 0.0
         self.rate_other = 0.0
@@ -179,6 +183,21 @@ class ServiceDetector:
         return self.hours_learned >= self.warmup_hours
 
     @property
+    def overdispersion(self) -> float:
+        """The negative binomial's ``a`` in ``variance = mu + a * mu**2`` (0 = Poisson)."""
+        if self.squared_means <= 0.0:
+            return 0.0
+        return max(0.0, self.excess_variance / self.squared_means)
+
+    def _llr_terms(self, mean: float) -> tuple[float, float]:
+        """``(per_count, offset)`` with ``llr = count * per_count - offset`` at this mean."""
+        a = self.overdispersion
+        if a == 0.0:
+            return math.log(self.shift), (self.shift - 1.0) * mean
+        growth = math.log1p(a * self.shift * mean) - math.log1p(a * mean)
+        return math.log(self.shift) - growth, growth / a
+
+    @property
     def _quiet_steps(self) -> int:
         return max(1, math.ceil(self.quiet_minutes / self.step_minutes))
 
@@ -190,14 +209,15 @@ class ServiceDetector:
             # Dispersion is learnt once the rhythm is half learnt; earlier residuals would
             # mostly measure the baseline's own ignorance.
             if self.hours_learned >= self.warmup_hours // 2:
-                hour_dispersion = min(self.hour_pearson / self.hour_steps, self.max_dispersion)
-                self.dispersion += 0.05 * (hour_dispersion - self.dispersion)
+                self.excess_variance = 0.95 * self.excess_variance + self.hour_excess
+                self.squared_means = 0.95 * self.squared_means + self.hour_squared_means
             self.hours_learned += 1
         self.cur_hour = new_hour
         self.hour_steps = 0
         self.hour_authors = 0
         self.hour_other = 0
-        self.hour_pearson = 0.0
+        self.hour_excess = 0.0
+        self.hour_squared_means = 0.0
         # Hours overlapping a young incident are not learnt; a surge that lasts longer than
         # adapt_after_hours is taken as the new normal and learnt (clipped), so a lasting level
         # shift cannot keep an incident open, or reopen one, forever.
@@ -211,7 +231,9 @@ class ServiceDetector:
         self.rate_other = self.other_baseline.rate(new_hour)
         # Clipping needs a trustworthy rate; during the warm-up the baseline learns raw counts.
         if self.warmed_up:
-            self.clip_authors = learning_clip(self.rate_authors, max(1.0, self.dispersion))
+            self.clip_authors = learning_clip(
+                self.rate_authors, 1.0 + self.overdispersion * self.rate_authors
+            )
             self.clip_other = learning_clip(self.rate_other)
         else:
             self.clip_authors = self.clip_other = _NO_CLIP
@@ -238,14 +260,15 @@ class ServiceDetector:
         self.hour_authors += learnt_authors
         self.hour_other += learnt_other
         residual = learnt_authors - mean
-        self.hour_pearson += residual * residual / mean
+        self.hour_excess += residual * residual - learnt_authors
+        self.hour_squared_means += mean * mean
 
         if not self.warmed_up:
             self.cusum = 0.0
             self._reset_run(t)
             return []
-        dispersion = max(1.0, self.dispersion)
-        llr = (authors * math.log(self.shift) - (self.shift - 1.0) * mean) / dispersion
+        per_count, offset = self._llr_terms(mean)
+        llr = authors * per_count - offset
         self.cusum = max(0.0, self.cusum + round(llr * _LLR_QUANTUM) / _LLR_QUANTUM)
         if self.cusum == 0.0:
             self._reset_run(t)
@@ -368,8 +391,15 @@ class ServiceDetector:
         mean = self.rate_authors * hype
         warmed = self.warmed_up
         if warmed:
-            dispersion = max(1.0, self.dispersion)
-            llr = (a * math.log(self.shift) - (self.shift - 1.0) * mean) / dispersion
+            # The llr's terms need logs; they are computed with math on each distinct mean (a few
+            # per hour) so that they are bit-identical to the reference's.
+            if mean.min() == mean.max():
+                per_count, offset = self._llr_terms(float(mean[0]))
+                llr = a * per_count - offset
+            else:
+                distinct, position = np.unique(mean, return_inverse=True)
+                terms = [self._llr_terms(float(mu)) for mu in distinct]
+                llr = a * np.array([term[0] for term in terms])[position] - np.array([term[1] for term in terms])[position]
             increments = np.round(llr * _LLR_QUANTUM) / _LLR_QUANTUM
             partial = np.cumsum(increments)
             cusum = partial - np.minimum(-self.cusum, np.minimum.accumulate(partial))
@@ -381,7 +411,8 @@ class ServiceDetector:
         self.hour_authors += int(learnt_a.sum())
         self.hour_other += int(learnt_o.sum())
         residual = learnt_a - mean
-        self.hour_pearson = float(np.add.accumulate(np.concatenate(([self.hour_pearson], residual * residual / mean)))[-1])
+        self.hour_excess = float(np.add.accumulate(np.concatenate(([self.hour_excess], residual * residual - learnt_a)))[-1])
+        self.hour_squared_means = float(np.add.accumulate(np.concatenate(([self.hour_squared_means], mean * mean)))[-1])
         self.last_minute = int(t[-1])
         if not warmed:
             self.cusum = 0.0
@@ -443,7 +474,6 @@ class ServiceDetector:
                 warmup_hours=state["warmup_hours"],
                 step_minutes=state["step_minutes"],
                 hype_pseudocount=state["hype_pseudocount"],
-                max_dispersion=state["max_dispersion"],
                 adapt_after_hours=state["adapt_after_hours"],
                 rate_floor=state["rate_floor"],
             )
