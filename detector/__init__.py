@@ -1,6 +1,9 @@
 """Detector stage: per-service count series in, incident events out.
 
-See :mod:`detector.changepoint` for the statistic (Poisson CUSUM, Page 1954 / Lucas 1985).
+See :mod:`detector.changepoint` for the statistic (count CUSUM, Page 1954 / Lucas 1985, with a
+negative binomial likelihood), :mod:`detector.baseline` for the seasonal rate, :mod:`detector.nab`
+for NAB's scoring rules. Benchmarks: benchmarks/detector_replay.py, detector_nab.py,
+detector_throughput.py.
 """
 from detector.changepoint import DetectorError, ServiceDetector, detect_offline
 from detector.incidents import IncidentEvent, link_official

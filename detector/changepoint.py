@@ -1,4 +1,4 @@
-"""Online change-point detection of complaint surges: a Poisson CUSUM with an incident lifecycle.
+"""Online change-point detection of complaint surges: a count CUSUM with an incident lifecycle.
 
 The statistic is Page's CUSUM (Page 1954, "Continuous inspection schemes", Biometrika 41) on counts,
 in the counted-data form of Lucas (1985, "Counted data CUSUM's", Technometrics 27): for a count
@@ -13,7 +13,7 @@ Two departures from the textbook form, both for real social counts:
 * over-dispersion: the counts are negative binomial with variance ``mu + a * mu**2``, the
   over-dispersion ``a`` learnt hour by hour by the method of moments (``a = 0`` is Poisson). The
   llr becomes ``x * log(shift * (1 + a mu) / (1 + a shift mu)) - log((1 + a shift mu) / (1 + a mu)) / a``:
-  one step of a busy, bursty series can only carry bounded evidence, while sparse counts keep
+  each count carries less evidence the busier and burstier the series, while sparse counts keep
   the Poisson form;
 * hype: the in-control mean is scaled up by how far the service's *non-complaint* mentions are
   above their own baseline, so a launch or a meme that raises all mentions (and complaints with

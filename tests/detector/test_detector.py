@@ -164,3 +164,27 @@ def test_nab_scorer_on_hand_computed_cases():
     assert normalised([perfect]) == pytest.approx(100.0)
     assert normalised([score_file(rows, [], windows)]) == 0.0
     assert normalised([FileScore(-1.0, -2.0, 2.0, 0, 0, 0)]) == 25.0
+
+
+def test_escalation_when_peak_doubles_and_fit_ignores_history_outage():
+    rng = np.random.default_rng(21)
+    history_authors = _diurnal(rng, 7)
+    history_authors[5 * DAY + 600:5 * DAY + 720] += 30  # an outage in the history
+    history = _frame(history_authors, other=rng.poisson(3.0, 7 * DAY))
+    primed = ServiceDetector("svc").fit(history)
+    clean = _frame(_diurnal(np.random.default_rng(21), 7), other=rng.poisson(3.0, 7 * DAY))
+    reference = ServiceDetector("svc").fit(clean)
+    hour = int(history.index[5 * DAY + 660].timestamp() // 3600)
+    # the outage hours were not learnt: the rate for that hour stays near the clean one
+    assert primed.authors_baseline.rate(hour) < 1.3 * reference.authors_baseline.rate(hour)
+
+    authors = rng.poisson(1.5, 120)
+    authors[20:40] += 6
+    authors[40:60] += 30
+    frame = _frame(authors, other=rng.poisson(3.0, 120), start=history.index[-1] + pd.Timedelta(minutes=1))
+    events = primed.update_many(frame.index, frame.complaints, frame.authors, frame.mentions)
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "opened" and "escalated" in kinds
+    escalated = next(e for e in events if e.kind == "escalated")
+    assert escalated.peak_per_minute >= 2 * events[0].peak_per_minute
+    assert len({e.incident_id for e in events}) == 1
