@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS posts (
     UNIQUE (source, source_id)
 );
 CREATE INDEX IF NOT EXISTS posts_minute ON posts (minute);
+CREATE INDEX IF NOT EXISTS posts_author ON posts (author_hash, minute);
 CREATE TABLE IF NOT EXISTS labels (
     post_id INTEGER NOT NULL REFERENCES posts(id),
     model_version TEXT NOT NULL,
@@ -52,7 +53,7 @@ CREATE TABLE IF NOT EXISTS counts (
     minute TEXT NOT NULL,
     mentions INTEGER NOT NULL,         -- posts naming the service
     complaints INTEGER NOT NULL,       -- of those, classified as outage complaints
-    authors INTEGER NOT NULL,          -- distinct authors among the complaints
+    authors INTEGER NOT NULL,          -- complaining authors not already counted in the previous hour
     PRIMARY KEY (service, source, minute)
 );
 CREATE TABLE IF NOT EXISTS official_incidents (
@@ -135,6 +136,10 @@ def now_iso() -> str:
 def iso(dt: datetime | None) -> str | None:
     """Store timestamps as ISO-8601 UTC text, which sorts and compares correctly as text."""
     return None if dt is None else utc(dt).isoformat()
+
+
+# How minutes are written (``minute_of``), for SQLite's strftime to produce comparable text.
+_MINUTE_FORMAT = "%Y-%m-%dT%H:%M:00+00:00"
 
 
 def minute_of(dt: datetime) -> str:
@@ -273,18 +278,30 @@ class Store:
 
     @staticmethod
     def _recount(conn: sqlite3.Connection, model_version: str, minutes: list[str]) -> None:
-        """Rebuild the per-service counts of ``minutes`` from the labels of ``model_version``."""
+        """Rebuild the per-service counts of ``minutes`` from the labels of ``model_version``.
+
+        ``authors`` counts a complaining author once an hour per service (one angry account posting
+        every minute must not look like a crowd), so a label also changes the hour of counts after it.
+        """
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_minutes (minute TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM touched_minutes")
         conn.executemany("INSERT OR IGNORE INTO touched_minutes VALUES (?)", [(m,) for m in minutes])
+        conn.execute(
+            "INSERT OR IGNORE INTO touched_minutes SELECT DISTINCT p.minute FROM posts p, touched_minutes t"
+            " WHERE p.minute > t.minute AND p.minute <= strftime(?, t.minute, '+60 minutes')", (_MINUTE_FORMAT,))
         conn.execute("DELETE FROM counts WHERE minute IN (SELECT minute FROM touched_minutes)")
         conn.execute(
             "INSERT INTO counts (service, source, minute, mentions, complaints, authors)"
             " SELECT s.value, p.source, p.minute, COUNT(*), SUM(l.is_complaint),"
-            "        COUNT(DISTINCT CASE WHEN l.is_complaint THEN p.author_hash END)"
+            "        COUNT(DISTINCT CASE WHEN l.is_complaint AND NOT EXISTS ("
+            "            SELECT 1 FROM posts q JOIN labels k ON k.post_id = q.id AND k.model_version = l.model_version"
+            "            WHERE q.author_hash = p.author_hash AND k.is_complaint"
+            "              AND q.minute < p.minute AND q.minute >= strftime(?, p.minute, '-60 minutes')"
+            "              AND EXISTS (SELECT 1 FROM json_each(k.services) r WHERE r.value = s.value))"
+            "        THEN p.author_hash END)"
             " FROM posts p JOIN touched_minutes t ON t.minute = p.minute"
             " JOIN labels l ON l.post_id = p.id AND l.model_version = ?, json_each(l.services) s"
-            " GROUP BY s.value, p.source, p.minute", (model_version,))
+            " GROUP BY s.value, p.source, p.minute", (_MINUTE_FORMAT, model_version))
 
     def recount_all(self, model_version: str) -> None:
         """Rebuild every count from the labels of ``model_version`` (after a model change)."""

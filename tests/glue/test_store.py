@@ -79,10 +79,12 @@ def test_counts_follow_labels(tmp_path):
     with Store(tmp_path / "a.db") as store:
         store.save_batch("reddit", "c", posts(6))  # 6 posts over 2 minutes, authors user0..user2
         store.save_labels("m1", [(i, 0.9, True, ["github"]) for i in range(1, 7)])
-        assert store.counts("github") == [(T0.isoformat(), 3, 3, 3), ((T0 + timedelta(minutes=1)).isoformat(), 3, 3, 3)]
-        # Relabeling one post as not a complaint lowers complaints, not mentions.
+        # The same three authors complain in both minutes: counted as authors in the first only.
+        assert store.counts("github") == [(T0.isoformat(), 3, 3, 3), ((T0 + timedelta(minutes=1)).isoformat(), 3, 0, 3)]
+        # Relabeling a post as not a complaint lowers complaints, not mentions, and its author
+        # (user0) now first complains in the second minute.
         store.save_labels("m1", [(1, 0.1, False, ["github"])])
-        assert store.counts("github")[0] == (T0.isoformat(), 2, 2, 3)
+        assert store.counts("github") == [(T0.isoformat(), 2, 2, 3), ((T0 + timedelta(minutes=1)).isoformat(), 3, 1, 3)]
 
 
 def test_batch_and_cursor_commit_together(tmp_path):
@@ -92,3 +94,23 @@ def test_batch_and_cursor_commit_together(tmp_path):
             store.save_batch("reddit:new:r/github", "t3_x", broken)
         assert store.cursor("reddit:new:r/github") is None
         assert store.conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0] == 0
+
+
+def test_an_author_counts_once_an_hour(tmp_path):
+    spam = [Post("bluesky", f"s{i}", "discord down", "angry", T0 + timedelta(minutes=i)) for i in range(90)]
+    with Store(tmp_path / "a.db") as store:
+        store.save_batch("bluesky", "c", spam)
+        # Labeled in two chunks, the second first: the hour after a label is recounted too.
+        store.save_labels("m1", [(i, 0.9, True, ["discord"]) for i in range(31, 91)])
+        store.save_labels("m1", [(i, 0.9, True, ["discord"]) for i in range(1, 31)])
+        rows = store.counts("discord")
+    assert [r[1] for r in rows] == [1] * 90  # complaints: every post
+    assert [r[2] for r in rows] == [1] + [0] * 89  # authors: never again while the account keeps posting
+
+
+def test_an_author_counts_again_after_an_hour_of_silence(tmp_path):
+    posts_ = [Post("bluesky", f"s{i}", "discord down", "angry", T0 + timedelta(minutes=m)) for i, m in enumerate((0, 59, 121))]
+    with Store(tmp_path / "a.db") as store:
+        store.save_batch("bluesky", "c", posts_)
+        store.save_labels("m1", [(i, 0.9, True, ["discord"]) for i in (1, 2, 3)])
+        assert [r[2] for r in store.counts("discord")] == [1, 0, 1]
