@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,13 +18,14 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColu
 from rich.table import Table
 from rich.text import Text
 
+import detector
 from classifier import DEFAULT_MODEL, ComplaintClassifier, ModelLoadError
 from outage_signal import notify, pipeline
-from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config, resolve_config_path
+from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config
 from outage_signal.store import Store, StoreError
 
 # Errors a person can act on: shown as one line, exit status 1, no traceback.
-USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreError, ModelLoadError)
+USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreError, ModelLoadError, detector.DetectorError)
 
 
 class OutageSignalGroup(click.Group):
@@ -165,6 +166,55 @@ def emit_rows(app: App, rows: Sequence[dict[str, Any]], output_format: str, tabl
             writer.writerows(rows)
     else:
         table(app, rows)
+
+
+# --- detector (issue 5) ---
+
+@cli.command("detect-series")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sensitivity", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Higher alarms on less evidence (earlier, more false alarms).")
+@pass_app
+def detect_series(app: App, csv_file: Path, sensitivity: float) -> None:
+    """Print the alarm timestamps of one `timestamp,value` series as CSV.
+
+    Any regular step that divides an hour works (NAB's 5-minute Twitter volumes, say), so
+    the alarms can be scored with NAB's own code:
+
+        outage-signal detect-series Twitter_volume_AAPL.csv > alarms.csv
+    """
+    stamps, values = detector.read_series_csv(csv_file)
+    click.echo("timestamp")
+    for alarm in detector.detect_series(values, stamps, sensitivity=sensitivity):
+        click.echo(alarm.strftime("%Y-%m-%d %H:%M:%S"))
+
+
+@cli.command("evaluate-detector")
+@click.option("--replay", "replay_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_REPLAY,
+              show_default=True, help="Replay folder with truth.json.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@pass_app
+def evaluate_detector(app: App, replay_dir: Path, as_json: bool) -> None:
+    """Score the whole pipeline on a replay against its truth, in a throw-away database.
+
+    Prints recall, false alarms per service-week, median minutes from outage start to
+    alarm and median lead over the official acknowledgement. The sensitivity is the
+    config's `[detector] sensitivity`. (NAB scores: `python benchmarks/detector_nab.py`.)
+    """
+    figures = evaluate_detector_on_replay(app, replay_dir)
+    if as_json:
+        click.echo(json.dumps(figures))
+    else:
+        for key, value in figures.items():
+            click.echo(f"{key:36} {value}")
+
+
+def evaluate_detector_on_replay(app: App, replay_dir: Path) -> dict[str, Any]:
+    config, model = app.config(), app.model()
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "evaluate.db") as store:
+        with app.progress("replaying") as progress:
+            _, score = pipeline.demo(store, config, model, [], replay_dir, progress=progress, echo=lambda _: None)
+    return score.figures()
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ class Service:
 class Config:
     path: Path
     services: dict[str, Service]
+    sensitivity: float = 1.0  # [detector] sensitivity: 2 alarms on half the evidence, 0.5 needs twice as much
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def aliases(self) -> dict[str, list[str]]:
@@ -73,7 +74,14 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     if not isinstance(services_raw, dict) or not services_raw:
         raise ConfigError(f"{path}: key 'services': expected a table of services, e.g. [services.github]")
     services = {key: _service(path, key, value) for key, value in services_raw.items()}
-    return Config(path=path, services=services, raw=raw)
+    return Config(path=path, services=services, sensitivity=_sensitivity(path, raw.get("detector", {})), raw=raw)
+
+
+def _sensitivity(path: Path, detector: Any) -> float:
+    value = detector.get("sensitivity", 1.0) if isinstance(detector, dict) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ConfigError(f"{path}: key 'detector.sensitivity': expected a number > 0 (default 1.0), got {value!r}")
+    return float(value)
 
 
 def _service(path: Path, key: str, value: Any) -> Service:

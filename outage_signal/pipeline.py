@@ -68,7 +68,7 @@ SETTLE_MINUTES = 2
 
 
 def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.Endpoint],
-           sensitivity: float | None = None, until: str | None = None) -> list[IncidentEvent]:
+           sensitivity: float = 1.0, until: str | None = None) -> list[IncidentEvent]:
     """Run each service's online detector from its saved state up to ``until``.
 
     ``until`` defaults to the newest stored post's minute less ``SETTLE_MINUTES``. Per service, the
@@ -86,7 +86,7 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
             detector = ServiceDetector.from_state(saved[1])
             start = datetime.fromisoformat(saved[0]) + timedelta(minutes=1)
         else:
-            detector = ServiceDetector(service) if sensitivity is None else ServiceDetector(service, sensitivity)
+            detector = ServiceDetector(service, sensitivity)
             start = datetime.fromisoformat(first)
         end = datetime.fromisoformat(last)
         if start > end:
@@ -230,7 +230,7 @@ def run_pass(store: Store, config: Config, model: ComplaintClassifier, sources: 
         except Exception as e:  # noqa: BLE001 - one broken source must not stop the others
             report.failures[name] = f"{type(e).__name__}: {e}"
     labeled = classify(store, model, ServiceMatcher(config.aliases()), progress=progress)
-    events = detect(store, list(config.services), endpoints, until=until)
+    events = detect(store, list(config.services), endpoints, config.sensitivity, until=until)
     linked = link(store, endpoints)
     delivery = notify.deliver(store, endpoints, dry_run=dry_run, echo=echo) if deliver else None
     return PassSummary(report, labeled, events, linked, delivery)

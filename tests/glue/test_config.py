@@ -48,3 +48,11 @@ def test_bad_config_names_file_key_and_expectation(tmp_path, text, expected):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="file not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_detector_sensitivity(tmp_path):
+    base = '[services.acme]\naliases = ["acme"]\n'
+    assert load_config(write(tmp_path, base)).sensitivity == 1.0
+    assert load_config(write(tmp_path, base + "[detector]\nsensitivity = 2\n")).sensitivity == 2.0
+    with pytest.raises(ConfigError, match="key 'detector.sensitivity': expected a number > 0"):
+        load_config(write(tmp_path, base + "[detector]\nsensitivity = 'high'\n"))
