@@ -11,7 +11,7 @@ import secrets
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -283,12 +283,10 @@ class Store:
         ``authors`` counts a complaining author once an hour per service (one angry account posting
         every minute must not look like a crowd), so a label also changes the hour of counts after it.
         """
+        hour_after = {minute_of(datetime.fromisoformat(m) + timedelta(minutes=k)) for m in minutes for k in range(61)}
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_minutes (minute TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM touched_minutes")
-        conn.executemany("INSERT OR IGNORE INTO touched_minutes VALUES (?)", [(m,) for m in minutes])
-        conn.execute(
-            "INSERT OR IGNORE INTO touched_minutes SELECT DISTINCT p.minute FROM posts p, touched_minutes t"
-            " WHERE p.minute > t.minute AND p.minute <= strftime(?, t.minute, '+60 minutes')", (_MINUTE_FORMAT,))
+        conn.executemany("INSERT INTO touched_minutes VALUES (?)", [(m,) for m in sorted(hour_after)])
         conn.execute("DELETE FROM counts WHERE minute IN (SELECT minute FROM touched_minutes)")
         conn.execute(
             "INSERT INTO counts (service, source, minute, mentions, complaints, authors)"
