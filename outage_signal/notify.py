@@ -1,0 +1,254 @@
+"""Webhook notifications through an outbox: never lost, never doubled.
+
+Every incident event becomes one outbox row per endpoint, written in the same transaction as the
+incident change (:func:`enqueue`). :func:`deliver` sends due rows: it first *claims* them (a lease
+in the database, so two concurrent runs never send the same row), then sends, then records the outcome.
+A crash between sending and recording re-sends the row later with the same ``webhook-id``, which
+receivers use to deduplicate: delivery is at least once, and exactly once for a deduplicating receiver.
+
+Generic deliveries are signed per the Standard Webhooks specification (``webhook-id``,
+``webhook-timestamp``, ``webhook-signature``: HMAC-SHA256 over ``id.timestamp.body``).
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import requests
+from standardwebhooks import Webhook
+
+from outage_signal.config import Config, ConfigError
+from outage_signal.store import Store
+
+FORMATS = ("generic", "slack", "discord", "console")
+EVENTS = ("opened", "escalated", "acknowledged", "resolved")
+LEASE = timedelta(minutes=2)  # a claimed row is retried by others only after this
+FIRST_RETRY = timedelta(minutes=1)  # then doubling, up to MAX_RETRY
+MAX_RETRY = timedelta(hours=1)
+MAX_AGE = timedelta(hours=24)  # an event still undelivered after this is marked dead
+RETRIED_4XX = (408, 429)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    url: str
+    format: str = "generic"
+    secret: str | None = field(default=None, repr=False)  # from the environment; never logged or stored
+    services: frozenset[str] | None = None  # None: every service
+    events: frozenset[str] | None = None  # None: every event kind
+
+    def wants(self, service: str, kind: str) -> bool:
+        return (self.services is None or service in self.services) and (self.events is None or kind in self.events)
+
+
+# Used when no webhook is configured: notifications are printed on the terminal.
+CONSOLE = Endpoint(name="console", url="", format="console")
+
+
+def load_endpoints(config: Config) -> list[Endpoint]:
+    """The ``[[webhooks]]`` of the config; ``[CONSOLE]`` when there are none."""
+    raw = config.raw.get("webhooks", [])
+    if not isinstance(raw, list):
+        raise ConfigError(f"{config.path}: key 'webhooks': expected an array of tables [[webhooks]]")
+    endpoints = [_endpoint(config, n, item) for n, item in enumerate(raw)]
+    return endpoints or [CONSOLE]
+
+
+def _endpoint(config: Config, n: int, item: Any) -> Endpoint:
+    where = f"{config.path}: key 'webhooks[{n}]"
+    if not isinstance(item, dict):
+        raise ConfigError(f"{where}': expected a table with name, url, format, secret_env, services, events")
+    name, url, fmt = item.get("name", f"webhook-{n}"), item.get("url"), item.get("format", "generic")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{where}.url': expected an http:// or https:// URL, got {url!r}")
+    if fmt not in FORMATS[:3]:
+        raise ConfigError(f"{where}.format': expected one of generic, slack, discord, got {fmt!r}")
+    secret = None
+    if "secret_env" in item:
+        secret = os.environ.get(str(item["secret_env"]))
+        if not secret:
+            raise ConfigError(f"{where}.secret_env': environment variable {item['secret_env']} is not set")
+    elif fmt == "generic":
+        raise ConfigError(f"{where}.secret_env': generic webhooks are signed; name the environment variable "
+                          "holding the secret (whsec_... base64, see docs/webhooks.md)")
+    services, events = item.get("services"), item.get("events")
+    unknown_services = set(services or []) - set(config.services)
+    if unknown_services:
+        raise ConfigError(f"{where}.services': unknown service(s) {', '.join(sorted(unknown_services))}")
+    if events is not None and (not isinstance(events, list) or set(events) - set(EVENTS)):
+        raise ConfigError(f"{where}.events': expected a list drawn from {', '.join(EVENTS)}")
+    return Endpoint(name=str(name), url=url, format=fmt, secret=secret,
+                    services=frozenset(services) if services else None,
+                    events=frozenset(events) if events else None)
+
+
+def enqueue(conn: sqlite3.Connection, event_id: str, service: str, kind: str, endpoints: Sequence[Endpoint],
+            now: str) -> int:
+    """Add one pending outbox row per interested endpoint, inside the caller's transaction."""
+    rows = [(event_id, e.name, now, now) for e in endpoints if e.wants(service, kind)]
+    before = conn.total_changes
+    conn.executemany("INSERT INTO outbox (event_id, endpoint, status, next_attempt_at, created_at)"
+                     " VALUES (?, ?, 'pending', ?, ?) ON CONFLICT (event_id, endpoint) DO NOTHING", rows)
+    return conn.total_changes - before
+
+
+@dataclass
+class DeliveryReport:
+    delivered: int = 0
+    failed: int = 0  # kept for a later run
+    dead: int = 0
+    pending: int = 0  # still pending after this pass (not due yet, or failed)
+
+
+def deliver(store: Store, endpoints: Sequence[Endpoint], *, dry_run: bool = False, now: datetime | None = None,
+            echo: Callable[[str], None] = print, timeout: float = 10.0,
+            on_sent: Callable[[str], None] | None = None) -> DeliveryReport:
+    """Send every due pending outbox row of ``endpoints``; record each outcome.
+
+    ``on_sent`` is called between a successful send and its record (tests use it to crash there).
+    """
+    now = now or datetime.now(timezone.utc)
+    by_name = {e.name: e for e in endpoints}
+    report = DeliveryReport()
+    rows = _pending(store, by_name, now) if dry_run else _claim(store, by_name, now)
+    for event_id, endpoint_name, attempts, created_at, payload in rows:
+        endpoint = by_name[endpoint_name]
+        if dry_run:
+            echo(f"would send to {endpoint.name}: {describe(json.loads(payload))}")
+            continue
+        if now - datetime.fromisoformat(created_at) > MAX_AGE:
+            _record(store, event_id, endpoint.name, "dead", attempts, now, f"older than {MAX_AGE}")
+            report.dead += 1
+            continue
+        error, retry = send(endpoint, json.loads(payload), timeout, echo)
+        if error is None and on_sent:
+            on_sent(event_id)
+        if error is None:
+            _record(store, event_id, endpoint.name, "delivered", attempts + 1, now, None)
+            report.delivered += 1
+        elif retry:
+            _record(store, event_id, endpoint.name, "pending", attempts + 1, now, error,
+                    next_attempt=now + min(FIRST_RETRY * 2 ** attempts, MAX_RETRY))
+            report.failed += 1
+        else:
+            _record(store, event_id, endpoint.name, "dead", attempts + 1, now, error)
+            report.dead += 1
+    report.pending = store.conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+    return report
+
+
+_DUE = ("SELECT o.event_id, o.endpoint, o.attempts, o.created_at, e.payload FROM outbox o"
+        " JOIN incident_events e ON e.id = o.event_id"
+        " WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.created_at, e.at, o.event_id")
+
+
+def _pending(store: Store, by_name: dict[str, Endpoint], now: datetime) -> list[tuple]:
+    return [r for r in store.conn.execute(_DUE, (now.isoformat(),)) if r[1] in by_name]
+
+
+def _claim(store: Store, by_name: dict[str, Endpoint], now: datetime) -> list[tuple]:
+    """Take the due rows for this run: their lease keeps every other run off them."""
+    with store.transaction() as conn:
+        rows = [r for r in conn.execute(_DUE, (now.isoformat(),)) if r[1] in by_name]
+        conn.executemany("UPDATE outbox SET next_attempt_at = ? WHERE event_id = ? AND endpoint = ?",
+                         [((now + LEASE).isoformat(), r[0], r[1]) for r in rows])
+    return rows
+
+
+def _record(store: Store, event_id: str, endpoint: str, status: str, attempts: int, now: datetime,
+            error: str | None, next_attempt: datetime | None = None) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?,"
+            " delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END"
+            " WHERE event_id = ? AND endpoint = ?",
+            (status, attempts, error, (next_attempt or now).isoformat(), status, now.isoformat(), event_id, endpoint))
+
+
+def send(endpoint: Endpoint, payload: dict[str, Any], timeout: float = 10.0,
+         echo: Callable[[str], None] = print) -> tuple[str | None, bool]:
+    """Deliver one payload. Returns (error or None, whether to retry later)."""
+    if endpoint.format == "console":
+        echo(describe(payload))
+        return None, False
+    body = json.dumps(render(endpoint.format, payload), separators=(",", ":"))
+    headers = {"content-type": "application/json", "user-agent": "outage-signal"}
+    if endpoint.secret:
+        headers.update(sign(endpoint.secret, f"{payload['event_id']}@{endpoint.name}", body))
+    try:
+        response = requests.post(endpoint.url, data=body.encode(), headers=headers, timeout=timeout,
+                                 allow_redirects=False)
+    except requests.RequestException as e:
+        return f"{type(e).__name__}: could not reach {endpoint.name}", True
+    if 200 <= response.status_code < 300:
+        return None, False
+    retry = response.status_code >= 500 or response.status_code in RETRIED_4XX
+    return f"HTTP {response.status_code} from {endpoint.name}", retry
+
+
+def sign(secret: str, message_id: str, body: str, at: datetime | None = None) -> dict[str, str]:
+    """The three Standard Webhooks headers for ``body``."""
+    at = at or datetime.now(timezone.utc)
+    return {"webhook-id": message_id, "webhook-timestamp": str(int(at.timestamp())),
+            "webhook-signature": Webhook(secret).sign(message_id, at, body)}
+
+
+def describe(payload: dict[str, Any]) -> str:
+    """One line a person reads: what happened to which service, and how early we were."""
+    service, kind = payload.get("service_name") or payload["service"], payload["kind"]
+    at = payload["at"][:16].replace("T", " ")
+    size = f"{payload['complaints']} complaints (expected {payload['expected']:.1f}), peak {payload['peak_per_minute']:.0f}/min"
+    if kind == "acknowledged":
+        lead = payload.get("lead_minutes")
+        official = (payload.get("official") or {}).get("title", "status page")
+        return (f"[acknowledged] {service}: status page caught up at {at} UTC ({official!r}); "
+                f"we were {lead:+.0f} min ahead" if lead is not None else f"[acknowledged] {service} at {at} UTC")
+    return f"[{kind}] {service} outage at {at} UTC: {size}"
+
+
+def render(fmt: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The request body for an endpoint format: the event itself, or a Slack or Discord message."""
+    if fmt == "generic":
+        return {"type": f"incident.{payload['kind']}", "timestamp": payload["at"], "data": payload}
+    line = describe(payload)
+    samples = "\n".join(f"> {p['text'][:200]}" for p in payload.get("sample_posts", []))
+    if fmt == "slack":
+        blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{line}*"}}]
+        if samples:
+            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": samples}})
+        return {"text": line, "blocks": blocks}
+    colour = {"opened": 0xE74C3C, "escalated": 0xE67E22, "acknowledged": 0x3498DB, "resolved": 0x2ECC71}
+    return {"content": line[:2000],
+            "embeds": [{"title": f"{payload['service']}: incident {payload['kind']}", "description": samples[:4000],
+                        "color": colour.get(payload["kind"], 0x95A5A6), "timestamp": payload["at"]}]}
+
+
+def deliveries(store: Store, status: str | None = None) -> list[dict[str, Any]]:
+    """Outbox rows (all, or of one status), newest first, with their event."""
+    where, args = (" WHERE o.status = ?", [status]) if status else ("", [])
+    return list(store.db.query(
+        "SELECT o.event_id, o.endpoint, o.status, o.attempts, o.next_attempt_at, o.created_at, o.delivered_at,"
+        f" o.last_error, e.kind, e.at FROM outbox o JOIN incident_events e ON e.id = o.event_id{where}"
+        " ORDER BY o.created_at DESC, e.at DESC", args))
+
+
+SAMPLE_EVENT = {"event_id": "sample:opened:2026-01-01T00:00:00+00:00", "kind": "opened", "service": "github",
+                "service_name": "GitHub", "incident_id": "sample", "at": "2026-01-01T00:00:00+00:00",
+                "started_at": "2026-01-01T00:00:00+00:00", "opened_at": "2026-01-01T00:00:00+00:00",
+                "resolved_at": None, "complaints": 42, "expected": 1.5, "peak_per_minute": 12.0,
+                "lead_minutes": None, "official": None,
+                "sample_posts": [{"text": "is github down? pushes failing with 500", "url": None}]}
+
+
+def test_webhook(url: str, secret: str | None = None, fmt: str = "generic", timeout: float = 10.0) -> str | None:
+    """Send a signed sample event to ``url``. Returns the error, or None when it was accepted."""
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"{url}: only http:// and https:// webhook URLs are accepted")
+    error, _ = send(Endpoint(name="test", url=url, format=fmt, secret=secret), SAMPLE_EVENT, timeout)
+    return error
