@@ -1,0 +1,185 @@
+"""Webhook delivery against a real HTTP server on loopback."""
+import base64
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from standardwebhooks import Webhook
+
+from outage_signal import notify, pipeline
+from outage_signal.store import Store
+
+SECRET = "whsec_" + base64.b64encode(b"planted-secret-0123456789abcdef").decode()
+T0 = datetime(2026, 9, 10, 16, 8, tzinfo=timezone.utc)  # when the incidents happened
+NOW = datetime.now(timezone.utc) + timedelta(seconds=5)  # when the job delivers: the outbox runs on wall time
+
+
+class Receiver:
+    """A webhook receiver: answers with the next queued status (200 when none are queued)."""
+
+    def __init__(self):
+        self.statuses: list[int] = []
+        self.requests: list[tuple[dict, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["content-length"]))
+                receiver.requests.append((dict(self.headers), body))
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def ids(self) -> list[str]:
+        return [headers["webhook-id"] for headers, _ in self.requests]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def make_store(path, endpoints, events=3) -> Store:
+    store = Store(path)
+    with store.transaction() as conn:
+        for n in range(events):
+            incident_id = f"github:{n}"
+            conn.execute("INSERT INTO incidents (id, service, started_at, opened_at, status, complaints, expected,"
+                         " peak_per_minute, score) VALUES (?, 'github', ?, ?, 'open', 40, 1.5, 9, 30)",
+                         (incident_id, T0.isoformat(), T0.isoformat()))
+            pipeline.record_event(conn, store, incident_id, "opened", T0 + timedelta(minutes=n), endpoints)
+    return store
+
+
+def endpoint(url, **kw) -> notify.Endpoint:
+    return notify.Endpoint(name="ops", url=url, format="generic", secret=SECRET, **kw)
+
+
+def test_signature_verifies(tmp_path, receiver):
+    hook = endpoint(receiver.url)
+    with make_store(tmp_path / "a.db", [hook], events=1) as store:
+        report = notify.deliver(store, [hook])
+    assert report.delivered == 1
+    headers, body = receiver.requests[0]
+    payload = Webhook(SECRET).verify(body, {k.lower(): v for k, v in headers.items()})
+    assert payload["type"] == "incident.opened" and payload["data"]["service"] == "github"
+    with pytest.raises(Exception):
+        Webhook(SECRET).verify(body.replace(b"github", b"gitlab"), {k.lower(): v for k, v in headers.items()})
+
+
+def test_endpoint_down_then_back_delivers_exactly_once(tmp_path):
+    receiver = Receiver()
+    url = receiver.url
+    receiver.close()  # nothing listens on that port now
+    hook = endpoint(url)
+    with make_store(tmp_path / "a.db", [hook]) as store:
+        first = notify.deliver(store, [hook], now=NOW, timeout=2)
+        assert (first.delivered, first.failed, first.pending) == (0, 3, 3)
+        # Not due yet: backoff.
+        assert notify.deliver(store, [hook], now=NOW + timedelta(seconds=30)).delivered == 0
+        back = Receiver()
+        try:
+            hook = endpoint(back.url)
+            store.conn.execute("UPDATE outbox SET endpoint = 'ops'")  # same endpoint name, new port
+            later = notify.deliver(store, [hook], now=NOW + timedelta(minutes=5))
+            again = notify.deliver(store, [hook], now=NOW + timedelta(hours=2))
+        finally:
+            back.close()
+    assert later.delivered == 3 and again.delivered == 0
+    assert len(back.ids()) == len(set(back.ids())) == 3
+
+
+def test_server_error_is_retried_client_error_is_dead(tmp_path, receiver):
+    hook = endpoint(receiver.url)
+    receiver.statuses = [500, 400, 429]
+    with make_store(tmp_path / "a.db", [hook]) as store:
+        first = notify.deliver(store, [hook], now=NOW)
+        assert (first.delivered, first.failed, first.dead) == (0, 2, 1)
+        second = notify.deliver(store, [hook], now=NOW + timedelta(minutes=10))
+        assert second.delivered == 2
+        rows = {r["event_id"]: r for r in notify.deliveries(store)}
+    assert sorted(r["status"] for r in rows.values()) == ["dead", "delivered", "delivered"]
+    assert [r["last_error"] for r in rows.values() if r["status"] == "dead"] == ["HTTP 400 from ops"]
+
+
+def test_too_old_is_dead(tmp_path, receiver):
+    hook = endpoint(receiver.url)
+    with make_store(tmp_path / "a.db", [hook], events=1) as store:
+        created = store.conn.execute("SELECT created_at FROM outbox").fetchone()[0]
+        report = notify.deliver(store, [hook], now=datetime.fromisoformat(created) + timedelta(hours=25))
+    assert report.dead == 1 and receiver.requests == []
+
+
+def test_crash_between_send_and_record_resends_with_the_same_id(tmp_path, receiver):
+    hook = endpoint(receiver.url)
+
+    def crash(event_id):
+        raise SystemExit("killed after sending")
+
+    with make_store(tmp_path / "a.db", [hook], events=1) as store:
+        with pytest.raises(SystemExit):
+            notify.deliver(store, [hook], now=NOW, on_sent=crash)
+        assert notify.deliver(store, [hook], now=NOW + timedelta(seconds=30)).delivered == 0  # leased
+        assert notify.deliver(store, [hook], now=NOW + timedelta(minutes=3)).delivered == 1
+    assert len(receiver.ids()) == 2 and len(set(receiver.ids())) == 1
+
+
+def test_two_concurrent_runs_deliver_each_event_once(tmp_path, receiver):
+    hook = endpoint(receiver.url)
+    path = tmp_path / "a.db"
+    make_store(path, [hook], events=20).close()
+    reports = []
+
+    def run():
+        with Store(path) as store:
+            reports.append(notify.deliver(store, [hook], now=NOW))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(r.delivered for r in reports) == 20
+    assert len(receiver.ids()) == len(set(receiver.ids())) == 20
+
+
+def test_endpoint_filters_and_secret_stays_out_of_the_database(tmp_path, receiver):
+    wanted = endpoint(receiver.url, events=frozenset({"resolved"}))
+    with make_store(tmp_path / "a.db", [wanted]) as store:
+        assert store.conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+    assert "planted-secret" not in repr(wanted)
+    data = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert SECRET.encode() not in data and b"planted-secret" not in data
+
+
+@pytest.mark.parametrize("fmt, key", [("slack", "blocks"), ("discord", "embeds")])
+def test_slack_and_discord_messages(tmp_path, receiver, fmt, key):
+    hook = notify.Endpoint(name="chat", url=receiver.url, format=fmt)
+    with make_store(tmp_path / "a.db", [hook], events=1) as store:
+        assert notify.deliver(store, [hook]).delivered == 1
+    body = json.loads(receiver.requests[0][1])
+    assert key in body and "github" in json.dumps(body)
+
+
+def test_only_http_urls(tmp_path):
+    from outage_signal.config import ConfigError, load_config
+    path = tmp_path / "c.toml"
+    path.write_text('[services.github]\naliases=["github"]\n[[webhooks]]\nurl = "file:///etc/passwd"\nformat="slack"\n')
+    with pytest.raises(ConfigError, match=r"webhooks\[0\].url': expected an http:// or https:// URL"):
+        notify.load_endpoints(load_config(path))
+    with pytest.raises(ConfigError):
+        notify.test_webhook("gopher://x")
