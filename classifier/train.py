@@ -119,6 +119,8 @@ def classify_lines(lines: Iterable[str], model: ComplaintClassifier, matcher: Se
             except (ValueError, AttributeError):
                 text = line  # not JSON after all: classify it as text
             if not isinstance(text, str):
+                yield from _label(batch, model, matcher)  # keep the output in input order
+                batch = []
                 yield {"line": number, "error": "JSON line without a string 'text' field"}
                 continue
         batch.append((number, text))

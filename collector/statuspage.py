@@ -5,10 +5,14 @@ The first update of an incident is the moment the company owned up: it becomes
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from collector.records import Malformed, OfficialIncident, utc
+import requests
+
+from collector.records import Batch, Malformed, OfficialIncident, utc
 
 
 def parse_time(value: str) -> datetime:
@@ -52,3 +56,39 @@ def parse_incidents(payload: dict[str, Any] | list[Any], service: str,
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
             malformed.append(Malformed(f"{location}[{index}]", f"{type(e).__name__}: {e}"))
     return incidents, malformed
+
+
+def fetch_incidents(base_url: str, service: str, session: requests.Session | None = None, timeout: float = 15.0,
+                    attempts: int = 4, sleep: Callable[[float], None] = time.sleep) -> Batch:
+    """GET ``<base_url>/api/v2/incidents.json`` (the last 50 incidents) as one batch.
+
+    429 and 5xx answers and network errors are retried with exponential backoff (honouring
+    Retry-After); other errors raise :class:`StatusPageError` with a one-line reason.
+    """
+    url = f"{base_url.rstrip('/')}/api/v2/incidents.json"
+    session = session or requests.Session()
+    for attempt in range(attempts):
+        try:
+            response = session.get(url, timeout=timeout, headers={"user-agent": "outage-signal (status collector)"})
+        except requests.RequestException as e:
+            reason, wait = f"{type(e).__name__}", 2.0 ** attempt
+        else:
+            if response.status_code == 200:
+                try:
+                    payload = response.json()
+                except ValueError:
+                    raise StatusPageError(f"{url}: answer is not JSON") from None
+                incidents, malformed = parse_incidents(payload, service, location=url)
+                return Batch(source=f"status:{service}", cursor=None, incidents=incidents, malformed=malformed)
+            if response.status_code != 429 and response.status_code < 500:
+                raise StatusPageError(f"{url}: HTTP {response.status_code}; check status_page.url in the config")
+            reason = f"HTTP {response.status_code}"
+            retry_after = response.headers.get("retry-after", "")
+            wait = float(retry_after) if retry_after.isdigit() else 2.0 ** attempt
+        if attempt + 1 < attempts:
+            sleep(min(wait, 60.0))
+    raise StatusPageError(f"{url}: gave up after {attempts} attempts ({reason})")
+
+
+class StatusPageError(RuntimeError):
+    """A status page could not be read."""

@@ -1,10 +1,13 @@
 """The ``outage-signal`` command line: each command is a thin shell over a Python function of the same name."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
+import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,10 +21,12 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColu
 from rich.table import Table
 from rich.text import Text
 
+import classifier
 import detector
-from classifier import DEFAULT_MODEL, ComplaintClassifier, ModelLoadError
+from classifier import DEFAULT_DATASET, DEFAULT_MODEL, ComplaintClassifier, ModelLoadError
 from outage_signal import notify, pipeline
 from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config
+from outage_signal.lock import LockHeld, RunLock
 from outage_signal.store import Store, StoreError
 
 # Errors a person can act on: shown as one line, exit status 1, no traceback.
@@ -215,6 +220,194 @@ def evaluate_detector_on_replay(app: App, replay_dir: Path) -> dict[str, Any]:
         with app.progress("replaying") as progress:
             _, score = pipeline.demo(store, config, model, [], replay_dir, progress=progress, echo=lambda _: None)
     return score.figures()
+
+
+# --- the scheduled job (issue 6) ---
+
+@cli.command()
+@click.option("--dry-run", is_flag=True, help="Collect, classify and detect, but only show what would be sent.")
+@click.option("--replay", "replay_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also read a replay folder as a source (for trying the job offline).")
+@click.option("--no-status-pages", is_flag=True, help="Do not read the configured status pages.")
+@pass_app
+def run(app: App, dry_run: bool, replay_dir: Path | None, no_status_pages: bool) -> None:
+    """One pass of the job: every source since its cursor, classify, count, detect, link, notify.
+
+    Made for cron, a systemd timer or a CI schedule. Ends with a one-line summary. Exit
+    status: 0 all well, 1 an error, 2 another run holds the lock (nothing done), 3 some
+    source failed (the others were still processed).
+    """
+    summary = run_once(app, dry_run, replay_dir, no_status_pages)
+    if summary is None:
+        sys.exit(2)
+    sys.exit(3 if summary.ingest.failures else 0)
+
+
+def run_once(app: App, dry_run: bool, replay_dir: Path | None, no_status_pages: bool) -> pipeline.PassSummary | None:
+    config, model = app.config(), app.model()
+    endpoints = notify.load_endpoints(config)
+    try:
+        with RunLock(app.db_path, "run"), app.store() as store:
+            sources = ([] if no_status_pages else pipeline.status_sources(config)) + \
+                (pipeline.replay_sources(store, replay_dir) if replay_dir else [])
+            run_id = store.start_run("run")
+            with app.progress("running") as progress:
+                summary = pipeline.run_pass(store, config, model, sources, endpoints, dry_run=dry_run,
+                                            progress=progress, echo=app.echo)
+            store.finish_run(run_id, "failed" if summary.ingest.failures else "ok",
+                             {"line": summary.line(), "failures": summary.ingest.failures})
+    except LockHeld as e:
+        click.echo(f"Not running: {e}", err=True)
+        return None
+    for source, error in summary.ingest.failures.items():
+        click.echo(f"source {source} failed: {error}", err=True)
+    click.echo(summary.line())
+    return summary
+
+
+@cli.command()
+@click.option("--every", default="60s", show_default=True, help="Pause between passes: 30s, 5m, 1h.")
+@click.option("--replay", "replay_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also read a replay folder as a source.")
+@click.option("--no-status-pages", is_flag=True, help="Do not read the configured status pages.")
+@click.option("--passes", type=int, default=0, help="Stop after this many passes (0: run until Ctrl-C).")
+@pass_app
+def watch(app: App, every: str, replay_dir: Path | None, no_status_pages: bool, passes: int) -> None:
+    """Run the job's pass in a loop, for people without cron. Ctrl-C stops it."""
+    pause = parse_duration(every)
+    done = 0
+    try:
+        while True:
+            run_once(app, False, replay_dir, no_status_pages)
+            done += 1
+            if passes and done >= passes:
+                return
+            time.sleep(pause)
+    except KeyboardInterrupt:
+        click.echo("stopped")
+
+
+def parse_duration(text: str) -> float:
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        return float(text[:-1]) * units[text[-1]] if text[-1] in units else float(text)
+    except (ValueError, IndexError):
+        raise click.BadParameter(f"{text!r}: expected a duration like 30s, 5m or 1h", param_hint="--every") from None
+
+
+@cli.command("deliveries")
+@click.option("--status", type=click.Choice(["pending", "delivered", "dead"]), default=None,
+              help="Only rows of this status [default: pending and dead].")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV.")
+@pass_app
+def deliveries(app: App, status: str | None, as_json: bool, as_csv: bool) -> None:
+    """List webhook deliveries: pending (will be retried) and dead (gave up) by default."""
+    with app.store() as store:
+        rows = notify.deliveries(store, status)
+    if status is None:
+        rows = [r for r in rows if r["status"] != "delivered"]
+    emit_rows(app, rows, "json" if as_json else "csv" if as_csv else "table", _print_generic_table)
+
+
+def _print_generic_table(app: App, rows: Sequence[dict[str, Any]]) -> None:
+    if not rows:
+        app.console.print("(none)")
+        return
+    table = Table()
+    for column in rows[0]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    app.console.print(table)
+
+
+@cli.command("test-webhook")
+@click.argument("url")
+@click.option("--format", "fmt", type=click.Choice(["generic", "slack", "discord"]), default="generic",
+              show_default=True)
+@click.option("--secret-env", default="OUTAGE_SIGNAL_WEBHOOK_SECRET", show_default=True,
+              help="Environment variable holding the signing secret (whsec_...).")
+def test_webhook(url: str, fmt: str, secret_env: str) -> None:
+    """Send a signed sample `incident.opened` event to URL and say whether it was accepted."""
+    try:
+        error = notify.test_webhook(url, os.environ.get(secret_env), fmt)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    if error:
+        raise click.ClickException(f"not delivered: {error}")
+    click.echo(f"delivered a sample event to {url}")
+
+
+# --- classifier (issue 4) ---
+
+@cli.command("train")
+@click.option("--dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_DATASET,
+              show_default=True, help="Labeled posts CSV: text, label, group, ...")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_MODEL,
+              show_default=True, help="Where to write the model (and its .json metadata).")
+@pass_app
+def train_command(app: App, dataset: Path, model_path: Path) -> None:
+    """Retrain the complaint classifier from the labeled dataset, and report its held-out figures."""
+    with app.console.status("training", spinner="dots") if not app.quiet else contextlib.nullcontext():
+        metadata = classifier.train(dataset, model_path)
+    test = metadata["test"]
+    click.echo(f"model {metadata['version']} -> {model_path}; threshold {metadata['threshold']:.3f}; held-out "
+               f"precision {test['precision']}, recall {test['recall']}, F1 {test['f1']}, PR-AUC {test['pr_auc']}")
+
+
+@cli.command("evaluate")
+@click.option("--dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_DATASET,
+              show_default=True)
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_MODEL,
+              show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="The whole report as JSON.")
+@pass_app
+def evaluate_command(app: App, dataset: Path, model_path: Path, as_json: bool) -> None:
+    """Precision, recall, F1, PR-AUC, confusion matrix and per-service figures on the held-out split."""
+    report = classifier.evaluate(model_path, dataset, app.config().aliases())
+    if as_json:
+        click.echo(json.dumps(report, indent=1))
+        return
+    o = report["overall"]
+    (tn, fp), (fn, tp) = o["confusion_matrix"]
+    click.echo(f"model {report['model_version']}, threshold {report['threshold']:.3f}, {o['rows']} held-out posts")
+    click.echo(f"precision {o['precision']}  recall {o['recall']}  F1 {o['f1']}  PR-AUC {o['pr_auc']}")
+    click.echo(f"confusion: {tp} true complaints caught, {fn} missed, {fp} false, {tn} true negatives")
+    click.echo(f"service attribution accuracy: {report.get('service_attribution_accuracy')}")
+    for service, m in sorted(report["per_service"].items()):
+        click.echo(f"  {service:12} precision {m['precision']:.3f} recall {m['recall']:.3f} F1 {m['f1']:.3f} ({m['rows']} posts)")
+
+
+@cli.command("classify")
+@click.argument("source", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_MODEL,
+              show_default=True)
+@pass_app
+def classify_command(app: App, source, model_path: Path) -> None:
+    """Label posts from SOURCE (a file, or standard input): one JSON line out per post.
+
+    Input is plain text, one post per line, or JSON lines with a "text" field. Output:
+    {"line", "probability", "is_complaint", "services"}. Needs no database.
+
+        echo "is github down? 502 on every push" | outage-signal classify
+    """
+    model = app.model(model_path)
+    matcher = classifier.ServiceMatcher(app.config().aliases())
+    for row in classifier.classify_lines(source, model, matcher):
+        click.echo(json.dumps(row))
+
+
+@cli.command("reclassify")
+@pass_app
+def reclassify(app: App) -> None:
+    """Relabel every stored post with the current model and rebuild the counts."""
+    model, config = app.model(), app.config()
+    with app.store() as store:
+        total = store.conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+        with app.progress("reclassifying", total) as progress:
+            labeled = pipeline.reclassify(store, model, classifier.ServiceMatcher(config.aliases()), progress)
+    click.echo(f"{labeled} posts labeled by model {model.version}; counts rebuilt")
 
 
 if __name__ == "__main__":

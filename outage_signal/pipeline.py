@@ -15,6 +15,7 @@ from typing import Any
 from classifier import ComplaintClassifier, ServiceMatcher
 from collector.records import Batch, Malformed
 from collector.replay import read_replay, read_status_dir
+from collector.statuspage import fetch_incidents
 from detector import IncidentEvent, ServiceDetector, link_official
 from outage_signal import notify
 from outage_signal.config import DEFAULT_REPLAY, Config
@@ -65,6 +66,14 @@ def classify(store: Store, model: ComplaintClassifier, matcher: ServiceMatcher, 
 
 # The newest minutes may still be filling (late posts, search index lag): leave them for the next run.
 SETTLE_MINUTES = 2
+
+
+def reclassify(store: Store, model: ComplaintClassifier, matcher: ServiceMatcher,
+               progress: Progress | None = None) -> int:
+    """Label every post with ``model`` (after a model change) and rebuild all counts from its labels."""
+    labeled = classify(store, model, matcher, progress=progress)
+    store.recount_all(model.version)
+    return labeled
 
 
 def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.Endpoint],
@@ -234,6 +243,12 @@ def run_pass(store: Store, config: Config, model: ComplaintClassifier, sources: 
     linked = link(store, endpoints)
     delivery = notify.deliver(store, endpoints, dry_run=dry_run, echo=echo) if deliver else None
     return PassSummary(report, labeled, events, linked, delivery)
+
+
+def status_sources(config: Config) -> list[Source]:
+    """Every configured Statuspage status page, read live (public API, no credentials)."""
+    return [(f"status:{key}", lambda url=s.status_page.url, key=key: [fetch_incidents(url, key)])
+            for key, s in config.services.items() if s.status_page and s.status_page.kind == "statuspage"]
 
 
 def replay_sources(store: Store, replay_dir: Path = DEFAULT_REPLAY) -> list[Source]:
