@@ -410,5 +410,32 @@ def reclassify(app: App) -> None:
     click.echo(f"{labeled} posts labeled by model {model.version}; counts rebuilt")
 
 
+# --- collectors (issue 3) ---
+
+@cli.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_app
+def import_command(app: App, files: tuple[Path, ...]) -> None:
+    """Load bulk dumps: JSON lines, CSV, or zstandard NDJSON Reddit dumps (Pushshift / Arctic Shift).
+
+    Streams each file with constant memory and resumes an interrupted import. Lines that
+    cannot be read are counted and listed with their line numbers; the rest is loaded.
+    Then `outage-signal run --no-status-pages` classifies and detects.
+
+        outage-signal import RS_2024-06.zst RC_2024-06.zst
+    """
+    with app.store() as store, app.progress("importing") as progress:
+        report = pipeline.import_files(store, list(files), progress)
+    for problem in report.malformed[:20]:
+        click.echo(f"skipped {problem.location}: {problem.reason}", err=True)
+    if len(report.malformed) > 20:
+        click.echo(f"... and {len(report.malformed) - 20} more skipped lines", err=True)
+    for path, error in report.failures.items():
+        click.echo(f"could not read {path}: {error}", err=True)
+    click.echo(f"{report.new_posts} new posts from {len(files)} file(s), {len(report.malformed)} malformed line(s)")
+    if report.failures:
+        sys.exit(3)
+
+
 if __name__ == "__main__":
     cli()

@@ -12,8 +12,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import zstandard
+
 from classifier import ComplaintClassifier, ServiceMatcher
 from collector.records import Batch, Malformed
+from collector.dumps import read_dump, source_key
 from collector.replay import read_replay, read_status_dir
 from collector.statuspage import fetch_incidents
 from detector import IncidentEvent, ServiceDetector, link_official
@@ -243,6 +246,17 @@ def run_pass(store: Store, config: Config, model: ComplaintClassifier, sources: 
     linked = link(store, endpoints)
     delivery = notify.deliver(store, endpoints, dry_run=dry_run, echo=echo) if deliver else None
     return PassSummary(report, labeled, events, linked, delivery)
+
+
+def import_files(store: Store, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
+    """Load bulk dump files (resuming each from its stored cursor); a failing file does not stop the rest."""
+    report = IngestReport()
+    for path in paths:
+        try:
+            ingest(store, read_dump(path, store.cursor(source_key(Path(path)))), report, progress)
+        except (OSError, zstandard.ZstdError) as e:
+            report.failures[str(path)] = f"{type(e).__name__}: {e}"
+    return report
 
 
 def status_sources(config: Config) -> list[Source]:

@@ -1,0 +1,112 @@
+"""Bulk files for backfill: JSON lines, CSV, and zstandard NDJSON Reddit dumps.
+
+Reddit archives (Pushshift, Arctic Shift) circulate as ``.zst`` files of one JSON object a line:
+submissions have ``id``, ``title``, ``selftext``, ``author``, ``created_utc``, ``permalink``,
+``subreddit``; comments have ``id``, ``body``, ``link_id``, ``author``, ``created_utc``. Files are
+streamed line by line (constant memory); the cursor is the number of lines already stored, so an
+interrupted import resumes, and a line that cannot be read becomes a :class:`Malformed` record with
+its line number while the rest still loads.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+import zstandard
+
+from collector.records import Batch, Malformed, Post, utc
+
+# Reddit dumps are compressed with a long window; the decoder must be allowed to use it.
+MAX_WINDOW = 2**31
+EARLIEST = datetime(2005, 6, 1, tzinfo=timezone.utc)  # Reddit's launch: anything earlier is a bad timestamp
+
+
+def source_key(path: Path) -> str:
+    """The file's cursor key: its absolute path and size, so a different file never reuses a cursor."""
+    return f"import:{path.resolve()}:{path.stat().st_size}"
+
+
+def read_dump(path: str | Path, cursor: str | None = None, batch_size: int = 5000,
+              source: str = "reddit") -> Iterator[Batch]:
+    """Yield batches of posts from a ``.jsonl``/``.ndjson``(``.zst``) or ``.csv`` file after line ``cursor``."""
+    path = Path(path)
+    key, skip = source_key(path), int(cursor or 0)
+    with _open_text(path) as text:
+        rows = _csv_rows(text) if ".csv" in path.suffixes else _json_rows(text)
+        batch = Batch(source=key, cursor=str(skip))
+        for number, row in rows:
+            if number <= skip:
+                continue
+            try:
+                batch.posts.append(to_post(row, source))
+            except (KeyError, TypeError, ValueError, OverflowError) as e:
+                batch.malformed.append(Malformed(f"{path.name}:{number}", f"{type(e).__name__}: {e}"[:300]))
+            batch.cursor = str(number)
+            if len(batch.posts) + len(batch.malformed) >= batch_size:
+                yield batch
+                batch = Batch(source=key, cursor=str(number))
+        if batch.posts or batch.malformed:
+            yield batch
+
+
+def _open_text(path: Path) -> TextIO:
+    raw = open(path, "rb")
+    if path.suffix == ".zst":
+        stream = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW).stream_reader(raw, closefd=True)
+        return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+
+
+def _json_rows(text: TextIO) -> Iterator[tuple[int, Any]]:
+    for number, line in enumerate(text, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except ValueError as e:
+            yield number, ValueError(f"not JSON: {e}")
+
+
+def _csv_rows(text: TextIO) -> Iterator[tuple[int, Any]]:
+    reader = csv.DictReader(text)
+    for row in reader:
+        yield reader.line_num, row
+
+
+def to_post(row: Any, source: str = "reddit") -> Post:
+    """One dump record (Pushshift/Arctic Shift submission or comment, or a generic row) as a Post."""
+    if isinstance(row, Exception):
+        raise row
+    if not isinstance(row, dict):
+        raise TypeError(f"expected an object, got {type(row).__name__}")
+    if "title" in row:
+        text = f"{row['title']}\n\n{row.get('selftext') or ''}".strip()
+    else:
+        text = row.get("body") if row.get("body") is not None else row["text"]
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("empty text")
+    created = _time(row.get("created_utc", row.get("created_at")))
+    post_id = str(row["id"])
+    name = row.get("name") or (f"t3_{post_id}" if "title" in row else f"t1_{post_id}" if "body" in row else post_id)
+    permalink = row.get("permalink")
+    return Post(source=source, source_id=str(name), text=text, author=str(row.get("author") or "[unknown]"),
+                created_at=created, url=f"https://www.reddit.com{permalink}" if permalink else row.get("url"),
+                language=row.get("lang") or row.get("language"),
+                raw={k: row.get(k) for k in ("subreddit", "link_id", "score", "num_comments") if k in row})
+
+
+def _time(value: Any) -> datetime:
+    if value is None:
+        raise KeyError("created_utc")
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.replace(".", "", 1).isdigit()):
+        moment = datetime.fromtimestamp(float(value), tz=timezone.utc)
+    else:
+        moment = utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
+    if moment < EARLIEST or moment > datetime.now(timezone.utc) + timedelta(days=1):
+        raise ValueError(f"timestamp {moment.isoformat()} is out of range")
+    return moment

@@ -1,0 +1,62 @@
+import json
+
+import zstandard
+
+from collector.dumps import read_dump
+from outage_signal import pipeline
+from outage_signal.store import Store
+
+SUBMISSION = {"id": "1d2x3y", "title": "Is Reddit down?", "selftext": "500 errors on every page", "author": "someone",
+              "created_utc": 1717000000, "permalink": "/r/help/comments/1d2x3y/is_reddit_down/", "subreddit": "help"}
+COMMENT = {"id": "l5k4j3", "body": "same here, reddit dead", "author": "other", "created_utc": "1717000060",
+           "link_id": "t3_1d2x3y", "subreddit": "help"}
+
+
+def write_zst(path, lines):
+    path.write_bytes(zstandard.ZstdCompressor().compress(("\n".join(lines) + "\n").encode()))
+
+
+def test_pushshift_layout_and_malformed_lines_with_numbers(tmp_path):
+    path = tmp_path / "RS_2024-05.zst"
+    write_zst(path, [json.dumps(SUBMISSION), "{not json", json.dumps(COMMENT), json.dumps({**SUBMISSION, "id": "z",
+              "created_utc": 5}), "[1, 2]", json.dumps({**COMMENT, "id": "e", "body": "🙃 ‮RTL‬ \x00"})])
+    batches = list(read_dump(path))
+    posts = [p for b in batches for p in b.posts]
+    malformed = [m for b in batches for m in b.malformed]
+    assert [p.source_id for p in posts] == ["t3_1d2x3y", "t1_l5k4j3", "t1_e"]
+    assert posts[0].text == "Is Reddit down?\n\n500 errors on every page"
+    assert posts[0].url == "https://www.reddit.com/r/help/comments/1d2x3y/is_reddit_down/"
+    assert [m.location for m in malformed] == ["RS_2024-05.zst:2", "RS_2024-05.zst:4", "RS_2024-05.zst:5"]
+    assert batches[-1].cursor == "6"
+
+
+def test_import_twice_and_resume_after_interruption(tmp_path):
+    path = tmp_path / "dump.jsonl"
+    rows = [{**SUBMISSION, "id": f"id{i}", "created_utc": 1717000000 + i} for i in range(23)]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with Store(tmp_path / "a.db") as store:
+        # Interrupted after the first batch of 10: its posts and cursor are stored together.
+        first = next(read_dump(path, batch_size=10))
+        store.save_batch(first.source, first.cursor, first.posts)
+        report = pipeline.import_files(store, [path])
+        assert report.new_posts == 13
+        assert pipeline.import_files(store, [path]).new_posts == 0
+        assert store.conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0] == 23
+
+
+def test_csv_rows(tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text('id,text,author,created_at\n1,"github down? ""500""",bob,2026-01-01T00:00:00Z\n2,,bob,2026-01-01T00:00:00Z\n')
+    batches = list(read_dump(path, source="file"))
+    assert [p.text for p in batches[0].posts] == ['github down? "500"']
+    assert [m.location for m in batches[0].malformed] == ["posts.csv:3"]
+
+
+def test_a_missing_file_does_not_stop_the_others(tmp_path):
+    good = tmp_path / "good.jsonl"
+    good.write_text(json.dumps(SUBMISSION) + "\n")
+    bad = tmp_path / "bad.zst"
+    bad.write_bytes(b"not zstd at all")
+    with Store(tmp_path / "a.db") as store:
+        report = pipeline.import_files(store, [bad, good])
+    assert report.new_posts == 1 and list(report.failures) == [str(bad)]
