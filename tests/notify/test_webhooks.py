@@ -13,7 +13,11 @@ from outage_signal.store import Store
 
 SECRET = "whsec_" + base64.b64encode(b"planted-secret-0123456789abcdef").decode()
 T0 = datetime(2026, 9, 10, 16, 8, tzinfo=timezone.utc)  # when the incidents happened
-NOW = datetime.now(timezone.utc) + timedelta(seconds=5)  # when the job delivers: the outbox runs on wall time
+
+
+def later(**delta) -> datetime:
+    """When the job delivers: the outbox runs on wall time, so just after now (plus ``delta``)."""
+    return datetime.now(timezone.utc) + timedelta(seconds=5) + timedelta(**delta)
 
 
 class Receiver:
@@ -87,19 +91,19 @@ def test_endpoint_down_then_back_delivers_exactly_once(tmp_path):
     receiver.close()  # nothing listens on that port now
     hook = endpoint(url)
     with make_store(tmp_path / "a.db", [hook]) as store:
-        first = notify.deliver(store, [hook], now=NOW, timeout=2)
+        first = notify.deliver(store, [hook], now=later(), timeout=2)
         assert (first.delivered, first.failed, first.pending) == (0, 3, 3)
         # Not due yet: backoff.
-        assert notify.deliver(store, [hook], now=NOW + timedelta(seconds=30)).delivered == 0
+        assert notify.deliver(store, [hook], now=later(seconds=30)).delivered == 0
         back = Receiver()
         try:
             hook = endpoint(back.url)
             store.conn.execute("UPDATE outbox SET endpoint = 'ops'")  # same endpoint name, new port
-            later = notify.deliver(store, [hook], now=NOW + timedelta(minutes=5))
-            again = notify.deliver(store, [hook], now=NOW + timedelta(hours=2))
+            recovered = notify.deliver(store, [hook], now=later(minutes=5))
+            again = notify.deliver(store, [hook], now=later(hours=2))
         finally:
             back.close()
-    assert later.delivered == 3 and again.delivered == 0
+    assert recovered.delivered == 3 and again.delivered == 0
     assert len(back.ids()) == len(set(back.ids())) == 3
 
 
@@ -107,9 +111,9 @@ def test_server_error_is_retried_client_error_is_dead(tmp_path, receiver):
     hook = endpoint(receiver.url)
     receiver.statuses = [500, 400, 429]
     with make_store(tmp_path / "a.db", [hook]) as store:
-        first = notify.deliver(store, [hook], now=NOW)
+        first = notify.deliver(store, [hook], now=later())
         assert (first.delivered, first.failed, first.dead) == (0, 2, 1)
-        second = notify.deliver(store, [hook], now=NOW + timedelta(minutes=10))
+        second = notify.deliver(store, [hook], now=later(minutes=10))
         assert second.delivered == 2
         rows = {r["event_id"]: r for r in notify.deliveries(store)}
     assert sorted(r["status"] for r in rows.values()) == ["dead", "delivered", "delivered"]
@@ -132,9 +136,9 @@ def test_crash_between_send_and_record_resends_with_the_same_id(tmp_path, receiv
 
     with make_store(tmp_path / "a.db", [hook], events=1) as store:
         with pytest.raises(SystemExit):
-            notify.deliver(store, [hook], now=NOW, on_sent=crash)
-        assert notify.deliver(store, [hook], now=NOW + timedelta(seconds=30)).delivered == 0  # leased
-        assert notify.deliver(store, [hook], now=NOW + timedelta(minutes=3)).delivered == 1
+            notify.deliver(store, [hook], now=later(), on_sent=crash)
+        assert notify.deliver(store, [hook], now=later(seconds=30)).delivered == 0  # leased
+        assert notify.deliver(store, [hook], now=later(minutes=3)).delivered == 1
     assert len(receiver.ids()) == 2 and len(set(receiver.ids())) == 1
 
 
@@ -146,7 +150,7 @@ def test_two_concurrent_runs_deliver_each_event_once(tmp_path, receiver):
 
     def run():
         with Store(path) as store:
-            reports.append(notify.deliver(store, [hook], now=NOW))
+            reports.append(notify.deliver(store, [hook], now=later()))
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
