@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import classifier
 import detector
 from classifier import DEFAULT_DATASET, DEFAULT_MODEL, ComplaintClassifier, ModelLoadError
 from outage_signal import notify, pipeline
+from outage_signal import report as report_module
 from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config
 from outage_signal.lock import LockHeld, RunLock
 from outage_signal.store import Store, StoreError
@@ -435,6 +437,88 @@ def import_command(app: App, files: tuple[Path, ...]) -> None:
     click.echo(f"{report.new_posts} new posts from {len(files)} file(s), {len(report.malformed)} malformed line(s)")
     if report.failures:
         sys.exit(3)
+
+
+# --- status, report, plot (issue 7) ---
+
+@cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines, one per service.")
+@pass_app
+def status_command(app: App, as_json: bool) -> None:
+    """One row per service: the last hour against its baseline, open incident, last official status,
+    last collection and failing sources."""
+    with app.store() as store:
+        rows = report_module.status(store, app.config())
+    if as_json:
+        emit_rows(app, rows, "json", None)
+        return
+    table = Table()
+    for column in ("service", "last hour: authors / expected", "open incident", "last official", "collected"):
+        table.add_column(column)
+    for r in rows:
+        expected = "-" if r["expected_authors_last_hour"] is None else f"{r['expected_authors_last_hour']:.1f}"
+        incident = (f"since {r['open_incident_since'][:16]} ({r['open_incident_complaints']} complaints)"
+                    if r["open_incident_since"] else "-")
+        failing = f" FAILING: {', '.join(r['failing_sources'])}" if r["failing_sources"] else ""
+        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", incident, r["last_official"] or "-",
+                      (r["last_collected"] or "never")[:16] + failing)
+    app.console.print(table)
+
+
+@cli.command("report")
+@click.option("--since", default=None, help="Start (ISO date or time, UTC).")
+@click.option("--until", default=None, help="End (ISO date or time, UTC).")
+@click.option("--service", default=None, help="Only this service.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("report"),
+              show_default=True, help="Folder for index.html and the plots.")
+@pass_app
+def report(app: App, since: str | None, until: str | None, service: str | None, out_dir: Path) -> None:
+    """Write a self-contained HTML report: per service, complaints against the baseline band with
+    incidents, acknowledgements and lead times, and a table of incidents with sample posts."""
+    with app.store() as store:
+        index = report_module.report(store, app.config(), out_dir, iso_bound(since), iso_bound(until), service)
+    click.echo(f"wrote {index}")
+
+
+@cli.command("plot")
+@click.argument("service")
+@click.option("--since", default=None, help="Start (ISO date or time, UTC).")
+@click.option("--until", default=None, help="End (ISO date or time, UTC).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PNG file [default: SERVICE.png].")
+@pass_app
+def plot(app: App, service: str, since: str | None, until: str | None, out: Path | None) -> None:
+    """One service's complaints against its baseline as a PNG."""
+    if service not in app.config().services:
+        raise click.ClickException(f"unknown service {service!r}; the catalog has {', '.join(app.config().services)}")
+    with app.store() as store:
+        path = report_module.plot(store, service, out or Path(f"{service}.png"), iso_bound(since), iso_bound(until))
+    click.echo(f"wrote {path}")
+
+
+def iso_bound(value: str | None) -> str | None:
+    """A user's date or time as the store's ISO UTC text."""
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: expected an ISO date or time such as 2026-09-10 or 2026-09-10T14:00")
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat()
+
+
+@cli.command("posts")
+@click.option("--service", default=None, help="Only posts naming this service.")
+@click.option("--complaints-only", is_flag=True, help="Only posts classified as complaints.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--csv", "as_csv", is_flag=True)
+@pass_app
+def posts(app: App, service: str | None, complaints_only: bool, limit: int, as_json: bool, as_csv: bool) -> None:
+    """List stored posts, newest first, with their labels."""
+    with app.store() as store:
+        rows = store.posts(service, complaints_only, limit)
+    emit_rows(app, rows, "json" if as_json else "csv" if as_csv else "table", _print_generic_table)
 
 
 if __name__ == "__main__":

@@ -317,6 +317,20 @@ class Store:
         args = [service] + [a for a in (since, until, source) if a]
         return self.conn.execute(sql, args).fetchall()
 
+    def posts(self, service: str | None = None, complaints_only: bool = False, limit: int = 50) -> list[dict[str, Any]]:
+        """Stored posts, newest first, with their newest label (if any)."""
+        where = ["1"]
+        args: list[Any] = []
+        if service:
+            where.append("EXISTS (SELECT 1 FROM json_each(l.services) s WHERE s.value = ?)")
+            args.append(service)
+        if complaints_only:
+            where.append("l.is_complaint")
+        return list(self.db.query(
+            "SELECT p.source, p.source_id, p.created_at, p.text, p.url, l.probability, l.is_complaint, l.services"
+            " FROM posts p LEFT JOIN labels l ON l.post_id = p.id AND l.rowid = (SELECT MAX(rowid) FROM labels"
+            f" WHERE post_id = p.id) WHERE {' AND '.join(where)} ORDER BY p.created_at DESC LIMIT ?", [*args, limit]))
+
     def last_post_minute(self) -> str | None:
         return self.conn.execute("SELECT MAX(minute) FROM posts").fetchone()[0]
 

@@ -1,0 +1,172 @@
+"""What people look at: a status table, a plot per service, a self-contained HTML report."""
+from __future__ import annotations
+
+import html
+import json
+import math
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+
+from detector import ServiceDetector  # noqa: E402
+from outage_signal.config import Config  # noqa: E402
+from outage_signal.store import Store  # noqa: E402
+
+BIN_MINUTES = 10  # plots show complaints per 10 minutes: per minute is too noisy to read
+
+
+def status(store: Store, config: Config, now: datetime | None = None) -> list[dict[str, Any]]:
+    """One row per service: the last hour of complaints against the baseline, the open incident, the
+    last official incident, and the collection state of the sources."""
+    last = store.last_post_minute()
+    now = now or (datetime.fromisoformat(last) if last else datetime.now(timezone.utc))
+    hour_ago = (now - timedelta(hours=1)).isoformat()
+    cursors = list(store.db.query("SELECT source, updated_at FROM cursors ORDER BY source"))
+    failing = _failing_sources(store)
+    rows = []
+    for key, service in config.services.items():
+        counts = store.counts(key, since=hour_ago, until=now.isoformat())
+        incident = next((i for i in reversed(store.incidents(key)) if i["status"] == "open"), None)
+        official = store.official_incidents(key)
+        last_official = official[-1] if official else None
+        baseline = expected_per_minute(store, key)
+        rows.append({
+            "service": key, "name": service.name,
+            "complaints_last_hour": sum(c for _, c, _, _ in counts),
+            "authors_last_hour": sum(a for _, _, a, _ in counts),
+            "expected_authors_last_hour": round(sum(baseline(now - timedelta(minutes=m)) for m in range(60)), 2)
+            if baseline else None,
+            "open_incident_since": incident["opened_at"] if incident else None,
+            "open_incident_complaints": incident["complaints"] if incident else None,
+            "last_official": (f"{last_official['title']} ({'resolved' if last_official['resolved_at'] else 'open'})"
+                              if last_official else None),
+            "last_collected": max((c["updated_at"] for c in cursors if key in c["source"] or c["source"].startswith(
+                ("replay", "import"))), default=None),
+            "failing_sources": [s for s in failing if key in s],
+        })
+    return rows
+
+
+def _failing_sources(store: Store) -> list[str]:
+    row = store.conn.execute("SELECT summary FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1").fetchone()
+    return list(json.loads(row[0]).get("failures", {})) if row and row[0] else []
+
+
+def expected_per_minute(store: Store, service: str):
+    """The detector's learnt baseline (complaining authors per minute) as a function of time, or None."""
+    saved = store.detector_state(service)
+    if not saved:
+        return None
+    baseline = ServiceDetector.from_state(saved[1]).authors_baseline
+    return lambda moment: baseline.rate(int(moment.timestamp() // 3600))
+
+
+def plot(store: Store, service: str, out: str | Path, since: str | None = None, until: str | None = None) -> Path:
+    """A PNG of one service: complaining authors per 10 minutes, the baseline band, incidents as
+    spans with their lead over the status page, official acknowledgements and resolutions as markers."""
+    out = Path(out)
+    rows = store.counts(service, since=since, until=until)
+    fig, ax = plt.subplots(figsize=(12, 3.6), dpi=100)
+    if rows:
+        start = datetime.fromisoformat(rows[0][0])
+        end = datetime.fromisoformat(rows[-1][0])
+        bins: dict[datetime, int] = {}
+        for minute, _, authors, _ in rows:
+            moment = datetime.fromisoformat(minute)
+            slot = start + timedelta(minutes=(moment - start) // timedelta(minutes=BIN_MINUTES) * BIN_MINUTES)
+            bins[slot] = bins.get(slot, 0) + authors
+        slots = [start + timedelta(minutes=BIN_MINUTES * i)
+                 for i in range(int((end - start) / timedelta(minutes=BIN_MINUTES)) + 1)]
+        ax.step(slots, [bins.get(s, 0) for s in slots], where="post", color="#1f4e79", lw=0.9,
+                label=f"complaining authors / {BIN_MINUTES} min")
+        baseline = expected_per_minute(store, service)
+        if baseline:
+            mean = [baseline(s) * BIN_MINUTES for s in slots]
+            upper = [m + 3 * math.sqrt(m) for m in mean]  # Poisson: the variance is the mean
+            ax.fill_between(slots, 0, upper, step="post", color="#9ecae1", alpha=0.5, label="baseline (mean + 3σ)")
+            ax.step(slots, mean, where="post", color="#3182bd", lw=0.7, ls="--")
+        top = max(bins.values(), default=1)
+        for incident in store.incidents(service):
+            opened = datetime.fromisoformat(incident["opened_at"])
+            if not (start <= opened <= end):
+                continue
+            resolved = datetime.fromisoformat(incident["resolved_at"]) if incident["resolved_at"] else end
+            ax.axvspan(datetime.fromisoformat(incident["started_at"]), resolved, color="#fc9272", alpha=0.35)
+            ax.axvline(opened, color="#de2d26", lw=1)
+            lead = incident["lead_minutes"]
+            ax.annotate(f"alarm{'' if lead is None else f' {lead:+.0f} min vs status page'}", (opened, top * 0.95),
+                        fontsize=7, color="#a50f15", rotation=90, va="top", ha="right")
+        for official in store.official_incidents(service):
+            acknowledged = datetime.fromisoformat(official["acknowledged_at"])
+            if start <= acknowledged <= end:
+                ax.axvline(acknowledged, color="black", lw=1, ls=":")
+                ax.plot([acknowledged], [top], marker="v", color="black", ms=6)
+            if official["resolved_at"] and start <= datetime.fromisoformat(official["resolved_at"]) <= end:
+                ax.plot([datetime.fromisoformat(official["resolved_at"])], [top], marker="^", color="green", ms=6)
+        ax.plot([], [], marker="v", color="black", ls=":", label="status page acknowledged")
+        ax.plot([], [], marker="^", color="green", ls="", label="status page resolved")
+        ax.fill_between([], [], color="#fc9272", alpha=0.35, label="detected incident")
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d\n%H:%M"))
+        ax.legend(loc="upper left", fontsize=7, ncol=5)
+    else:
+        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+    ax.set_title(f"{service}: complaints against its normal rhythm (UTC)", fontsize=10)
+    ax.set_ylabel("authors")
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    plt.close(fig)
+    return out
+
+
+def report(store: Store, config: Config, out_dir: str | Path, since: str | None = None, until: str | None = None,
+           service: str | None = None) -> Path:
+    """Write ``index.html`` and one PNG per service into ``out_dir``; return the page's path.
+
+    The page needs no network: images sit beside it and there is no script or stylesheet from elsewhere.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    services = [service] if service else [s for s in config.services if store.counts(s, since=since, until=until)]
+    sections, rows = [], []
+    for key in services:
+        image = plot(store, key, out_dir / f"{key}.png", since, until)
+        sections.append(f'<section><h2>{html.escape(config.services[key].name if key in config.services else key)}'
+                        f'</h2><img src="{image.name}" alt="{html.escape(key)} complaints" width="1200"></section>')
+        for incident in store.incidents(key):
+            if (since and incident["opened_at"] < since) or (until and incident["opened_at"] > until):
+                continue
+            samples = store.conn.execute(
+                "SELECT p.text, p.url FROM incident_events e, json_each(json_extract(e.payload, '$.sample_posts')) s"
+                " JOIN posts p ON p.text = json_extract(s.value, '$.text') WHERE e.incident_id = ? LIMIT 3",
+                (incident["id"],)).fetchall()
+            links = "<br>".join(
+                (f'<a href="{html.escape(url)}">{html.escape(text[:120])}</a>' if url else html.escape(text[:120]))
+                for text, url in samples)
+            lead = "" if incident["lead_minutes"] is None else f"{incident['lead_minutes']:+.0f} min"
+            rows.append(f"<tr><td>{html.escape(key)}</td><td>{incident['opened_at'][:16]}</td>"
+                        f"<td>{(incident['resolved_at'] or 'open')[:16]}</td><td>{incident['complaints']}</td>"
+                        f"<td>{(incident['acknowledged_at'] or 'never')[:16]}</td><td>{lead}</td><td>{links}</td></tr>")
+    page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Outage Signal report</title>
+<style>body{{font-family:sans-serif;margin:2em;max-width:1250px}}table{{border-collapse:collapse;font-size:13px}}
+td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}th{{background:#eee}}</style></head>
+<body><h1>Outage Signal report</h1>
+<p>Window: {html.escape(since or 'start')} to {html.escape(until or 'end')} (UTC). Lead = status page acknowledgement
+minus our alarm: positive when we were first.</p>
+<h2>Incidents</h2>
+<table id="incidents"><tr><th>service</th><th>opened</th><th>resolved</th><th>complaints</th>
+<th>official acknowledgement</th><th>lead</th><th>sample posts</th></tr>
+{''.join(rows) or '<tr><td colspan="7">no incidents</td></tr>'}</table>
+{''.join(sections)}
+</body></html>
+"""
+    index = out_dir / "index.html"
+    index.write_text(page)
+    return index
