@@ -147,7 +147,7 @@ def record_event(conn, store: Store, incident_id: str, kind: str, at: datetime,
     event_id = f"{incident_id}:{kind}:{minute_of(at)}"
     cursor = conn.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,))
     incident = dict(zip([column[0] for column in cursor.description], cursor.fetchone()))
-    payload = event_payload(conn, event_id, kind, at, incident)
+    payload = event_payload(conn, store, event_id, kind, at, incident)
     cursor = conn.execute("INSERT OR IGNORE INTO incident_events VALUES (?, ?, ?, ?, ?)",
                           (event_id, incident_id, kind, iso(at), json.dumps(payload)))
     if cursor.rowcount:
@@ -155,17 +155,13 @@ def record_event(conn, store: Store, incident_id: str, kind: str, at: datetime,
     return event_id
 
 
-def event_payload(conn, event_id: str, kind: str, at: datetime, incident: dict[str, Any]) -> dict[str, Any]:
+def event_payload(conn, store: Store, event_id: str, kind: str, at: datetime, incident: dict[str, Any]) -> dict[str, Any]:
     official = None
     if incident["official_id"]:
         row = conn.execute("SELECT source_id, title, url, acknowledged_at FROM official_incidents"
                            " WHERE service = ? AND source_id = ?", (incident["service"], incident["official_id"])).fetchone()
         official = dict(zip(("id", "title", "url", "acknowledged_at"), row)) if row else None
-    samples = conn.execute(
-        "SELECT p.text, p.url FROM posts p JOIN labels l ON l.post_id = p.id"
-        " WHERE l.is_complaint AND p.minute >= ? AND p.minute <= ? AND EXISTS"
-        " (SELECT 1 FROM json_each(l.services) s WHERE s.value = ?) ORDER BY p.created_at LIMIT 3",
-        (minute_of(datetime.fromisoformat(incident["started_at"])), minute_of(at), incident["service"])).fetchall()
+    samples = store.sample_complaints(incident["service"], incident["started_at"], minute_of(at))
     return {
         "event_id": event_id, "kind": kind, "service": incident["service"], "incident_id": incident["id"],
         "at": iso(at), "started_at": incident["started_at"], "opened_at": incident["opened_at"],

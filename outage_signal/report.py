@@ -113,7 +113,7 @@ def plot(store: Store, service: str, out: str | Path, since: str | None = None, 
         ax.plot([], [], marker="^", color="green", ls="", label="status page resolved")
         ax.fill_between([], [], color="#fc9272", alpha=0.35, label="detected incident")
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d\n%H:%M"))
-        ax.legend(loc="upper left", fontsize=7, ncol=5)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=7, ncol=5, frameon=False)
     else:
         ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
     ax.set_title(f"{service}: complaints against its normal rhythm (UTC)", fontsize=10)
@@ -142,10 +142,7 @@ def report(store: Store, config: Config, out_dir: str | Path, since: str | None 
         for incident in store.incidents(key):
             if (since and incident["opened_at"] < since) or (until and incident["opened_at"] > until):
                 continue
-            samples = store.conn.execute(
-                "SELECT p.text, p.url FROM incident_events e, json_each(json_extract(e.payload, '$.sample_posts')) s"
-                " JOIN posts p ON p.text = json_extract(s.value, '$.text') WHERE e.incident_id = ? LIMIT 3",
-                (incident["id"],)).fetchall()
+            samples = store.sample_complaints(key, incident["started_at"], incident["resolved_at"] or incident["opened_at"])
             links = "<br>".join(
                 (f'<a href="{html.escape(url)}">{html.escape(text[:120])}</a>' if url else html.escape(text[:120]))
                 for text, url in samples)
@@ -165,6 +162,11 @@ minus our alarm: positive when we were first.</p>
 <th>official acknowledgement</th><th>lead</th><th>sample posts</th></tr>
 {''.join(rows) or '<tr><td colspan="7">no incidents</td></tr>'}</table>
 {''.join(sections)}
+<script>/* marks each plot once it has rendered, so a headless browser can check the page */
+for (const img of document.images) {{
+  const mark = () => img.dataset.loaded = img.naturalWidth > 0 ? "yes" : "no";
+  img.complete ? mark() : (img.onload = img.onerror = mark);
+}}</script>
 </body></html>
 """
     index = out_dir / "index.html"

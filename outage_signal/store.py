@@ -331,6 +331,15 @@ class Store:
             " FROM posts p LEFT JOIN labels l ON l.post_id = p.id AND l.rowid = (SELECT MAX(rowid) FROM labels"
             f" WHERE post_id = p.id) WHERE {' AND '.join(where)} ORDER BY p.created_at DESC LIMIT ?", [*args, limit]))
 
+    def sample_complaints(self, service: str, since: str, until: str, limit: int = 3) -> list[tuple[str, str | None]]:
+        """The most confident distinct complaints about ``service`` in a window: (text, url)."""
+        return self.conn.execute(
+            "SELECT MIN(p.text), MIN(p.url) FROM posts p JOIN labels l ON l.post_id = p.id"
+            " WHERE l.is_complaint AND p.minute >= ? AND p.minute <= ?"
+            " AND EXISTS (SELECT 1 FROM json_each(l.services) s WHERE s.value = ?)"
+            " GROUP BY lower(p.text) ORDER BY MAX(l.probability) DESC, MIN(p.created_at) LIMIT ?",
+            (since, until, service, limit)).fetchall()
+
     def last_post_minute(self) -> str | None:
         return self.conn.execute("SELECT MAX(minute) FROM posts").fetchone()[0]
 

@@ -11,17 +11,6 @@ from outage_signal.config import load_config
 from outage_signal.store import Store
 
 
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    config = load_config()
-    model = ComplaintClassifier.load(DEFAULT_MODEL)
-    printed: list[str] = []
-    with Store(path) as store:
-        summary, score = pipeline.demo(store, config, model, notify.load_endpoints(config), echo=printed.append)
-    return path, summary, score, printed
-
-
 def test_demo_catches_most_outages_before_the_status_page(demo_run):
     _, summary, score, _ = demo_run
     assert summary.ingest.new_posts > 50_000
