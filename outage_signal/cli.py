@@ -235,7 +235,9 @@ def evaluate_detector_on_replay(app: App, replay_dir: Path) -> dict[str, Any]:
 def run(app: App, dry_run: bool, replay_dir: Path | None, no_status_pages: bool) -> None:
     """One pass of the job: every source since its cursor, classify, count, detect, link, notify.
 
-    Made for cron, a systemd timer or a CI schedule. Ends with a one-line summary. Exit
+    Sources: the configured Statuspage status pages (public), Reddit's new posts in the
+    catalog's subreddits when OUTAGE_SIGNAL_REDDIT_CLIENT_ID / _CLIENT_SECRET (or
+    OUTAGE_SIGNAL_REDDIT_SITE) are set, and --replay DIR. Made for cron, a systemd timer or a CI schedule. Ends with a one-line summary. Exit
     status: 0 all well, 1 an error, 2 another run holds the lock (nothing done), 3 some
     source failed (the others were still processed).
     """
@@ -251,6 +253,7 @@ def run_once(app: App, dry_run: bool, replay_dir: Path | None, no_status_pages: 
     try:
         with RunLock(app.db_path, "run"), app.store() as store:
             sources = ([] if no_status_pages else pipeline.status_sources(config)) + \
+                pipeline.reddit_sources(store, config) + \
                 (pipeline.replay_sources(store, replay_dir) if replay_dir else [])
             run_id = store.start_run("run")
             with app.progress("running") as progress:

@@ -6,6 +6,7 @@ chains them. Every stage is safe to re-run: what it already did, it does not do 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ import zstandard
 from classifier import ComplaintClassifier, ServiceMatcher
 from collector.records import Batch, Malformed
 from collector.dumps import read_dump, source_key
+from collector.reddit import RedditCollector, reddit_from_env
 from collector.replay import read_replay, read_status_dir
 from collector.statuspage import fetch_incidents
 from detector import IncidentEvent, ServiceDetector, link_official
@@ -259,6 +261,15 @@ def status_sources(config: Config) -> list[Source]:
     """Every configured Statuspage status page, read live (public API, no credentials)."""
     return [(f"status:{key}", lambda url=s.status_page.url, key=key: [fetch_incidents(url, key)])
             for key, s in config.services.items() if s.status_page and s.status_page.kind == "statuspage"]
+
+
+def reddit_sources(store: Store, config: Config, env: dict[str, str] | None = None) -> list[Source]:
+    """The catalog's subreddits (new posts), when Reddit credentials are in the environment; else none."""
+    env = dict(os.environ) if env is None else env
+    if not (env.get("OUTAGE_SIGNAL_REDDIT_CLIENT_ID") or env.get("OUTAGE_SIGNAL_REDDIT_SITE")):
+        return []
+    subreddits = sorted({sub for s in config.services.values() for sub in s.subreddits})
+    return [("reddit", lambda: RedditCollector(reddit_from_env(env), subreddits=subreddits).batches(store.cursors()))]
 
 
 def replay_sources(store: Store, replay_dir: Path = DEFAULT_REPLAY) -> list[Source]:

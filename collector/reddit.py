@@ -1,0 +1,117 @@
+"""Reddit through praw: new submissions of the catalog's subreddits, and search for its keywords.
+
+Credentials are a read-only script app's, from the environment (``OUTAGE_SIGNAL_REDDIT_CLIENT_ID``,
+``OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET``, optional ``OUTAGE_SIGNAL_REDDIT_USER_AGENT``) or a ``praw.ini``
+site named by ``OUTAGE_SIGNAL_REDDIT_SITE``. Each listing has its own cursor: the newest
+``created_utc`` stored from it. A run reads the listing newest first and stops at the cursor, then
+yields everything it read as one batch, so the cursor moves only with the posts it covers.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import praw
+import prawcore
+
+from collector.records import Batch, Post
+
+USER_AGENT = "outage-signal/0.1 (outage detection from public posts; read-only)"
+RETRIED = (prawcore.exceptions.TooManyRequests, prawcore.exceptions.ServerError,
+           prawcore.exceptions.RequestException)
+
+
+class RedditError(RuntimeError):
+    """Reddit cannot be read: bad credentials, or it kept failing after retries."""
+
+
+def reddit_from_env(env: Mapping[str, str] = os.environ) -> praw.Reddit:
+    """A read-only praw client from the environment; :class:`RedditError` says what is missing."""
+    agent = env.get("OUTAGE_SIGNAL_REDDIT_USER_AGENT", USER_AGENT)
+    if env.get("OUTAGE_SIGNAL_REDDIT_SITE"):
+        return praw.Reddit(env["OUTAGE_SIGNAL_REDDIT_SITE"], user_agent=agent, check_for_async=False)
+    missing = [v for v in ("OUTAGE_SIGNAL_REDDIT_CLIENT_ID", "OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET") if not env.get(v)]
+    if missing:
+        raise RedditError(f"Reddit credentials missing: set {' and '.join(missing)} (a script app's id and secret, "
+                          "https://www.reddit.com/prefs/apps) or OUTAGE_SIGNAL_REDDIT_SITE naming a praw.ini site")
+    return praw.Reddit(client_id=env["OUTAGE_SIGNAL_REDDIT_CLIENT_ID"],
+                       client_secret=env["OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET"], user_agent=agent,
+                       check_for_async=False)
+
+
+def submission_post(submission: Any) -> Post:
+    """A praw Submission as a Post: title and body, a hashed author later, the permalink."""
+    author = getattr(submission, "author", None)
+    return Post(
+        source="reddit", source_id=submission.fullname,
+        text=f"{submission.title}\n\n{submission.selftext or ''}".strip(),
+        author=str(author) if author else "[deleted]",
+        created_at=datetime.fromtimestamp(submission.created_utc, tz=timezone.utc),
+        url=f"https://www.reddit.com{submission.permalink}",
+        raw={"subreddit": str(submission.subreddit), "score": submission.score,
+             "num_comments": submission.num_comments},
+    )
+
+
+class RedditCollector:
+    """Yield one :class:`Batch` per listing: ``r/<sub>/new`` for each subreddit, and a search per query.
+
+    Parameters
+    ----------
+    reddit:
+        A praw client (see :func:`reddit_from_env`).
+    subreddits, queries:
+        What to read. Queries search all of Reddit, newest first, within ``time_filter``.
+    limit:
+        Most submissions per listing and run (Reddit serves at most 1,000).
+    attempts, sleep:
+        Retries with exponential backoff on 429, 5xx and network errors; ``sleep`` is injectable.
+    """
+
+    def __init__(self, reddit: praw.Reddit, subreddits: Iterable[str] = (), queries: Iterable[str] = (),
+                 limit: int | None = 1000, time_filter: str = "day", attempts: int = 4,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.reddit = reddit
+        self.subreddits = list(subreddits)
+        self.queries = list(queries)
+        self.limit = limit
+        self.time_filter = time_filter
+        self.attempts = attempts
+        self.sleep = sleep
+
+    def listings(self) -> list[tuple[str, Callable[[], Iterable[Any]]]]:
+        new = [(f"reddit:new:r/{sub}", lambda sub=sub: self.reddit.subreddit(sub).new(limit=self.limit))
+               for sub in self.subreddits]
+        search = [(f"reddit:search:{q}", lambda q=q: self.reddit.subreddit("all").search(
+            q, sort="new", time_filter=self.time_filter, limit=self.limit)) for q in self.queries]
+        return new + search
+
+    def batches(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
+        for key, listing in self.listings():
+            yield self._read(key, listing, float(cursors.get(key) or 0))
+
+    def _read(self, key: str, listing: Callable[[], Iterable[Any]], since: float) -> Batch:
+        for attempt in range(self.attempts):
+            try:
+                posts = []
+                for submission in listing():
+                    if submission.created_utc < since:
+                        break  # newest first: everything after this is already stored
+                    posts.append(submission_post(submission))
+                newest = max((p.created_at.timestamp() for p in posts), default=since)
+                return Batch(source=key, cursor=repr(newest) if newest else None, posts=posts)
+            except RETRIED as e:
+                error: Exception = e
+            except prawcore.exceptions.PrawcoreException as e:
+                status = getattr(getattr(e, "response", None), "status_code", None)
+                if isinstance(e, prawcore.exceptions.OAuthException) or status in (401, 403):
+                    raise RedditError(f"{key}: Reddit refused the credentials ({e}); check "
+                                      "OUTAGE_SIGNAL_REDDIT_CLIENT_ID and OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET") from None
+                raise RedditError(f"{key}: {type(e).__name__}: {e}") from None
+            if attempt + 1 < self.attempts:
+                retry_after = getattr(getattr(error, "response", None), "headers", {}).get("retry-after", "")
+                self.sleep(float(retry_after) if str(retry_after).isdigit() else 2.0 ** attempt)
+        raise RedditError(f"{key}: gave up after {self.attempts} attempts ({type(error).__name__}: {error})")

@@ -1,0 +1,54 @@
+"""Write the Reddit cassettes from praw's own recorded responses in ../shared/data (BSD-2, praw-dev/praw).
+
+    python tests/cassettes/make_reddit_cassettes.py
+
+Bodies are the real r/askreddit/new listing and OAuth token answer (token already scrubbed by praw's
+recorders, and scrubbed again here); the variants cut the same listing into two pages, or put a
+429 with Retry-After or a 401 in front of it.
+"""
+import json
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+SOURCE = HERE.parents[2] / "shared" / "data" / "api-samples" / "reddit" / "TestSubredditListings.test_new.json"
+NEW = "https://oauth.reddit.com/r/askreddit/new?limit=100&raw_json=1"
+TOKEN = "https://www.reddit.com/api/v1/access_token"
+
+
+def interaction(method: str, uri: str, status: int, body: str, headers: dict | None = None) -> dict:
+    return {"request": {"body": None, "headers": {}, "method": method, "uri": uri},
+            "response": {"status": {"code": status, "message": {200: "OK", 401: "Unauthorized",
+                                                                429: "Too Many Requests"}[status]},
+                         "headers": {"Content-Type": ["application/json; charset=UTF-8"], **(headers or {})},
+                         "body": {"string": body}}}
+
+
+def main() -> None:
+    recorded = json.loads(SOURCE.read_text())["interactions"]
+    token = json.loads(recorded[0]["response"]["body"]["string"])
+    token["access_token"] = "<SCRUBBED>"
+    token_answer = interaction("POST", TOKEN, 200, json.dumps(token))
+    listing = json.loads(recorded[1]["response"]["body"]["string"])
+    children = listing["data"]["children"]
+    first = {**listing, "data": {**listing["data"], "children": children[:50], "after": children[49]["data"]["name"]}}
+    second = {**listing, "data": {**listing["data"], "children": children[50:], "after": None}}
+    cassettes = {
+        "reddit_new": [token_answer, interaction("GET", NEW, 200, json.dumps(listing))],
+        "reddit_new_two_pages": [
+            token_answer, interaction("GET", NEW.replace("limit=100", "limit=1024"), 200, json.dumps(first)),
+            interaction("GET", NEW.replace("limit=100", "limit=1024") + f"&after={children[49]['data']['name']}", 200,
+                        json.dumps(second))],
+        "reddit_429_then_ok": [token_answer,
+                               interaction("GET", NEW, 429, '{"message": "Too Many Requests", "error": 429}',
+                                           {"Retry-After": ["3"]}),
+                               interaction("GET", NEW, 200, json.dumps(listing))],
+        "reddit_401": [interaction("POST", TOKEN, 401, '{"message": "Unauthorized", "error": 401}')],
+    }
+    for name, interactions in cassettes.items():
+        (HERE / f"{name}.yaml").write_text(yaml.safe_dump({"interactions": interactions, "version": 1}))
+
+
+if __name__ == "__main__":
+    main()
