@@ -237,7 +237,8 @@ def run(app: App, dry_run: bool, replay_dir: Path | None, no_status_pages: bool)
 
     Sources: the configured Statuspage status pages (public), Reddit's new posts in the
     catalog's subreddits when OUTAGE_SIGNAL_REDDIT_CLIENT_ID / _CLIENT_SECRET (or
-    OUTAGE_SIGNAL_REDDIT_SITE) are set, and --replay DIR. Made for cron, a systemd timer or a CI schedule. Ends with a one-line summary. Exit
+    OUTAGE_SIGNAL_REDDIT_SITE) are set, Bluesky searches when OUTAGE_SIGNAL_BLUESKY_HANDLE /
+    _APP_PASSWORD are set, and --replay DIR. Made for cron, a systemd timer or a CI schedule. Ends with a one-line summary. Exit
     status: 0 all well, 1 an error, 2 another run holds the lock (nothing done), 3 some
     source failed (the others were still processed).
     """
@@ -253,7 +254,7 @@ def run_once(app: App, dry_run: bool, replay_dir: Path | None, no_status_pages: 
     try:
         with RunLock(app.db_path, "run"), app.store() as store:
             sources = ([] if no_status_pages else pipeline.status_sources(config)) + \
-                pipeline.reddit_sources(store, config) + \
+                pipeline.reddit_sources(store, config) + pipeline.bluesky_sources(store, config) + \
                 (pipeline.replay_sources(store, replay_dir) if replay_dir else [])
             run_id = store.start_run("run")
             with app.progress("running") as progress:

@@ -17,6 +17,7 @@ import zstandard
 
 from classifier import ComplaintClassifier, ServiceMatcher
 from collector.records import Batch, Malformed
+from collector.bluesky import BlueskyCollector, bluesky_from_env
 from collector.dumps import read_dump, source_key
 from collector.reddit import RedditCollector, reddit_from_env
 from collector.replay import read_replay, read_status_dir
@@ -270,6 +271,15 @@ def reddit_sources(store: Store, config: Config, env: dict[str, str] | None = No
         return []
     subreddits = sorted({sub for s in config.services.values() for sub in s.subreddits})
     return [("reddit", lambda: RedditCollector(reddit_from_env(env), subreddits=subreddits).batches(store.cursors()))]
+
+
+def bluesky_sources(store: Store, config: Config, env: dict[str, str] | None = None) -> list[Source]:
+    """The catalog's Bluesky searches, when a handle and app password are in the environment; else none."""
+    env = dict(os.environ) if env is None else env
+    if not env.get("OUTAGE_SIGNAL_BLUESKY_HANDLE"):
+        return []
+    queries = sorted({q for s in config.services.values() for q in s.bluesky})
+    return [("bluesky", lambda: BlueskyCollector(bluesky_from_env(env), queries).batches(store.cursors()))]
 
 
 def replay_sources(store: Store, replay_dir: Path = DEFAULT_REPLAY) -> list[Source]:

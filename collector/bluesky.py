@@ -1,0 +1,122 @@
+"""Bluesky through atproto: ``app.bsky.feed.searchPosts`` per catalog query, newest first.
+
+Login is a handle and an app password from the environment (``OUTAGE_SIGNAL_BLUESKY_HANDLE``,
+``OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD``). Each query has its own cursor: the newest ``indexedAt``
+stored from it. A run asks for posts ``since`` that time, follows the API's pagination cursor to
+the end, and yields everything as one batch, so the cursor moves only with the posts it covers.
+"""
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from atproto import Client
+from atproto_client.exceptions import (AtProtocolError, BadRequestError, NetworkError, RequestException,
+                                       UnauthorizedError)
+
+from collector.records import Batch, Malformed, Post, utc
+
+RETRIED_STATUSES = {408, 429, 500, 502, 503, 504}
+
+
+class BlueskyError(RuntimeError):
+    """Bluesky cannot be read: missing or refused credentials, or it kept failing after retries."""
+
+
+def bluesky_from_env(env: Mapping[str, str] = os.environ) -> Client:
+    """A logged-in atproto client; :class:`BlueskyError` names what is missing or refused."""
+    missing = [v for v in ("OUTAGE_SIGNAL_BLUESKY_HANDLE", "OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD") if not env.get(v)]
+    if missing:
+        raise BlueskyError(f"Bluesky credentials missing: set {' and '.join(missing)} (an app password from "
+                           "Settings > Privacy and security > App passwords)")
+    client = Client()
+    try:
+        client.login(env["OUTAGE_SIGNAL_BLUESKY_HANDLE"], env["OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD"])
+    except AtProtocolError as e:
+        raise BlueskyError(f"Bluesky refused the login ({type(e).__name__}); check OUTAGE_SIGNAL_BLUESKY_HANDLE "
+                           "and OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD") from None
+    return client
+
+
+def post_view_to_post(view: Any) -> Post:
+    """An ``app.bsky.feed.defs#postView`` (atproto model) as a Post with its bsky.app URL."""
+    record = view.record
+    handle = view.author.handle
+    rkey = view.uri.rsplit("/", 1)[-1]
+    langs = getattr(record, "langs", None) or []
+    return Post(source="bluesky", source_id=view.uri, text=record.text, author=view.author.did,
+                created_at=utc(datetime.fromisoformat(record.created_at.replace("Z", "+00:00"))),
+                url=f"https://bsky.app/profile/{handle}/post/{rkey}", language=langs[0] if langs else None,
+                raw={"cid": view.cid, "indexed_at": view.indexed_at, "handle": handle})
+
+
+class BlueskyCollector:
+    """Yield one :class:`Batch` per search query.
+
+    Parameters
+    ----------
+    client:
+        An atproto ``Client`` (see :func:`bluesky_from_env`).
+    queries:
+        ``searchPosts`` queries, e.g. ``"github down"``.
+    page_size, max_pages:
+        Posts per request (the API allows up to 100) and pages per query and run.
+    until:
+        Optional upper bound (ISO time) for backfilling a window; the cursor then starts at ``since``.
+    """
+
+    def __init__(self, client: Client, queries: Iterable[str], page_size: int = 100, max_pages: int = 10,
+                 until: str | None = None, attempts: int = 4, sleep: Callable[[float], None] = time.sleep):
+        self.client = client
+        self.queries = list(queries)
+        self.page_size = page_size
+        self.max_pages = max_pages
+        self.until = until
+        self.attempts = attempts
+        self.sleep = sleep
+
+    def batches(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
+        for query in self.queries:
+            key = f"bluesky:q:{query}"
+            yield self._read(key, query, cursors.get(key))
+
+    def _read(self, key: str, query: str, since: str | None) -> Batch:
+        batch = Batch(source=key, cursor=since)
+        page_cursor = None
+        for _ in range(self.max_pages):
+            params = {"q": query, "sort": "latest", "limit": self.page_size, "cursor": page_cursor,
+                      "since": since, "until": self.until}
+            response = self._search({k: v for k, v in params.items() if v is not None}, key)
+            for view in response.posts:
+                try:
+                    batch.posts.append(post_view_to_post(view))
+                except (AttributeError, TypeError, ValueError) as e:
+                    batch.malformed.append(Malformed(f"{key} {getattr(view, 'uri', '?')}", f"{type(e).__name__}: {e}"))
+                batch.cursor = max(filter(None, (batch.cursor, getattr(view, "indexed_at", None))), default=None)
+            page_cursor = response.cursor
+            if not page_cursor or not response.posts:
+                break
+        return batch
+
+    def _search(self, params: dict[str, Any], key: str) -> Any:
+        for attempt in range(self.attempts):
+            try:
+                return self.client.app.bsky.feed.search_posts(params=params)
+            except UnauthorizedError:
+                raise BlueskyError(f"{key}: Bluesky refused the session; check OUTAGE_SIGNAL_BLUESKY_HANDLE and "
+                                   "OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD") from None
+            except (NetworkError, RequestException) as e:
+                status = e.response.status_code if e.response is not None else None
+                if status is not None and status not in RETRIED_STATUSES and not isinstance(e, NetworkError):
+                    raise BlueskyError(f"{key}: Bluesky answered {e}") from None
+                error: Exception = e
+            except BadRequestError as e:
+                raise BlueskyError(f"{key}: Bluesky rejected the query: {e}") from None
+            if attempt + 1 < self.attempts:
+                headers = getattr(getattr(error, "response", None), "headers", None) or {}
+                retry_after = str({k.lower(): v for k, v in headers.items()}.get("retry-after", ""))
+                self.sleep(float(retry_after) if retry_after.isdigit() else 2.0 ** attempt)
+        raise BlueskyError(f"{key}: gave up after {self.attempts} attempts ({type(error).__name__})")

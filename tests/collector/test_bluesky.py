@@ -1,0 +1,59 @@
+from pathlib import Path
+
+import pytest
+import vcr
+from atproto import Client
+
+from collector.bluesky import BlueskyCollector, BlueskyError, bluesky_from_env
+
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
+
+
+def replay(name: str):
+    return vcr.use_cassette(str(CASSETTES / f"{name}.yaml"), record_mode="none",
+                            match_on=["method", "scheme", "host", "path", "query"], filter_headers=["authorization"])
+
+
+def collect(name: str, cursors=None, **kw):
+    with replay(name):
+        return list(BlueskyCollector(Client(), ["github down"], page_size=3, **kw).batches(cursors or {}))
+
+
+def test_pages_until_the_last_and_moves_the_cursor_to_the_newest():
+    [batch] = collect("bluesky_two_pages")
+    assert batch.source == "bluesky:q:github down" and len(batch.posts) == 5
+    post = batch.posts[0]
+    assert post.source == "bluesky" and post.source_id.startswith("at://did:plc:")
+    assert post.url.startswith("https://bsky.app/profile/test.marshal.dev/post/") and post.language == "en"
+    assert post.text == "github actions stuck in queued for 20 min"
+    assert batch.cursor == "2026-09-10T16:14:01.000Z"
+
+
+def test_empty_result_keeps_the_cursor():
+    [batch] = collect("bluesky_empty", {"bluesky:q:github down": "2026-09-10T16:14:01.000Z"})
+    assert batch.posts == [] and batch.cursor == "2026-09-10T16:14:01.000Z"
+
+
+def test_429_then_success():
+    waits = []
+    [batch] = collect("bluesky_429_then_ok", sleep=waits.append)
+    assert waits == [5.0] and len(batch.posts) == 2
+
+
+def test_5xx_gives_up_with_a_message():
+    waits = []
+    with pytest.raises(BlueskyError, match="gave up after 4 attempts"):
+        collect("bluesky_500", sleep=waits.append)
+    assert waits == [1.0, 2.0, 4.0]
+
+
+def test_auth_failure_says_what_to_fix():
+    with pytest.raises(BlueskyError, match="OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD"):
+        collect("bluesky_401", sleep=lambda s: None)
+    with pytest.raises(BlueskyError, match="set OUTAGE_SIGNAL_BLUESKY_HANDLE and OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD"):
+        bluesky_from_env({})
+
+
+def test_malformed_post_is_counted_the_rest_kept():
+    [batch] = collect("bluesky_malformed")
+    assert len(batch.posts) == 1 and len(batch.malformed) == 1
