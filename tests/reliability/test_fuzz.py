@@ -1,0 +1,78 @@
+"""Property-based tests: no input makes a parser crash or corrupt the store; bad records are counted."""
+import json
+import string
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from collector.dumps import to_post
+from collector.records import Malformed
+from collector.statuspage import parse_incidents
+from outage_signal.config import ConfigError, load_config
+
+text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)  # emoji, RTL, controls
+value = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | text,
+                     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4), max_leaves=12)
+timestamp = st.one_of(st.integers(min_value=-2**40, max_value=2**40), st.floats(allow_nan=True), text,
+                      st.just("2026-09-10T16:00:00Z"), st.just("1999-01-01T00:00:00Z"), st.just("2999-01-01T00:00:00Z"))
+record = st.fixed_dictionaries({}, optional={"id": value | text, "title": value | text, "selftext": value | text,
+                                             "body": value | text, "text": value | text, "author": value,
+                                             "created_utc": timestamp, "permalink": value | text})
+FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@FUZZ
+@given(record)
+def test_dump_records_become_posts_or_clear_errors(row):
+    try:
+        post = to_post(row)
+    except (KeyError, TypeError, ValueError, OverflowError) as e:
+        assert str(e) or type(e).__name__  # a reason for the report
+        return
+    assert post.text.strip() and post.created_at.year >= 2005 and post.source_id
+
+
+incident = st.fixed_dictionaries({}, optional={
+    "id": value, "name": value, "impact": value, "created_at": timestamp, "resolved_at": timestamp | st.none(),
+    "shortlink": value, "components": value,
+    "incident_updates": st.lists(st.fixed_dictionaries({}, optional={"created_at": timestamp, "status": value,
+                                                                       "body": value}), max_size=3) | value})
+
+
+@FUZZ
+@given(st.lists(incident, max_size=5) | value)
+def test_status_pages_parse_or_count_malformed(payload):
+    body = {"page": {}, "incidents": payload} if isinstance(payload, list) else payload
+    incidents, malformed = parse_incidents(body, "github")
+    assert all(isinstance(m, Malformed) and m.reason for m in malformed)
+    if isinstance(payload, list):  # every item is an incident, a counted malformed one, or a maintenance
+        skipped = sum(isinstance(i, dict) and (i.get("impact") == "maintenance" or bool(i.get("scheduled_for")))
+                      for i in payload)
+        assert len(incidents) + len(malformed) + skipped == len(payload)
+
+
+@FUZZ
+@given(st.dictionaries(st.sampled_from(["services", "detector", "webhooks", "other"]), value, max_size=3))
+def test_any_config_loads_or_names_the_problem(tmp_path_factory, raw):
+    path = tmp_path_factory.mktemp("cfg") / "c.toml"
+    path.write_text(_toml(raw))
+    try:
+        load_config(path)
+    except ConfigError as e:
+        assert str(e).startswith(str(path))
+
+
+def _toml(raw) -> str:
+    """A TOML-ish rendering; invalid TOML must also give a ConfigError."""
+    return "\n".join(f"{k} = {json.dumps(v, default=str)}" for k, v in raw.items())
+
+
+@FUZZ
+@given(st.binary(max_size=200))
+def test_config_bytes_never_crash(tmp_path_factory, data):
+    path = tmp_path_factory.mktemp("cfg") / "c.toml"
+    path.write_bytes(data)
+    try:
+        load_config(path)
+    except ConfigError:
+        pass
