@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TextIO
@@ -35,7 +35,17 @@ def read_dump(path: str | Path, cursor: str | None = None, batch_size: int = 500
               source: str = "reddit") -> Iterator[Batch]:
     """Yield batches of posts from a ``.jsonl``/``.ndjson``(``.zst``) or ``.csv`` file after line ``cursor``."""
     path = Path(path)
-    key, skip = source_key(path), int(cursor or 0)
+    return read_lines(path, source_key(path), cursor, lambda row: to_post(row, source), batch_size)
+
+
+def read_lines(path: Path, key: str, cursor: str | None, to_record: Callable[[Any], Post],
+               batch_size: int = 5000) -> Iterator[Batch]:
+    """Batches of ``to_record(row)`` for the rows of a JSON-lines or CSV file after line ``cursor``.
+
+    A row ``to_record`` rejects (KeyError, TypeError, ValueError, OverflowError) becomes a Malformed
+    record with its line number; each batch's cursor is the last line it covers.
+    """
+    skip = int(cursor or 0)
     with _open_text(path) as text:
         rows = _csv_rows(text) if ".csv" in path.suffixes else _json_rows(text)
         batch = Batch(source=key, cursor=str(skip))
@@ -43,7 +53,9 @@ def read_dump(path: str | Path, cursor: str | None = None, batch_size: int = 500
             if number <= skip:
                 continue
             try:
-                batch.posts.append(to_post(row, source))
+                if isinstance(row, Exception):  # the line could not be parsed at all
+                    raise row
+                batch.posts.append(to_record(row))
             except (KeyError, TypeError, ValueError, OverflowError) as e:
                 batch.malformed.append(Malformed(f"{path.name}:{number}", f"{type(e).__name__}: {e}"[:300]))
             batch.cursor = str(number)
@@ -80,8 +92,6 @@ def _csv_rows(text: TextIO) -> Iterator[tuple[int, Any]]:
 
 def to_post(row: Any, source: str = "reddit") -> Post:
     """One dump record (Pushshift/Arctic Shift submission or comment, or a generic row) as a Post."""
-    if isinstance(row, Exception):
-        raise row
     if not isinstance(row, dict):
         raise TypeError(f"expected an object, got {type(row).__name__}")
     if "title" in row:

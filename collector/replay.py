@@ -6,15 +6,13 @@ where it stopped and a finished one yields nothing new.
 """
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-import zstandard
-
-from collector.records import Batch, Malformed, Post, utc
+from collector.dumps import read_lines
+from collector.records import Batch, Post, utc
 from collector.statuspage import parse_incidents
 
 SOURCE = "replay"
@@ -23,24 +21,7 @@ SOURCE = "replay"
 def read_replay(posts_path: str | Path, cursor: str | None = None, batch_size: int = 5000) -> Iterator[Batch]:
     """Yield batches of posts from ``posts_path`` after line ``cursor`` (a line count)."""
     posts_path = Path(posts_path)
-    key = f"replay:{posts_path.name}"
-    skip = int(cursor or 0)
-    batch = Batch(source=key, cursor=str(skip))
-    with open(posts_path, "rb") as raw:
-        reader = zstandard.ZstdDecompressor().stream_reader(raw) if posts_path.suffix == ".zst" else raw
-        for number, line in enumerate(io.TextIOWrapper(reader, encoding="utf-8", errors="replace"), start=1):
-            if number <= skip:
-                continue
-            try:
-                batch.posts.append(_post(json.loads(line)))
-            except (ValueError, KeyError, TypeError) as e:
-                batch.malformed.append(Malformed(f"{posts_path.name}:{number}", f"{type(e).__name__}: {e}"))
-            batch.cursor = str(number)
-            if len(batch.posts) + len(batch.malformed) >= batch_size:
-                yield batch
-                batch = Batch(source=key, cursor=str(number))
-    if batch.posts or batch.malformed:
-        yield batch
+    return read_lines(posts_path, f"replay:{posts_path.name}", cursor, _post, batch_size)
 
 
 def _post(row: dict) -> Post:
