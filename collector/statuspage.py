@@ -60,12 +60,21 @@ def parse_incidents(payload: dict[str, Any] | list[Any], service: str,
 
 def fetch_incidents(base_url: str, service: str, session: requests.Session | None = None, timeout: float = 15.0,
                     attempts: int = 4, sleep: Callable[[float], None] = time.sleep) -> Batch:
-    """GET ``<base_url>/api/v2/incidents.json`` (the last 50 incidents) as one batch.
-
-    429 and 5xx answers and network errors are retried with exponential backoff (honouring
-    Retry-After); other errors raise :class:`StatusPageError` with a one-line reason.
-    """
+    """GET ``<base_url>/api/v2/incidents.json`` (the last 50 incidents) as one batch."""
     url = f"{base_url.rstrip('/')}/api/v2/incidents.json"
+    response = get_with_retries(url, session, timeout, attempts, sleep)
+    try:
+        payload = response.json()
+    except ValueError:
+        raise StatusPageError(f"{url}: answer is not JSON") from None
+    incidents, malformed = parse_incidents(payload, service, location=url)
+    return Batch(source=f"status:{service}", cursor=None, incidents=incidents, malformed=malformed)
+
+
+def get_with_retries(url: str, session: requests.Session | None = None, timeout: float = 15.0, attempts: int = 4,
+                     sleep: Callable[[float], None] = time.sleep) -> requests.Response:
+    """GET ``url``; 429, 5xx and network errors are retried with exponential backoff (honouring
+    Retry-After); other errors raise :class:`StatusPageError` with a one-line reason."""
     session = session or requests.Session()
     for attempt in range(attempts):
         try:
@@ -74,12 +83,7 @@ def fetch_incidents(base_url: str, service: str, session: requests.Session | Non
             reason, wait = f"{type(e).__name__}", 2.0 ** attempt
         else:
             if response.status_code == 200:
-                try:
-                    payload = response.json()
-                except ValueError:
-                    raise StatusPageError(f"{url}: answer is not JSON") from None
-                incidents, malformed = parse_incidents(payload, service, location=url)
-                return Batch(source=f"status:{service}", cursor=None, incidents=incidents, malformed=malformed)
+                return response
             if response.status_code != 429 and response.status_code < 500:
                 raise StatusPageError(f"{url}: HTTP {response.status_code}; check status_page.url in the config")
             reason = f"HTTP {response.status_code}"

@@ -18,6 +18,7 @@ import zstandard
 from classifier import ComplaintClassifier, ServiceMatcher
 from collector.records import Batch, Malformed
 from collector.bluesky import BlueskyCollector, bluesky_from_env
+from collector.feeds import fetch_feed
 from collector.dumps import read_dump, source_key
 from collector.reddit import RedditCollector, reddit_from_env
 from collector.replay import read_replay, read_status_dir
@@ -259,9 +260,10 @@ def import_files(store: Store, paths: Sequence[Path], progress: Progress | None 
 
 
 def status_sources(config: Config) -> list[Source]:
-    """Every configured Statuspage status page, read live (public API, no credentials)."""
-    return [(f"status:{key}", lambda url=s.status_page.url, key=key: [fetch_incidents(url, key)])
-            for key, s in config.services.items() if s.status_page and s.status_page.kind == "statuspage"]
+    """Every configured status page, read live (public, no credentials): Statuspage API or RSS/Atom feed."""
+    fetch = {"statuspage": fetch_incidents, "feed": fetch_feed}
+    return [(f"status:{key}", lambda url=s.status_page.url, key=key, kind=s.status_page.kind: [fetch[kind](url, key)])
+            for key, s in config.services.items() if s.status_page]
 
 
 def reddit_sources(store: Store, config: Config, env: dict[str, str] | None = None) -> list[Source]:

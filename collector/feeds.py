@@ -1,0 +1,47 @@
+"""Official acknowledgements from status pages that only publish an RSS or Atom feed.
+
+Each feed entry is an incident; its publication time is the official acknowledgement. Entries whose
+title or summary says it is over ("resolved", "completed") carry that time as the resolution.
+"""
+from __future__ import annotations
+
+import calendar
+from datetime import datetime, timezone
+from typing import Any
+
+import feedparser
+
+from collector.records import Batch, Malformed, OfficialIncident
+from collector.statuspage import get_with_retries
+
+RESOLVED_WORDS = ("resolved", "completed", "[resolved]")
+
+
+def fetch_feed(url: str, service: str, **retry: Any) -> Batch:
+    """GET a status feed (with :func:`collector.statuspage.get_with_retries`) and parse it."""
+    return parse_feed(get_with_retries(url, **retry).content, service, location=url)
+
+
+def parse_feed(content: bytes | str, service: str, location: str = "feed") -> Batch:
+    """Parse an RSS/Atom document into one batch of official incidents (malformed entries counted)."""
+    feed = feedparser.parse(content)
+    batch = Batch(source=f"status:{service}", cursor=None)
+    if feed.bozo and not feed.entries:
+        batch.malformed.append(Malformed(location, f"not a feed: {feed.get('bozo_exception')}"))
+        return batch
+    for index, entry in enumerate(feed.entries):
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        if not stamp or not entry.get("title"):
+            batch.malformed.append(Malformed(f"{location}[{index}]", "entry without a title or a date"))
+            continue
+        at = datetime.fromtimestamp(calendar.timegm(stamp), tz=timezone.utc)
+        text = f"{entry.get('title', '')} {entry.get('summary', '')}".lower()
+        updated = entry.get("updated_parsed")
+        resolved = (datetime.fromtimestamp(calendar.timegm(updated), tz=timezone.utc)
+                    if updated and any(w in text for w in RESOLVED_WORDS) else None)
+        batch.incidents.append(OfficialIncident(
+            service=service, source_id=str(entry.get("id") or entry.get("link") or entry["title"]),
+            title=entry["title"], impact="unknown", acknowledged_at=at, resolved_at=resolved,
+            url=entry.get("link"), updates=({"at": at.isoformat(), "status": "published",
+                                              "body": entry.get("summary", "")[:2000]},)))
+    return batch
