@@ -64,31 +64,37 @@ class BlueskyCollector:
         ``searchPosts`` queries, e.g. ``"github down"``.
     page_size, max_pages:
         Posts per request (the API allows up to 100) and pages per query and run.
-    until:
-        Optional upper bound (ISO time) for backfilling a window; the cursor then starts at ``since``.
+    window:
+        ``(since, until)`` ISO times to backfill a window instead of following the newest posts; the
+        window gets cursors of its own, so an interrupted backfill resumes.
     """
 
     def __init__(self, client: Client, queries: Iterable[str], page_size: int = 100, max_pages: int = 10,
-                 until: str | None = None, attempts: int = 4, sleep: Callable[[float], None] = time.sleep):
+                 window: tuple[str, str] | None = None, attempts: int = 4,
+                 sleep: Callable[[float], None] = time.sleep):
         self.client = client
         self.queries = list(queries)
         self.page_size = page_size
         self.max_pages = max_pages
-        self.until = until
+        self.window = window
         self.attempts = attempts
         self.sleep = sleep
 
     def batches(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
         for query in self.queries:
-            key = f"bluesky:q:{query}"
-            yield self._read(key, query, cursors.get(key))
+            if self.window:
+                key = f"bluesky:q:{query}:{self.window[0]}..{self.window[1]}"
+                yield self._read(key, query, cursors.get(key) or self.window[0], self.window[1])
+            else:
+                key = f"bluesky:q:{query}"
+                yield self._read(key, query, cursors.get(key))
 
-    def _read(self, key: str, query: str, since: str | None) -> Batch:
+    def _read(self, key: str, query: str, since: str | None, until: str | None = None) -> Batch:
         batch = Batch(source=key, cursor=since)
         page_cursor = None
         for _ in range(self.max_pages):
             params = {"q": query, "sort": "latest", "limit": self.page_size, "cursor": page_cursor,
-                      "since": since, "until": self.until}
+                      "since": since, "until": until}
             response = self._search({k: v for k, v in params.items() if v is not None}, key)
             for view in response.posts:
                 try:

@@ -67,18 +67,24 @@ class RedditCollector:
         What to read. Queries search all of Reddit, newest first, within ``time_filter``.
     limit:
         Most submissions per listing and run (Reddit serves at most 1,000).
+    window:
+        ``(since, until)`` as Unix times to backfill: listings get cursors of their own, and only posts
+        inside the window are kept (Reddit lists at most the newest 1,000 of a listing; older history
+        comes from dumps, see ``outage-signal import``).
     attempts, sleep:
         Retries with exponential backoff on 429, 5xx and network errors; ``sleep`` is injectable.
     """
 
     def __init__(self, reddit: praw.Reddit, subreddits: Iterable[str] = (), queries: Iterable[str] = (),
-                 limit: int | None = 1000, time_filter: str = "day", attempts: int = 4,
+                 limit: int | None = 1000, time_filter: str = "day", window: tuple[float, float] | None = None,
+                 attempts: int = 4,
                  sleep: Callable[[float], None] = time.sleep):
         self.reddit = reddit
         self.subreddits = list(subreddits)
         self.queries = list(queries)
         self.limit = limit
         self.time_filter = time_filter
+        self.window = window
         self.attempts = attempts
         self.sleep = sleep
 
@@ -91,7 +97,11 @@ class RedditCollector:
 
     def batches(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
         for key, listing in self.listings():
-            yield self._read(key, listing, float(cursors.get(key) or 0))
+            if self.window:
+                key = f"{key}:{self.window[0]:.0f}..{self.window[1]:.0f}"
+                yield self._read(key, listing, float(cursors.get(key) or self.window[0]))
+            else:
+                yield self._read(key, listing, float(cursors.get(key) or 0))
 
     def _read(self, key: str, listing: Callable[[], Iterable[Any]], since: float) -> Batch:
         for attempt in range(self.attempts):
@@ -100,6 +110,8 @@ class RedditCollector:
                 for submission in listing():
                     if submission.created_utc < since:
                         break  # newest first: everything after this is already stored
+                    if self.window and submission.created_utc > self.window[1]:
+                        continue
                     posts.append(submission_post(submission))
                 newest = max((p.created_at.timestamp() for p in posts), default=since)
                 return Batch(source=key, cursor=repr(newest) if newest else None, posts=posts)

@@ -266,22 +266,50 @@ def status_sources(config: Config) -> list[Source]:
             for key, s in config.services.items() if s.status_page]
 
 
-def reddit_sources(store: Store, config: Config, env: dict[str, str] | None = None) -> list[Source]:
-    """The catalog's subreddits (new posts), when Reddit credentials are in the environment; else none."""
+def reddit_sources(store: Store, config: Config, env: dict[str, str] | None = None,
+                   window: tuple[float, float] | None = None) -> list[Source]:
+    """New posts of the catalog's subreddits and a Reddit search per service, when Reddit credentials are
+    in the environment; else none."""
     env = dict(os.environ) if env is None else env
     if not (env.get("OUTAGE_SIGNAL_REDDIT_CLIENT_ID") or env.get("OUTAGE_SIGNAL_REDDIT_SITE")):
         return []
     subreddits = sorted({sub for s in config.services.values() for sub in s.subreddits})
-    return [("reddit", lambda: RedditCollector(reddit_from_env(env), subreddits=subreddits).batches(store.cursors()))]
+    queries = [f'"{s.name}" (down OR outage OR "not working")' for s in config.services.values()]
+    return [("reddit", lambda: RedditCollector(reddit_from_env(env), subreddits=subreddits, queries=queries,
+                                               window=window).batches(store.cursors()))]
 
 
-def bluesky_sources(store: Store, config: Config, env: dict[str, str] | None = None) -> list[Source]:
+def bluesky_sources(store: Store, config: Config, env: dict[str, str] | None = None,
+                    window: tuple[str, str] | None = None) -> list[Source]:
     """The catalog's Bluesky searches, when a handle and app password are in the environment; else none."""
     env = dict(os.environ) if env is None else env
     if not env.get("OUTAGE_SIGNAL_BLUESKY_HANDLE"):
         return []
     queries = sorted({q for s in config.services.values() for q in s.bluesky})
-    return [("bluesky", lambda: BlueskyCollector(bluesky_from_env(env), queries).batches(store.cursors()))]
+    return [("bluesky", lambda: BlueskyCollector(bluesky_from_env(env), queries, window=window)
+             .batches(store.cursors()))]
+
+
+def backfill(store: Store, config: Config, model: ComplaintClassifier, source: str, since: datetime,
+             until: datetime, progress: Progress | None = None) -> PassSummary:
+    """Collect a past window from one source, then classify, detect and link, without notifying anyone.
+
+    ``config`` may be narrowed to one service first. Each window has cursors of its own, so an
+    interrupted backfill resumes where it stopped.
+    """
+    if source == "reddit":
+        sources = reddit_sources(store, config, window=(since.timestamp(), until.timestamp()))
+    elif source == "bluesky":
+        sources = bluesky_sources(store, config, window=(since.isoformat(), until.isoformat()))
+    else:
+        sources = status_sources(config)
+    if not sources:
+        raise CollectorSetupError(f"no {source} credentials in the environment: see `outage-signal run --help`")
+    return run_pass(store, config, model, sources, [], deliver=False, progress=progress)
+
+
+class CollectorSetupError(RuntimeError):
+    """A source was asked for but cannot be used as configured."""
 
 
 def replay_sources(store: Store, replay_dir: Path = DEFAULT_REPLAY) -> list[Source]:

@@ -50,6 +50,8 @@ def main() -> None:
                                 interaction(first, 200, page2)],
         "bluesky_500": [interaction(first, 500, {"error": "InternalServerError", "message": "Internal Server Error"})] * 4,
         "bluesky_401": [interaction(first, 401, {"error": "AuthenticationRequired", "message": "Authentication Required"})],
+        "bluesky_window": [interaction({**first, "since": "2026-09-10T16:00:00+00:00", "until": "2026-09-10T16:13:00+00:00"},
+                                       200, page2)],
         "bluesky_malformed": [interaction(first, 200, {"posts": [post(0), {**post(1), "record": {"$type": "app.bsky.feed.post"}}]})],
     }
     for name, interactions in cassettes.items():

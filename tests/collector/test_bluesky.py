@@ -57,3 +57,10 @@ def test_auth_failure_says_what_to_fix():
 def test_malformed_post_is_counted_the_rest_kept():
     [batch] = collect("bluesky_malformed")
     assert len(batch.posts) == 1 and len(batch.malformed) == 1
+
+
+def test_backfill_window_has_its_own_cursor():
+    window = ("2026-09-10T16:00:00+00:00", "2026-09-10T16:13:00+00:00")
+    [batch] = collect("bluesky_window", window=window)
+    assert batch.source == f"bluesky:q:github down:{window[0]}..{window[1]}"
+    assert len(batch.posts) == 2 and batch.cursor == "2026-09-10T16:11:01.000Z"

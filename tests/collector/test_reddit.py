@@ -66,3 +66,15 @@ def test_live_reddit():
         pytest.skip("no Reddit credentials in the environment")
     [batch] = RedditCollector(reddit_from_env(), subreddits=["github"], limit=5).batches({})
     assert batch.posts
+
+
+def test_backfill_window_keeps_only_posts_inside_it(reddit):
+    with replay("reddit_new"):
+        [everything] = RedditCollector(reddit, subreddits=["askreddit"], limit=100).batches({})
+    stamps = sorted(p.created_at.timestamp() for p in everything.posts)
+    window = (stamps[20], stamps[60])
+    with replay("reddit_new"):
+        [batch] = RedditCollector(reddit, subreddits=["askreddit"], limit=100, window=window).batches({})
+    assert batch.source.startswith("reddit:new:r/askreddit:")
+    assert len(batch.posts) == sum(window[0] <= s <= window[1] for s in stamps)
+    assert all(window[0] <= p.created_at.timestamp() <= window[1] for p in batch.posts)
