@@ -76,7 +76,7 @@ def _endpoint(config: Config, n: int, item: Any) -> Endpoint:
             raise ConfigError(f"{where}.secret_env': environment variable {item['secret_env']} is not set")
     elif fmt == "generic":
         raise ConfigError(f"{where}.secret_env': generic webhooks are signed; name the environment variable "
-                          "holding the secret (whsec_... base64, see docs/webhooks.md)")
+                          "holding the secret (whsec_... base64, see the README, Webhooks)")
     services, events = item.get("services"), item.get("events")
     unknown_services = set(services or []) - set(config.services)
     if unknown_services:

@@ -76,3 +76,9 @@ def test_every_command_explains_itself():
     for command in cli.commands:
         result = invoke(command, "--help")
         assert result.exit_code == 0 and len(result.output) > 100, command
+
+
+def test_watch_runs_passes_in_a_loop(tmp_path):
+    result = invoke("--db", str(tmp_path / "a.db"), "watch", "--every", "0s", "--passes", "2", "--no-status-pages")
+    assert result.exit_code == 0 and result.output.count("0 new posts") == 2
+    assert invoke("watch", "--every", "soon").exit_code == 2
