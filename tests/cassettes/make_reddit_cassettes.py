@@ -45,6 +45,9 @@ def main() -> None:
                                            {"Retry-After": ["3"]}),
                                interaction("GET", NEW, 200, json.dumps(listing))],
         "reddit_401": [interaction("POST", TOKEN, 401, '{"message": "Unauthorized", "error": 401}')],
+        "reddit_empty": [token_answer, interaction("GET", NEW, 200, json.dumps(
+            {**listing, "data": {**listing["data"], "children": [], "after": None, "dist": 0}}))],
+        "reddit_malformed": [token_answer, interaction("GET", NEW, 200, "<html>our CDN is having a moment</html>")],
     }
     for name, interactions in cassettes.items():
         (HERE / f"{name}.yaml").write_text(yaml.safe_dump({"interactions": interactions, "version": 1}))

@@ -78,3 +78,15 @@ def test_backfill_window_keeps_only_posts_inside_it(reddit):
     assert batch.source.startswith("reddit:new:r/askreddit:")
     assert len(batch.posts) == sum(window[0] <= s <= window[1] for s in stamps)
     assert all(window[0] <= p.created_at.timestamp() <= window[1] for p in batch.posts)
+
+
+def test_empty_listing_keeps_the_cursor(reddit):
+    with replay("reddit_empty"):
+        [batch] = RedditCollector(reddit, subreddits=["askreddit"], limit=100).batches(
+            {"reddit:new:r/askreddit": "1717000000.0"})
+    assert batch.posts == [] and float(batch.cursor) == 1717000000.0
+
+
+def test_malformed_body_is_a_one_line_error(reddit):
+    with replay("reddit_malformed"), pytest.raises(RedditError, match="reddit:new:r/askreddit: BadJSON"):
+        list(RedditCollector(reddit, subreddits=["askreddit"], limit=100, sleep=lambda s: None).batches({}))
