@@ -114,7 +114,10 @@ def _time(value: Any) -> datetime:
     if value is None:
         raise KeyError("created_utc")
     if isinstance(value, (int, float)) or (isinstance(value, str) and value.replace(".", "", 1).isdigit()):
-        moment = datetime.fromtimestamp(float(value), tz=timezone.utc)
+        try:
+            moment = datetime.fromtimestamp(float(value), tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):  # beyond what the platform's time functions take
+            raise ValueError(f"timestamp {value!r} is out of range") from None
     else:
         moment = utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
     if moment < EARLIEST or moment > datetime.now(timezone.utc) + timedelta(days=1):

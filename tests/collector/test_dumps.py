@@ -60,3 +60,11 @@ def test_a_missing_file_does_not_stop_the_others(tmp_path):
     with Store(tmp_path / "a.db") as store:
         report = pipeline.import_files(store, [bad, good])
     assert report.new_posts == 1 and list(report.failures) == [str(bad)]
+
+
+def test_a_timestamp_beyond_the_platform_is_a_counted_line(tmp_path):
+    # Found by the fuzzer: datetime.fromtimestamp raises OSError here, which once stopped the whole file.
+    path = tmp_path / "dump.jsonl"
+    path.write_text(json.dumps({**SUBMISSION, "created_utc": 6.77680361916768e16}) + "\n" + json.dumps(SUBMISSION) + "\n")
+    [batch] = list(read_dump(path))
+    assert len(batch.posts) == 1 and batch.malformed[0].location == "dump.jsonl:1"
