@@ -18,6 +18,7 @@ from atproto_client.exceptions import (AtProtocolError, BadRequestError, Network
                                        UnauthorizedError)
 
 from collector.records import Batch, Malformed, Post, utc
+from collector.retry import backoff_seconds
 
 RETRIED_STATUSES = {408, 429, 500, 502, 503, 504}
 
@@ -123,6 +124,5 @@ class BlueskyCollector:
                 raise BlueskyError(f"{key}: Bluesky rejected the query: {e}") from None
             if attempt + 1 < self.attempts:
                 headers = getattr(getattr(error, "response", None), "headers", None) or {}
-                retry_after = str({k.lower(): v for k, v in headers.items()}.get("retry-after", ""))
-                self.sleep(float(retry_after) if retry_after.isdigit() else 2.0 ** attempt)
+                self.sleep(backoff_seconds(attempt, {k.lower(): v for k, v in headers.items()}.get("retry-after")))
         raise BlueskyError(f"{key}: gave up after {self.attempts} attempts ({type(error).__name__})")

@@ -18,6 +18,7 @@ import praw
 import prawcore
 
 from collector.records import Batch, Post
+from collector.retry import backoff_seconds
 
 USER_AGENT = "outage-signal/0.1 (outage detection from public posts; read-only)"
 RETRIED = (prawcore.exceptions.TooManyRequests, prawcore.exceptions.ServerError,
@@ -124,6 +125,6 @@ class RedditCollector:
                                       "OUTAGE_SIGNAL_REDDIT_CLIENT_ID and OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET") from None
                 raise RedditError(f"{key}: {type(e).__name__}: {e}") from None
             if attempt + 1 < self.attempts:
-                retry_after = getattr(getattr(error, "response", None), "headers", {}).get("retry-after", "")
-                self.sleep(float(retry_after) if str(retry_after).isdigit() else 2.0 ** attempt)
+                headers = getattr(getattr(error, "response", None), "headers", {})
+                self.sleep(backoff_seconds(attempt, headers.get("retry-after")))
         raise RedditError(f"{key}: gave up after {self.attempts} attempts ({type(error).__name__}: {error})")

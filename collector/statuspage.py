@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from collector.records import Batch, Malformed, OfficialIncident, utc
+from collector.retry import backoff_seconds
 
 
 def parse_time(value: str) -> datetime:
@@ -80,15 +81,14 @@ def get_with_retries(url: str, session: requests.Session | None = None, timeout:
         try:
             response = session.get(url, timeout=timeout, headers={"user-agent": "outage-signal (status collector)"})
         except requests.RequestException as e:
-            reason, wait = f"{type(e).__name__}", 2.0 ** attempt
+            reason, wait = f"{type(e).__name__}", backoff_seconds(attempt)
         else:
             if response.status_code == 200:
                 return response
             if response.status_code != 429 and response.status_code < 500:
                 raise StatusPageError(f"{url}: HTTP {response.status_code}; check status_page.url in the config")
             reason = f"HTTP {response.status_code}"
-            retry_after = response.headers.get("retry-after", "")
-            wait = float(retry_after) if retry_after.isdigit() else 2.0 ** attempt
+            wait = backoff_seconds(attempt, response.headers.get("retry-after"))
         if attempt + 1 < attempts:
             sleep(min(wait, 60.0))
     raise StatusPageError(f"{url}: gave up after {attempts} attempts ({reason})")
