@@ -154,11 +154,7 @@ class ServiceDetector:
         self.last_minute: int | None = None
         # The hour being accumulated, and the rates and clips fixed for it when it opened.
         self.cur_hour: int | None = None
-        self.hour_steps = 0
-        self.hour_authors = 0
-        self.hour_other = 0
-        self.hour_excess = 0.0
-        self.hour_squared_means = 0.0
+        self._clear_hour_totals()
         self.hour_tainted = False
         self.rate_authors = 0.0
         self.rate_other = 0.0
@@ -202,6 +198,14 @@ class ServiceDetector:
         return max(1, math.ceil(self.quiet_minutes / self.step_minutes))
 
     # ------------------------------------------------------------------------------ hour rollover
+    def _clear_hour_totals(self) -> None:
+        """Start accumulating a new hour's counts."""
+        self.hour_steps = 0
+        self.hour_authors = 0
+        self.hour_other = 0
+        self.hour_excess = 0.0
+        self.hour_squared_means = 0.0
+
     def _roll_hour(self, new_hour: int) -> None:
         if self.cur_hour is not None and self.hour_steps > 0 and not self.hour_tainted:
             self.authors_baseline.learn_hour(self.cur_hour, self.hour_authors, self.hour_steps)
@@ -213,11 +217,7 @@ class ServiceDetector:
                 self.squared_means = 0.95 * self.squared_means + self.hour_squared_means
             self.hours_learned += 1
         self.cur_hour = new_hour
-        self.hour_steps = 0
-        self.hour_authors = 0
-        self.hour_other = 0
-        self.hour_excess = 0.0
-        self.hour_squared_means = 0.0
+        self._clear_hour_totals()
         # Hours overlapping a young incident are not learnt; a surge that lasts longer than
         # adapt_after_hours is taken as the new normal and learnt (clipped), so a lasting level
         # shift cannot keep an incident open, or reopen one, forever.
