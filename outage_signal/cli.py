@@ -526,8 +526,9 @@ def report(app: App, since: str | None, until: str | None, service: str | None, 
 @pass_app
 def plot(app: App, service: str, since: str | None, until: str | None, out: Path | None) -> None:
     """One service's complaints against its baseline as a PNG."""
-    if service not in app.config().services:
-        raise click.ClickException(f"unknown service {service!r}; the catalog has {', '.join(app.config().services)}")
+    services = app.config().services
+    if service not in services:
+        raise click.ClickException(f"unknown service {service!r}; the catalog has {', '.join(services)}")
     with app.store() as store:
         path = report_module.plot(store, service, out or Path(f"{service}.png"), iso_bound(since), iso_bound(until))
     click.echo(f"wrote {path}")

@@ -91,7 +91,7 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
     incident changes, their events, the outbox rows and the detector's new state are written in one
     transaction, so a crash leaves the previous state and a re-run redoes the same work.
     """
-    first, newest = _first_post_minute(store), store.last_post_minute()
+    first, newest = store.first_post_minute(), store.last_post_minute()
     if first is None or newest is None:
         return []
     last = until or iso(datetime.fromisoformat(newest) - timedelta(minutes=SETTLE_MINUTES))
@@ -121,10 +121,6 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
                          (service, end.isoformat(), json.dumps(detector.state_dict())))
         events.extend(service_events)
     return events
-
-
-def _first_post_minute(store: Store) -> str | None:
-    return store.conn.execute("SELECT MIN(minute) FROM posts").fetchone()[0]
 
 
 def _apply(conn, store: Store, event: IncidentEvent, endpoints: Sequence[notify.Endpoint]) -> None:

@@ -340,6 +340,9 @@ class Store:
             " GROUP BY lower(p.text) ORDER BY MAX(l.probability) DESC, MIN(p.created_at) LIMIT ?",
             (since, until, service, limit)).fetchall()
 
+    def first_post_minute(self) -> str | None:
+        return self.conn.execute("SELECT MIN(minute) FROM posts").fetchone()[0]
+
     def last_post_minute(self) -> str | None:
         return self.conn.execute("SELECT MAX(minute) FROM posts").fetchone()[0]
 
