@@ -1,16 +1,31 @@
-"""Kill the job with SIGKILL mid-run, re-run it, and compare with a run that was never interrupted."""
+"""Kill the job with SIGKILL mid-work, re-run it, and compare with a run that was never interrupted.
+
+Three jobs: the demo (collect, classify, detect, notify on the console), ``import`` of a bulk dump,
+and ``run`` delivering to a real webhook receiver over HTTP. Kills land at several points of each.
+"""
+import base64
+import io
+import json
+import os
+import random
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+import zstandard
+
+from outage_signal.config import DEFAULT_CONFIG
 
 REPO = Path(__file__).resolve().parents[2]
-# Columns that hold wall-clock times of bookkeeping, not results.
-WALL_CLOCK = {"cursors": "updated_at", "rejects": "seen_at"}
+# Columns that hold wall-clock times or attempt counts of bookkeeping, not results.
+BOOKKEEPING = {"cursors": {"updated_at"}, "rejects": {"seen_at"},
+               "outbox": {"created_at", "next_attempt_at", "delivered_at", "attempts", "last_error"}}
 
 
 @pytest.fixture(scope="module")
@@ -21,54 +36,191 @@ def replay(tmp_path_factory):
     return out
 
 
-def demo(db: Path, replay: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "outage_signal.cli", "--db", db, "demo", "--replay", replay],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO)
+def job(db: Path, *args, env: dict | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "outage_signal.cli", "--db", db, *map(str, args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                            env={**os.environ, **(env or {})})
+
+
+def finish(process: subprocess.Popen) -> str:
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    return out
 
 
 def content(db: Path) -> dict[str, list]:
+    """Every table's rows, less bookkeeping; author hashes are salted per database, so they are left out."""
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'") if t != "runs"]
     result = {}
     for table in tables:
         columns = [c[1] for c in conn.execute(f"PRAGMA table_info({table})")
-                   if c[1] != WALL_CLOCK.get(table) and not (table == "outbox" and c[1] in
-                   ("created_at", "next_attempt_at", "delivered_at", "attempts"))]
+                   if c[1] not in BOOKKEEPING.get(table, set()) and c[1] != "author_hash"]
         result[table] = sorted(conn.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall(), key=repr)
-    if "meta" in result:  # the author salt is random per database
-        result["meta"] = [r for r in result["meta"] if r[0] != "author_salt"]
+    result["meta"] = [r for r in result["meta"] if r[0] != "author_salt"]  # random per database
     conn.close()
     return result
 
 
-def test_sigkill_at_many_points_loses_and_doubles_nothing(replay, tmp_path):
+def assert_same(crashed: Path, reference: Path) -> None:
+    expected, got = content(reference), content(crashed)
+    for table, rows in expected.items():
+        assert got[table] == rows, table
+
+
+def test_sigkill_during_the_demo_loses_and_doubles_nothing(replay, tmp_path):
     reference = tmp_path / "reference.db"
-    finished = demo(reference, replay)
-    finished.communicate(timeout=300)
-    assert finished.returncode == 0
+    finish(job(reference, "demo", "--replay", replay))
 
     crashed = tmp_path / "crashed.db"
     notifications = []
     for delay in (1.5, 2.5, 3.5, 5.0, 6.5):
-        process = demo(crashed, replay)
+        process = job(crashed, "demo", "--replay", replay)
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         out, _ = process.communicate(timeout=60)
         notifications += [line for line in out.splitlines() if line.startswith("[")]
-    last = demo(crashed, replay)
-    out, err = last.communicate(timeout=300)
-    assert last.returncode == 0, err
-    notifications += [line for line in out.splitlines() if line.startswith("[")]
+    notifications += [line for line in finish(job(crashed, "demo", "--replay", replay)).splitlines()
+                      if line.startswith("[")]
 
-    # Identical content, table by table; author hashes are salted per database, so posts drop that column.
-    reference_rows, crashed_rows = content(reference), content(crashed)
-    without_author = lambda rows: [r[:4] + r[5:] for r in rows]  # noqa: E731 - column 4 is author_hash
-    reference_rows["posts"], crashed_rows["posts"] = map(without_author, (reference_rows["posts"], crashed_rows["posts"]))
-    for table, rows in reference_rows.items():
-        assert crashed_rows[table] == rows, table
+    assert_same(crashed, reference)
     conn = sqlite3.connect(crashed)
     events = conn.execute("SELECT COUNT(*) FROM incident_events").fetchone()[0]
     delivered = conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'delivered'").fetchone()[0]
     assert events > 0 and delivered == events  # every event delivered (at least once)
     assert len(set(notifications)) >= events
+
+
+# --- import -------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dump(tmp_path_factory) -> Path:
+    """An Arctic Shift-style submissions dump (zstandard NDJSON), one line in 500 broken."""
+    path = tmp_path_factory.mktemp("dump") / "RS_2026-09.zst"
+    rng = random.Random(3)
+    lines = io.StringIO()
+    for n in range(120_000):
+        if n % 500 == 7:
+            lines.write('{"id": "broken", "title": \n')
+            continue
+        lines.write(json.dumps({"id": f"x{n:06d}", "title": f"is github down again {rng.random():.6f}",
+                                "selftext": "", "author": f"user{rng.randrange(5000)}", "subreddit": "github",
+                                "created_utc": 1788000000 + n * 3, "permalink": f"/r/github/comments/x{n:06d}/"}) + "\n")
+    path.write_bytes(zstandard.ZstdCompressor().compress(lines.getvalue().encode()))
+    return path
+
+
+def committed_lines(db: Path) -> int:
+    """The import's cursor as another process sees it (0 before the first commit)."""
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            row = conn.execute("SELECT cursor FROM cursors WHERE source LIKE 'import:%'").fetchone()
+        return int(row[0]) if row else 0
+    except sqlite3.OperationalError:  # the database or its table is not there yet
+        return 0
+
+
+def test_sigkill_during_import_loses_and_doubles_nothing(dump, tmp_path):
+    reference = tmp_path / "reference.db"
+    finish(job(reference, "import", dump))
+
+    crashed, rng = tmp_path / "crashed.db", random.Random(5)
+    # Kill once the import has committed past each mark, a random moment later (mid-batch, mid-commit).
+    for mark in (0, 20_000, 45_000, 70_000, 100_000):
+        process = job(crashed, "import", dump)
+        while committed_lines(crashed) < mark and process.poll() is None:
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0, 0.4))
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+    out = finish(job(crashed, "import", dump))
+    assert "malformed" in out
+    assert_same(crashed, reference)
+    conn = sqlite3.connect(crashed)
+    assert conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0] == 120_000 - 240
+    assert conn.execute("SELECT COUNT(*) FROM rejects").fetchone()[0] == 240
+
+
+# --- run, delivering to a webhook over HTTP -------------------------------------------------------
+
+SECRET = "whsec_" + base64.b64encode(b"crash-test-secret-0123456789").decode()
+
+
+class SlowReceiver:
+    """A webhook endpoint on loopback that takes a while to answer, so kills land mid-delivery."""
+
+    def __init__(self, delay: float = 0.05):
+        self.ids: list[str] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                self.rfile.read(int(self.headers["content-length"]))
+                time.sleep(delay)
+                receiver.ids.append(self.headers["webhook-id"])
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def webhook_config(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / f"config-{url.rsplit(':', 1)[1].split('/')[0]}.toml"
+    path.write_text(DEFAULT_CONFIG.read_text() + f'\n[[webhooks]]\nname = "ops"\nurl = "{url}"\n'
+                    'format = "generic"\nsecret_env = "CRASH_WEBHOOK_SECRET"\n')
+    return path
+
+
+def expire_leases(db: Path) -> None:
+    """Let the two minutes pass after which a killed run's claimed outbox rows are due again."""
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE outbox SET next_attempt_at = '2000-01-01' WHERE status = 'pending'")
+    conn.close()
+
+
+def test_sigkill_during_run_and_delivery_loses_no_notification(replay, tmp_path):
+    env = {"CRASH_WEBHOOK_SECRET": SECRET}
+    reference_receiver, receiver = SlowReceiver(), SlowReceiver()
+    try:
+        reference = tmp_path / "reference.db"
+        finish(job(reference, "--config", webhook_config(tmp_path, reference_receiver.url), "run", "--replay",
+                   replay, "--no-status-pages", env=env))
+        crashed, config = tmp_path / "crashed.db", webhook_config(tmp_path, receiver.url)
+        for delay in (2.0, 4.0):  # while collecting and classifying
+            process = job(crashed, "--config", config, "run", "--replay", replay, "--no-status-pages", env=env)
+            time.sleep(delay)
+            process.send_signal(signal.SIGKILL)
+            process.communicate(timeout=60)
+        killed_delivering = 0
+        for sent in (1, 4, 9):  # while delivering: after a few webhooks went out
+            expire_leases(crashed)
+            before = len(receiver.ids)
+            process = job(crashed, "--config", config, "run", "--replay", replay, "--no-status-pages", env=env)
+            while len(receiver.ids) < before + sent and process.poll() is None:
+                time.sleep(0.005)
+            killed_delivering += process.poll() is None
+            process.send_signal(signal.SIGKILL)
+            process.communicate(timeout=60)
+        expire_leases(crashed)
+        finish(job(crashed, "--config", config, "run", "--replay", replay, "--no-status-pages", env=env))
+    finally:
+        reference_receiver.close()
+        receiver.close()
+
+    assert killed_delivering >= 2, "the kills meant for delivery came after the run had finished"
+    assert_same(crashed, reference)
+    conn = sqlite3.connect(crashed)
+    events = {f"{event_id}@ops" for (event_id,) in conn.execute("SELECT id FROM incident_events")}
+    assert len(events) >= 3
+    assert set(receiver.ids) == events == set(reference_receiver.ids)  # each at least once, stable ids
+    assert conn.execute("SELECT COUNT(*) FROM outbox WHERE status != 'delivered'").fetchone()[0] == 0
