@@ -196,13 +196,20 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One atomic change: everything inside commits together or not at all."""
-        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            yield self.conn
-        except BaseException:
-            self.conn.execute("ROLLBACK")
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:  # SQLite may have rolled back already (disk full, I/O error)
+                    self.conn.execute("ROLLBACK")
+                raise
+        except sqlite3.OperationalError as e:
+            if e.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):  # extended codes too
+                raise StoreError(f"{self.path}: cannot write ({e}); nothing of this step was kept. Free disk "
+                                 "space (or fix the disk) and run the same command again: it resumes.") from None
             raise
-        self.conn.execute("COMMIT")
 
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()

@@ -4,8 +4,6 @@ Three jobs: the demo (collect, classify, detect, notify on the console), ``impor
 and ``run`` delivering to a real webhook receiver over HTTP. Kills land at several points of each.
 """
 import base64
-import io
-import json
 import os
 import random
 import signal
@@ -18,16 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-import zstandard
-
 from outage_signal.config import DEFAULT_CONFIG
 
 REPO = Path(__file__).resolve().parents[2]
-# Columns that hold wall-clock times or attempt counts of bookkeeping, not results.
-BOOKKEEPING = {"cursors": {"updated_at"}, "rejects": {"seen_at"},
-               "outbox": {"created_at", "next_attempt_at", "delivered_at", "attempts", "last_error"}}
-
-
 @pytest.fixture(scope="module")
 def replay(tmp_path_factory):
     out = tmp_path_factory.mktemp("replay4")
@@ -48,28 +39,7 @@ def finish(process: subprocess.Popen) -> str:
     return out
 
 
-def content(db: Path) -> dict[str, list]:
-    """Every table's rows, less bookkeeping; author hashes are salted per database, so they are left out."""
-    conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'") if t != "runs"]
-    result = {}
-    for table in tables:
-        columns = [c[1] for c in conn.execute(f"PRAGMA table_info({table})")
-                   if c[1] not in BOOKKEEPING.get(table, set()) and c[1] != "author_hash"]
-        result[table] = sorted(conn.execute(f"SELECT {', '.join(columns)} FROM {table}").fetchall(), key=repr)
-    result["meta"] = [r for r in result["meta"] if r[0] != "author_salt"]  # random per database
-    conn.close()
-    return result
-
-
-def assert_same(crashed: Path, reference: Path) -> None:
-    expected, got = content(reference), content(crashed)
-    for table, rows in expected.items():
-        assert got[table] == rows, table
-
-
-def test_sigkill_during_the_demo_loses_and_doubles_nothing(replay, tmp_path):
+def test_sigkill_during_the_demo_loses_and_doubles_nothing(replay, tmp_path, assert_same_content):
     reference = tmp_path / "reference.db"
     finish(job(reference, "demo", "--replay", replay))
 
@@ -84,7 +54,7 @@ def test_sigkill_during_the_demo_loses_and_doubles_nothing(replay, tmp_path):
     notifications += [line for line in finish(job(crashed, "demo", "--replay", replay)).splitlines()
                       if line.startswith("[")]
 
-    assert_same(crashed, reference)
+    assert_same_content(crashed, reference)
     conn = sqlite3.connect(crashed)
     events = conn.execute("SELECT COUNT(*) FROM incident_events").fetchone()[0]
     delivered = conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'delivered'").fetchone()[0]
@@ -93,23 +63,6 @@ def test_sigkill_during_the_demo_loses_and_doubles_nothing(replay, tmp_path):
 
 
 # --- import -------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def dump(tmp_path_factory) -> Path:
-    """An Arctic Shift-style submissions dump (zstandard NDJSON), one line in 500 broken."""
-    path = tmp_path_factory.mktemp("dump") / "RS_2026-09.zst"
-    rng = random.Random(3)
-    lines = io.StringIO()
-    for n in range(120_000):
-        if n % 500 == 7:
-            lines.write('{"id": "broken", "title": \n')
-            continue
-        lines.write(json.dumps({"id": f"x{n:06d}", "title": f"is github down again {rng.random():.6f}",
-                                "selftext": "", "author": f"user{rng.randrange(5000)}", "subreddit": "github",
-                                "created_utc": 1788000000 + n * 3, "permalink": f"/r/github/comments/x{n:06d}/"}) + "\n")
-    path.write_bytes(zstandard.ZstdCompressor().compress(lines.getvalue().encode()))
-    return path
-
 
 def committed_lines(db: Path) -> int:
     """The import's cursor as another process sees it (0 before the first commit)."""
@@ -121,10 +74,7 @@ def committed_lines(db: Path) -> int:
         return 0
 
 
-def test_sigkill_during_import_loses_and_doubles_nothing(dump, tmp_path):
-    reference = tmp_path / "reference.db"
-    finish(job(reference, "import", dump))
-
+def test_sigkill_during_import_loses_and_doubles_nothing(dump, imported_dump, tmp_path, assert_same_content):
     crashed, rng = tmp_path / "crashed.db", random.Random(5)
     # Kill once the import has committed past each mark, a random moment later (mid-batch, mid-commit).
     for mark in (0, 20_000, 45_000, 70_000, 100_000):
@@ -136,7 +86,7 @@ def test_sigkill_during_import_loses_and_doubles_nothing(dump, tmp_path):
         process.communicate(timeout=60)
     out = finish(job(crashed, "import", dump))
     assert "malformed" in out
-    assert_same(crashed, reference)
+    assert_same_content(crashed, imported_dump)
     conn = sqlite3.connect(crashed)
     assert conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0] == 120_000 - 240
     assert conn.execute("SELECT COUNT(*) FROM rejects").fetchone()[0] == 240
@@ -188,7 +138,7 @@ def expire_leases(db: Path) -> None:
     conn.close()
 
 
-def test_sigkill_during_run_and_delivery_loses_no_notification(replay, tmp_path):
+def test_sigkill_during_run_and_delivery_loses_no_notification(replay, tmp_path, assert_same_content):
     env = {"CRASH_WEBHOOK_SECRET": SECRET}
     reference_receiver, receiver = SlowReceiver(), SlowReceiver()
     try:
@@ -218,7 +168,7 @@ def test_sigkill_during_run_and_delivery_loses_no_notification(replay, tmp_path)
         receiver.close()
 
     assert killed_delivering >= 2, "the kills meant for delivery came after the run had finished"
-    assert_same(crashed, reference)
+    assert_same_content(crashed, reference)
     conn = sqlite3.connect(crashed)
     events = {f"{event_id}@ops" for (event_id,) in conn.execute("SELECT id FROM incident_events")}
     assert len(events) >= 3

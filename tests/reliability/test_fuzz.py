@@ -1,6 +1,5 @@
 """Property-based tests: no input makes a parser crash or corrupt the store; bad records are counted."""
 import json
-import string
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
