@@ -10,14 +10,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
 from typing import Any
 
 from atproto import Client
-from atproto_client.exceptions import (AtProtocolError, BadRequestError, NetworkError, RequestException,
-                                       UnauthorizedError)
+from atproto_client.exceptions import (AtProtocolError, BadRequestError, ModelError, NetworkError,
+                                       RequestException, UnauthorizedError)
 
-from collector.records import Batch, Malformed, Post, utc
+from collector.records import Batch, Malformed, Post, checked_time
 from collector.retry import backoff_seconds
 
 RETRIED_STATUSES = {408, 429, 500, 502, 503, 504}
@@ -25,6 +24,10 @@ RETRIED_STATUSES = {408, 429, 500, 502, 503, 504}
 
 class BlueskyError(RuntimeError):
     """Bluesky cannot be read: missing or refused credentials, or it kept failing after retries."""
+
+
+class MalformedPage(BlueskyError):
+    """A searchPosts page that does not follow the lexicon: that query's run is skipped, counted."""
 
 
 def bluesky_from_env(env: Mapping[str, str] = os.environ) -> Client:
@@ -48,8 +51,10 @@ def post_view_to_post(view: Any) -> Post:
     handle = view.author.handle
     rkey = view.uri.rsplit("/", 1)[-1]
     langs = getattr(record, "langs", None) or []
+    if not isinstance(record.text, str) or not record.text.strip():
+        raise ValueError("empty text")
     return Post(source="bluesky", source_id=view.uri, text=record.text, author=view.author.did,
-                created_at=utc(datetime.fromisoformat(record.created_at.replace("Z", "+00:00"))),
+                created_at=checked_time(record.created_at),
                 url=f"https://bsky.app/profile/{handle}/post/{rkey}", language=langs[0] if langs else None,
                 raw={"cid": view.cid, "indexed_at": view.indexed_at, "handle": handle})
 
@@ -64,7 +69,9 @@ class BlueskyCollector:
     queries:
         ``searchPosts`` queries, e.g. ``"github down"``.
     page_size, max_pages:
-        Posts per request (the API allows up to 100) and pages per query and run.
+        Posts per request (the API allows up to 100), and pages read on a query's first run, which
+        starts from the newest posts (history is the backfill's job). Later runs read every page back
+        to their cursor, so the cursor never passes posts that were not read.
     window:
         ``(since, until)`` ISO times to backfill a window instead of following the newest posts; the
         window gets cursors of its own, so an interrupted backfill resumes.
@@ -85,24 +92,32 @@ class BlueskyCollector:
         for query in self.queries:
             if self.window:
                 key = f"bluesky:q:{query}:{self.window[0]}..{self.window[1]}"
-                yield self._read(key, query, cursors.get(key) or self.window[0], self.window[1])
+                since, until = cursors.get(key) or self.window[0], self.window[1]
             else:
-                key = f"bluesky:q:{query}"
-                yield self._read(key, query, cursors.get(key))
+                key, until = f"bluesky:q:{query}", None
+                since = cursors.get(key)
+            try:
+                yield self._read(key, query, since, until)
+            except MalformedPage as e:  # this query is retried next run; the other queries go on
+                yield Batch(source=key, cursor=since, malformed=[Malformed(key, str(e))])
 
     def _read(self, key: str, query: str, since: str | None, until: str | None = None) -> Batch:
         batch = Batch(source=key, cursor=since)
         page_cursor = None
-        for _ in range(self.max_pages):
+        pages = 0
+        while since is not None or pages < self.max_pages:
+            pages += 1
             params = {"q": query, "sort": "latest", "limit": self.page_size, "cursor": page_cursor,
                       "since": since, "until": until}
             response = self._search({k: v for k, v in params.items() if v is not None}, key)
             for view in response.posts:
                 try:
                     batch.posts.append(post_view_to_post(view))
-                except (AttributeError, TypeError, ValueError) as e:
+                except (AttributeError, TypeError, KeyError, ValueError) as e:
                     batch.malformed.append(Malformed(f"{key} {getattr(view, 'uri', '?')}", f"{type(e).__name__}: {e}"))
                 batch.cursor = max(filter(None, (batch.cursor, getattr(view, "indexed_at", None))), default=None)
+            if response.cursor and response.cursor == page_cursor:
+                raise BlueskyError(f"{key}: Bluesky returned the same page cursor twice; nothing was stored")
             page_cursor = response.cursor
             if not page_cursor or not response.posts:
                 break
@@ -122,6 +137,9 @@ class BlueskyCollector:
                 error: Exception = e
             except BadRequestError as e:
                 raise BlueskyError(f"{key}: Bluesky rejected the query: {e}") from None
+            except (ModelError, ValueError) as e:  # not the lexicon's shape, or not JSON at all
+                raise MalformedPage(f"{key}: a page that does not follow app.bsky.feed.searchPosts "
+                                    f"({str(e).splitlines()[0]}: {' '.join(str(e).splitlines()[1:3])})"[:300]) from None
             if attempt + 1 < self.attempts:
                 headers = getattr(getattr(error, "response", None), "headers", None) or {}
                 self.sleep(backoff_seconds(attempt, {k.lower(): v for k, v in headers.items()}.get("retry-after")))

@@ -13,17 +13,15 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
 import zstandard
 
-from collector.records import Batch, Malformed, Post, utc
+from collector.records import Batch, Malformed, Post, checked_time
 
 # Reddit dumps are compressed with a long window; the decoder must be allowed to use it.
 MAX_WINDOW = 2**31
-EARLIEST = datetime(2005, 6, 1, tzinfo=timezone.utc)  # Reddit's launch: anything earlier is a bad timestamp
 
 
 def source_key(path: Path) -> str:
@@ -100,7 +98,7 @@ def to_post(row: Any, source: str = "reddit") -> Post:
         text = row.get("body") if row.get("body") is not None else row["text"]
     if not isinstance(text, str) or not text.strip():
         raise ValueError("empty text")
-    created = _time(row.get("created_utc", row.get("created_at")))
+    created = checked_time(row.get("created_utc", row.get("created_at")))
     post_id = str(row["id"])
     name = row.get("name") or (f"t3_{post_id}" if "title" in row else f"t1_{post_id}" if "body" in row else post_id)
     permalink = row.get("permalink")
@@ -108,18 +106,3 @@ def to_post(row: Any, source: str = "reddit") -> Post:
                 created_at=created, url=f"https://www.reddit.com{permalink}" if permalink else row.get("url"),
                 language=row.get("lang") or row.get("language"),
                 raw={k: row.get(k) for k in ("subreddit", "link_id", "score", "num_comments") if k in row})
-
-
-def _time(value: Any) -> datetime:
-    if value is None:
-        raise KeyError("created_utc")
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.replace(".", "", 1).isdigit()):
-        try:
-            moment = datetime.fromtimestamp(float(value), tz=timezone.utc)
-        except (OverflowError, OSError, ValueError):  # beyond what the platform's time functions take
-            raise ValueError(f"timestamp {value!r} is out of range") from None
-    else:
-        moment = utc(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
-    if moment < EARLIEST or moment > datetime.now(timezone.utc) + timedelta(days=1):
-        raise ValueError(f"timestamp {moment.isoformat()} is out of range")
-    return moment

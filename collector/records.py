@@ -7,7 +7,7 @@ stored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 
@@ -71,3 +71,30 @@ def utc(dt: datetime) -> datetime:
     if dt.tzinfo is None:
         return dt.replace(tzinfo=timezone.utc)
     return dt.astimezone(timezone.utc)
+
+
+EARLIEST = datetime(2005, 6, 1, tzinfo=timezone.utc)  # Reddit's launch: anything earlier is a bad timestamp
+
+
+def checked_time(value: Any) -> datetime:
+    """A record's creation time (Unix seconds, or ISO-8601 text) as UTC.
+
+    Raises ``KeyError`` when it is missing and ``ValueError`` when it cannot be read, is before 2005
+    or is more than a day in the future: a post cannot have been written then.
+    """
+    if value is None:
+        raise KeyError("created time")
+    if isinstance(value, bool):
+        raise ValueError(f"timestamp {value!r} is not a time")
+    if isinstance(value, (int, float)) or (isinstance(value, str) and value.replace(".", "", 1).isdigit()):
+        try:
+            moment = datetime.fromtimestamp(float(value), tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):  # beyond what the platform's time functions take
+            raise ValueError(f"timestamp {value!r} is out of range") from None
+    elif isinstance(value, str):
+        moment = utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    else:
+        raise ValueError(f"timestamp {value!r} is not a time")
+    if moment < EARLIEST or moment > datetime.now(timezone.utc) + timedelta(days=1):
+        raise ValueError(f"timestamp {moment.isoformat()} is out of range")
+    return moment

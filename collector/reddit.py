@@ -11,13 +11,12 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 import praw
 import prawcore
 
-from collector.records import Batch, Post
+from collector.records import Batch, Malformed, Post, checked_time
 from collector.retry import backoff_seconds
 
 USER_AGENT = "outage-signal/0.1 (outage detection from public posts; read-only)"
@@ -44,13 +43,19 @@ def reddit_from_env(env: Mapping[str, str] = os.environ) -> praw.Reddit:
 
 
 def submission_post(submission: Any) -> Post:
-    """A praw Submission as a Post: title and body, a hashed author later, the permalink."""
+    """A praw Submission as a Post: title and body, a hashed author later, the permalink.
+
+    Raises AttributeError, TypeError, KeyError or ValueError for a submission that lacks what a post needs.
+    """
     author = getattr(submission, "author", None)
+    title, body = submission.title, submission.selftext or ""
+    if not isinstance(title, str) or not isinstance(body, str) or not title.strip():
+        raise TypeError(f"title {title!r:.40} / selftext {body!r:.40}: expected text")
     return Post(
         source="reddit", source_id=submission.fullname,
-        text=f"{submission.title}\n\n{submission.selftext or ''}".strip(),
+        text=f"{title}\n\n{body}".strip(),
         author=str(author) if author else "[deleted]",
-        created_at=datetime.fromtimestamp(submission.created_utc, tz=timezone.utc),
+        created_at=checked_time(submission.created_utc),
         url=f"https://www.reddit.com{submission.permalink}",
         raw={"subreddit": str(submission.subreddit), "score": submission.score,
              "num_comments": submission.num_comments},
@@ -107,17 +112,26 @@ class RedditCollector:
     def _read(self, key: str, listing: Callable[[], Iterable[Any]], since: float) -> Batch:
         for attempt in range(self.attempts):
             try:
-                posts = []
-                for submission in listing():
-                    if submission.created_utc < since:
-                        break  # newest first: everything after this is already stored
-                    if self.window and submission.created_utc > self.window[1]:
+                batch = Batch(source=key, cursor=None)
+                for n, submission in enumerate(listing()):
+                    try:
+                        post = submission_post(submission)
+                    except (AttributeError, TypeError, KeyError, ValueError) as e:
+                        batch.malformed.append(Malformed(f"{key} item {n + 1} ({getattr(submission, 'id', '?')})",
+                                                         f"{type(e).__name__}: {e}"[:300]))
                         continue
-                    posts.append(submission_post(submission))
-                newest = max((p.created_at.timestamp() for p in posts), default=since)
-                return Batch(source=key, cursor=repr(newest) if newest else None, posts=posts)
+                    created = post.created_at.timestamp()
+                    if created < since:
+                        break  # newest first: everything after this is already stored
+                    if not self.window or created <= self.window[1]:
+                        batch.posts.append(post)
+                newest = max((p.created_at.timestamp() for p in batch.posts), default=since)
+                batch.cursor = repr(newest) if newest else None
+                return batch
             except RETRIED as e:
                 error: Exception = e
+            except (LookupError, TypeError, ValueError, AttributeError) as e:  # praw could not read the listing
+                raise RedditError(f"{key}: Reddit sent a body that is not a listing ({type(e).__name__}: {e})"[:300]) from None
             except prawcore.exceptions.PrawcoreException as e:
                 status = getattr(getattr(e, "response", None), "status_code", None)
                 if isinstance(e, prawcore.exceptions.OAuthException) or status in (401, 403):

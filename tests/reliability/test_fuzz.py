@@ -1,4 +1,6 @@
 """Property-based tests: no input makes a parser crash or corrupt the store; bad records are counted."""
+import csv
+import io
 import json
 
 from hypothesis import HealthCheck, given, settings
@@ -7,7 +9,9 @@ from hypothesis import strategies as st
 from collector.dumps import to_post
 from collector.records import Malformed
 from collector.statuspage import parse_incidents
+from outage_signal import pipeline
 from outage_signal.config import ConfigError, load_config
+from outage_signal.store import Store
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300)  # emoji, RTL, controls
 value = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | text,
@@ -75,3 +79,37 @@ def test_config_bytes_never_crash(tmp_path_factory, data):
         load_config(path)
     except ConfigError:
         pass
+
+
+csv_cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)  # commas, quotes, newlines
+csv_row = st.fixed_dictionaries({"id": csv_cell, "text": csv_cell, "author": csv_cell,
+                                 "created_at": csv_cell | st.sampled_from(["2026-09-10T16:00:00Z", "1788000000",
+                                                                          "1999-01-01", "2999-01-01T00:00:00Z"])})
+
+
+@FUZZ
+@given(st.lists(csv_row, max_size=8), st.binary(max_size=60))
+def test_csv_dumps_load_what_they_can_and_count_the_rest(tmp_path_factory, rows, garbage):
+    """Any CSV (and trailing bytes that are not UTF-8) loads into the store without corrupting it."""
+    folder = tmp_path_factory.mktemp("csv")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["id", "text", "author", "created_at"])
+    writer.writeheader()
+    writer.writerows(rows)
+    path = folder / "posts.csv"
+    path.write_bytes(buffer.getvalue().encode("utf-8", "surrogatepass") + garbage)
+    with Store(folder / "t.db") as store:
+        report = pipeline.import_files(store, [path])
+        again = pipeline.import_files(store, [path])  # re-running changes nothing
+        assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = store.conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+    assert not report.failures and again.new_posts == 0 and stored == report.new_posts
+    # Every row the CSV reader finds is a stored post, a counted malformed line, or a repeated id.
+    ids, bad = set(), 0
+    for row in csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8", "replace"), newline="")):
+        try:
+            ids.add(to_post(row).source_id)
+        except (KeyError, TypeError, ValueError, OverflowError):
+            bad += 1
+    assert (report.new_posts, len(report.malformed)) == (len(ids), bad)
+    assert all(m.location.startswith("posts.csv:") and m.reason for m in report.malformed)
