@@ -38,7 +38,8 @@ def bluesky_from_env(env: Mapping[str, str] = os.environ) -> Client:
                            "Settings > Privacy and security > App passwords)")
     client = Client()
     try:
-        client.login(env["OUTAGE_SIGNAL_BLUESKY_HANDLE"], env["OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD"])
+        client.login(env["OUTAGE_SIGNAL_BLUESKY_HANDLE"], env["OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD"],
+                     fetch_bsky_profile=False)  # the session is all a search needs
     except AtProtocolError as e:
         raise BlueskyError(f"Bluesky refused the login ({type(e).__name__}); check OUTAGE_SIGNAL_BLUESKY_HANDLE "
                            "and OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD") from None

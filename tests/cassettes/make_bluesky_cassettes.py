@@ -4,7 +4,11 @@
 
 The response follows the app.bsky.feed.searchPosts lexicon ({posts: [postView], cursor, hitsTotal});
 each postView is the real one recorded in the atproto SDK's tests, given its own uri, text and times.
+The login cassettes follow com.atproto.server.createSession's output (accessJwt, refreshJwt, handle,
+did, active), as the atproto SDK's model of that lexicon declares it; the tokens are unsigned
+placeholders that decode like real ones (the SDK reads their expiry), and no password is recorded.
 """
+import base64
 import copy
 import json
 from pathlib import Path
@@ -37,6 +41,26 @@ def interaction(params: dict, status: int, body: dict | str, headers: dict | Non
                          "body": {"string": body if isinstance(body, str) else json.dumps(body)}}}
 
 
+SESSION_HOST = "https://bsky.social/xrpc/com.atproto.server.createSession"
+DID = "did:plc:kvwvcn5iqfooopmyzvb4qzba"  # the sample's author
+
+
+def placeholder_jwt(scope: str) -> str:
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    claims = {"scope": scope, "sub": DID, "iat": 1788000000, "exp": 4102444800, "aud": "did:web:bsky.social"}
+    return f"{part({'typ': 'at+jwt', 'alg': 'ES256K'})}.{part(claims)}.c2lnbmF0dXJl"
+
+
+def login(status: int) -> dict:
+    body = ({"accessJwt": placeholder_jwt("com.atproto.appPass"), "refreshJwt": placeholder_jwt("com.atproto.refresh"),
+             "handle": "test.marshal.dev", "did": DID, "active": True} if status == 200 else
+            {"error": "AuthenticationRequired", "message": "Invalid identifier or password"})
+    recorded = interaction({}, status, body)
+    recorded["request"].update(method="POST", uri=SESSION_HOST, body="(scrubbed)")
+    return recorded
+
+
 def main() -> None:
     first = {"q": "github down", "sort": "latest", "limit": 3}
     page1 = {"posts": [post(4), post(3), post(2)], "cursor": "3", "hitsTotal": 5}
@@ -52,6 +76,8 @@ def main() -> None:
         "bluesky_401": [interaction(first, 401, {"error": "AuthenticationRequired", "message": "Authentication Required"})],
         "bluesky_window": [interaction({**first, "since": "2026-09-10T16:00:00+00:00", "until": "2026-09-10T16:13:00+00:00"},
                                        200, page2)],
+        "bluesky_login": [login(200), interaction(first, 200, page2)],
+        "bluesky_login_refused": [login(401)],
         "bluesky_malformed": [interaction(first, 200, {"posts": [post(0), {**post(1), "record": {"$type": "app.bsky.feed.post"}}]})],
     }
     for name, interactions in cassettes.items():

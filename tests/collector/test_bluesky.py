@@ -64,3 +64,30 @@ def test_backfill_window_has_its_own_cursor():
     [batch] = collect("bluesky_window", window=window)
     assert batch.source == f"bluesky:q:github down:{window[0]}..{window[1]}"
     assert len(batch.posts) == 2 and batch.cursor == "2026-09-10T16:11:01.000Z"
+
+
+ACCOUNT = {"OUTAGE_SIGNAL_BLUESKY_HANDLE": "test.marshal.dev", "OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD": "abcd-efgh-ijkl-mnop"}
+
+
+def test_login_with_an_app_password_then_search():
+    with replay("bluesky_login"):
+        client = bluesky_from_env(ACCOUNT)
+        [batch] = BlueskyCollector(client, ["github down"], page_size=3).batches({})
+    assert client.me is None  # no profile lookup: the session is all a search needs
+    assert len(batch.posts) == 2
+
+
+def test_refused_login_names_the_variables_and_not_the_password():
+    with replay("bluesky_login_refused"), pytest.raises(BlueskyError) as refused:
+        bluesky_from_env(ACCOUNT)
+    assert "OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD" in str(refused.value)
+    assert ACCOUNT["OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD"] not in str(refused.value)
+
+
+@pytest.mark.live
+def test_live_bluesky():
+    import os
+    if not os.environ.get("OUTAGE_SIGNAL_BLUESKY_HANDLE"):
+        pytest.skip("no Bluesky credentials in the environment")
+    [batch] = BlueskyCollector(bluesky_from_env(), ["github"], page_size=5, max_pages=1).batches({})
+    assert batch.posts and all(p.url.startswith("https://bsky.app/profile/") for p in batch.posts)
