@@ -57,7 +57,7 @@ def post_view_to_post(view: Any) -> Post:
     return Post(source="bluesky", source_id=view.uri, text=record.text, author=view.author.did,
                 created_at=checked_time(record.created_at),
                 url=f"https://bsky.app/profile/{handle}/post/{rkey}", language=langs[0] if langs else None,
-                raw={"cid": view.cid, "indexed_at": view.indexed_at, "handle": handle})
+                raw={"cid": view.cid, "indexed_at": view.indexed_at})  # no handle: authors are stored hashed
 
 
 class BlueskyCollector:

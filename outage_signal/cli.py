@@ -5,6 +5,7 @@ import contextlib
 import csv
 import dataclasses
 import json
+import logging
 import os
 import sys
 import tempfile
@@ -96,15 +97,39 @@ pass_app = click.make_pass_decorator(App)
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="OUTAGE_SIGNAL_CONFIG",
               default=None, help="Service catalog TOML (env OUTAGE_SIGNAL_CONFIG) [default: the bundled catalog].")
 @click.option("--quiet", "-q", is_flag=True, help="Print only results and errors: no progress, no notices.")
+@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning",
+              envvar="OUTAGE_SIGNAL_LOG_LEVEL", show_default=True,
+              help="How much to log (env OUTAGE_SIGNAL_LOG_LEVEL); info shows each source, batch and delivery.")
+@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), envvar="OUTAGE_SIGNAL_LOG_FILE",
+              default=None, help="Append the log to this file (env OUTAGE_SIGNAL_LOG_FILE) [default: stderr].")
 @click.version_option(package_name="outage-signal")
 @click.pass_context
-def cli(ctx: click.Context, db_path: Path, config_path: str | None, quiet: bool) -> None:
+def cli(ctx: click.Context, db_path: Path, config_path: str | None, quiet: bool, log_level: str,
+        log_file: Path | None) -> None:
     """Outage Signal: spot service outages from what people post, before the status page does.
 
     Start with `outage-signal demo`: it replays two bundled weeks of posts, detects the
     outages in them and shows how early each was caught.
     """
+    setup_logging(log_level, log_file)
     ctx.obj = App(db_path, config_path, quiet, Console(stderr=False))
+
+
+def setup_logging(level: str, log_file: Path | None) -> None:
+    """Log records of this tool and of the API clients it drives (praw, atproto, requests) at ``level``.
+
+    Secrets never reach a log: they live in Endpoint/clients, which neither log nor print them.
+    """
+    handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        if getattr(old, "outage_signal", False):  # a previous invocation in the same process (tests)
+            root.removeHandler(old)
+            old.close()
+    handler.outage_signal = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level.upper())
 
 
 @cli.command()

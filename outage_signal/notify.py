@@ -12,6 +12,7 @@ Generic deliveries are signed per the Standard Webhooks specification (``webhook
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ FIRST_RETRY = timedelta(minutes=1)  # then doubling, up to MAX_RETRY
 MAX_RETRY = timedelta(hours=1)
 MAX_AGE = timedelta(hours=24)  # an event still undelivered after this is marked dead
 RETRIED_4XX = (408, 429)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,7 @@ def _claim(store: Store, by_name: dict[str, Endpoint], now: datetime) -> list[tu
 
 def _record(store: Store, event_id: str, endpoint: str, status: str, attempts: int, now: datetime,
             error: str | None, next_attempt: datetime | None = None) -> None:
+    log.info("%s to %s: %s after %d attempt(s)%s", event_id, endpoint, status, attempts, f" ({error})" if error else "")
     with store.transaction() as conn:
         conn.execute(
             "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?,"

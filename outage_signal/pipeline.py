@@ -6,6 +6,7 @@ chains them. Every stage is safe to re-run: what it already did, it does not do 
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from outage_signal.evaluation import ReplayScore, load_truth, score_replay
 from outage_signal.store import Store, iso, minute_of, now_iso
 
 Progress = Callable[[int], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,6 +53,8 @@ def ingest(store: Store, batches: Iterable[Batch], report: IngestReport | None =
         report.batches += 1
         report.incidents += len(batch.incidents)
         report.malformed.extend(batch.malformed)
+        log.info("%s: %d posts, %d incidents, %d malformed stored; cursor now %s", batch.source,
+                 len(batch.posts), len(batch.incidents), len(batch.malformed), batch.cursor)
         if progress:
             progress(len(batch.posts) + len(batch.malformed))
     return report
@@ -237,11 +241,14 @@ def run_pass(store: Store, config: Config, model: ComplaintClassifier, sources: 
             ingest(store, batches(), report, progress)
         except Exception as e:  # noqa: BLE001 - one broken source must not stop the others
             report.failures[name] = f"{type(e).__name__}: {e}"
+            log.warning("source %s failed: %s", name, report.failures[name])
     labeled = classify(store, model, ServiceMatcher(config.aliases()), progress=progress)
     events = detect(store, list(config.services), endpoints, config.sensitivity, until=until)
     linked = link(store, endpoints)
     delivery = notify.deliver(store, endpoints, dry_run=dry_run, echo=echo) if deliver else None
-    return PassSummary(report, labeled, events, linked, delivery)
+    summary = PassSummary(report, labeled, events, linked, delivery)
+    log.info("pass done: %s", summary.line())
+    return summary
 
 
 def import_files(store: Store, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:

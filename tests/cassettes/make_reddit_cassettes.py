@@ -12,7 +12,10 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
-SOURCE = HERE.parents[2] / "shared" / "data" / "api-samples" / "reddit" / "TestSubredditListings.test_new.json"
+SAMPLES = HERE.parents[2] / "shared" / "data" / "api-samples" / "reddit"
+SOURCE = SAMPLES / "TestSubredditListings.test_new.json"
+SEARCH = ("https://oauth.reddit.com/r/all/search/?q=%22GitHub%22+%28down+OR+outage+OR+%22not+working%22%29"
+          "&restrict_sr=False&sort=new&syntax=lucene&t=day&limit=100&raw_json=1")
 NEW = "https://oauth.reddit.com/r/askreddit/new?limit=100&raw_json=1"
 TOKEN = "https://www.reddit.com/api/v1/access_token"
 
@@ -20,7 +23,7 @@ TOKEN = "https://www.reddit.com/api/v1/access_token"
 def interaction(method: str, uri: str, status: int, body: str, headers: dict | None = None) -> dict:
     return {"request": {"body": None, "headers": {}, "method": method, "uri": uri},
             "response": {"status": {"code": status, "message": {200: "OK", 401: "Unauthorized",
-                                                                429: "Too Many Requests"}[status]},
+                                                                429: "Too Many Requests", 503: "Service Unavailable"}[status]},
                          "headers": {"Content-Type": ["application/json; charset=UTF-8"], **(headers or {})},
                          "body": {"string": body}}}
 
@@ -48,6 +51,12 @@ def main() -> None:
         "reddit_empty": [token_answer, interaction("GET", NEW, 200, json.dumps(
             {**listing, "data": {**listing["data"], "children": [], "after": None, "dist": 0}}))],
         "reddit_malformed": [token_answer, interaction("GET", NEW, 200, "<html>our CDN is having a moment</html>")],
+        # prawcore tries a 5xx three times itself; the collector's own backoff then tries again.
+        "reddit_503_then_ok": [token_answer] + [interaction("GET", NEW, 503, "<html>Service Unavailable</html>")] * 3
+                              + [interaction("GET", NEW, 200, json.dumps(listing))],
+        # A real search result (praw's recording), at the URL the collector asks for a catalog query.
+        "reddit_search": [token_answer, interaction("GET", SEARCH, 200, json.loads(
+            (SAMPLES / "TestSubreddit.test_search.json").read_text())["interactions"][1]["response"]["body"]["string"])],
     }
     for name, interactions in cassettes.items():
         (HERE / f"{name}.yaml").write_text(yaml.safe_dump({"interactions": interactions, "version": 1}))

@@ -90,3 +90,20 @@ def test_empty_listing_keeps_the_cursor(reddit):
 def test_malformed_body_is_a_one_line_error(reddit):
     with replay("reddit_malformed"), pytest.raises(RedditError, match="reddit:new:r/askreddit: BadJSON"):
         list(RedditCollector(reddit, subreddits=["askreddit"], limit=100, sleep=lambda s: None).batches({}))
+
+
+def test_5xx_is_retried_by_prawcore_then_with_backoff(reddit, monkeypatch):
+    prawcore_sleeps, waits = [], []
+    monkeypatch.setattr("prawcore.sessions.time.sleep", prawcore_sleeps.append)  # prawcore's own pause
+    with replay("reddit_503_then_ok"):
+        [batch] = RedditCollector(reddit, subreddits=["askreddit"], limit=100, sleep=waits.append).batches({})
+    assert waits == [1.0] and len(batch.posts) == 100
+
+
+def test_search_for_a_catalog_query(reddit):
+    query = '"GitHub" (down OR outage OR "not working")'
+    with replay("reddit_search"):
+        [batch] = RedditCollector(reddit, queries=[query], limit=100).batches({})
+    assert batch.source == f"reddit:search:{query}" and batch.posts
+    assert all(p.source_id.startswith("t3_") and p.url.startswith("https://www.reddit.com/r/") for p in batch.posts)
+    assert float(batch.cursor) == max(p.created_at.timestamp() for p in batch.posts)
