@@ -62,6 +62,21 @@ def submission_post(submission: Any) -> Post:
     )
 
 
+def comment_post(comment: Any) -> Post:
+    """A praw Comment as a Post. Read from the comment's own data: a missing field must not make praw
+    fetch the comment again."""
+    data = vars(comment)
+    body, link_id = data.get("body"), data.get("link_id") or ""
+    if not isinstance(body, str) or not body.strip() or body in ("[deleted]", "[removed]"):
+        raise ValueError(f"body {body!r:.40}: no text")
+    permalink = data.get("permalink") or f"/comments/{link_id.removeprefix('t3_')}/_/{data['id']}/"
+    author = data.get("author")
+    return Post(source="reddit", source_id=f"t1_{data['id']}", text=body.strip(),
+                author=str(author) if author else "[deleted]", created_at=checked_time(data.get("created_utc")),
+                url=f"https://www.reddit.com{permalink}",
+                raw={"subreddit": str(data.get("subreddit")), "link_id": link_id, "score": data.get("score")})
+
+
 class RedditCollector:
     """Yield one :class:`Batch` per listing: ``r/<sub>/new`` for each subreddit, and a search per query.
 
@@ -71,6 +86,9 @@ class RedditCollector:
         A praw client (see :func:`reddit_from_env`).
     subreddits, queries:
         What to read. Queries search all of Reddit, newest first, within ``time_filter``.
+    comments:
+        Also read each subreddit's newest comments (``r/<sub>/comments``), where the replies in busy
+        "is it down?" threads show up; a listing with a cursor of its own, like the others.
     limit:
         Most submissions per listing and run (Reddit serves at most 1,000).
     window:
@@ -83,7 +101,7 @@ class RedditCollector:
 
     def __init__(self, reddit: praw.Reddit, subreddits: Iterable[str] = (), queries: Iterable[str] = (),
                  limit: int | None = 1000, time_filter: str = "day", window: tuple[float, float] | None = None,
-                 attempts: int = 4,
+                 comments: bool = False, attempts: int = 4,
                  sleep: Callable[[float], None] = time.sleep):
         self.reddit = reddit
         self.subreddits = list(subreddits)
@@ -91,6 +109,7 @@ class RedditCollector:
         self.limit = limit
         self.time_filter = time_filter
         self.window = window
+        self.comments = comments
         self.attempts = attempts
         self.sleep = sleep
 
@@ -99,7 +118,9 @@ class RedditCollector:
                for sub in self.subreddits]
         search = [(f"reddit:search:{q}", lambda q=q: self.reddit.subreddit("all").search(
             q, sort="new", time_filter=self.time_filter, limit=self.limit)) for q in self.queries]
-        return new + search
+        comments = [(f"reddit:comments:r/{sub}", lambda sub=sub: self.reddit.subreddit(sub).comments(limit=self.limit))
+                    for sub in self.subreddits] if self.comments else []
+        return new + comments + search
 
     def batches(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
         for key, listing in self.listings():
@@ -113,11 +134,11 @@ class RedditCollector:
         for attempt in range(self.attempts):
             try:
                 batch = Batch(source=key, cursor=None)
-                for n, submission in enumerate(listing()):
+                for n, item in enumerate(listing()):
                     try:
-                        post = submission_post(submission)
+                        post = (comment_post if isinstance(item, praw.models.Comment) else submission_post)(item)
                     except (AttributeError, TypeError, KeyError, ValueError) as e:
-                        batch.malformed.append(Malformed(f"{key} item {n + 1} ({getattr(submission, 'id', '?')})",
+                        batch.malformed.append(Malformed(f"{key} item {n + 1} ({vars(item).get('id', '?')})",
                                                          f"{type(e).__name__}: {e}"[:300]))
                         continue
                     created = post.created_at.timestamp()

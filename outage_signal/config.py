@@ -45,6 +45,7 @@ class Config:
     path: Path
     services: dict[str, Service]
     sensitivity: float = 1.0  # [detector] sensitivity: 2 alarms on half the evidence, 0.5 needs twice as much
+    reddit_comments: bool = False  # [reddit] comments: also read the subreddits' newest comments
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def aliases(self) -> dict[str, list[str]]:
@@ -76,7 +77,11 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     if not isinstance(services_raw, dict) or not services_raw:
         raise ConfigError(f"{path}: key 'services': expected a table of services, e.g. [services.github]")
     services = {key: _service(path, key, value) for key, value in services_raw.items()}
-    return Config(path=path, services=services, sensitivity=_sensitivity(path, raw.get("detector", {})), raw=raw)
+    reddit = raw.get("reddit", {})
+    if not isinstance(reddit, dict) or not isinstance(reddit.get("comments", False), bool):
+        raise ConfigError(f"{path}: key 'reddit.comments': expected true or false (default false)")
+    return Config(path=path, services=services, sensitivity=_sensitivity(path, raw.get("detector", {})),
+                  reddit_comments=reddit.get("comments", False), raw=raw)
 
 
 def _sensitivity(path: Path, detector: Any) -> float:

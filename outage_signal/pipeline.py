@@ -282,7 +282,8 @@ def reddit_sources(store: Store, config: Config, env: dict[str, str] | None = No
     subreddits = sorted({sub for s in config.services.values() for sub in s.subreddits})
     queries = [f'"{s.name}" (down OR outage OR "not working")' for s in config.services.values()]
     return [("reddit", lambda: RedditCollector(reddit_from_env(env), subreddits=subreddits, queries=queries,
-                                               window=window).batches(store.cursors()))]
+                                               window=window, comments=config.reddit_comments)
+             .batches(store.cursors()))]
 
 
 def bluesky_sources(store: Store, config: Config, env: dict[str, str] | None = None,

@@ -54,6 +54,10 @@ def main() -> None:
         # prawcore tries a 5xx three times itself; the collector's own backoff then tries again.
         "reddit_503_then_ok": [token_answer] + [interaction("GET", NEW, 503, "<html>Service Unavailable</html>")] * 3
                               + [interaction("GET", NEW, 200, json.dumps(listing))],
+        # New submissions, then the subreddit's newest comments as praw recorded them.
+        "reddit_comments": [token_answer, interaction("GET", NEW, 200, json.dumps(listing)), interaction("GET", "https://oauth.reddit.com/r/askreddit/comments/?limit=100&raw_json=1",
+                                                      200, json.loads((SAMPLES / "TestSubredditListings.test_comments.json")
+                                                                      .read_text())["interactions"][1]["response"]["body"]["string"])],
         # A real search result (praw's recording), at the URL the collector asks for a catalog query.
         "reddit_search": [token_answer, interaction("GET", SEARCH, 200, json.loads(
             (SAMPLES / "TestSubreddit.test_search.json").read_text())["interactions"][1]["response"]["body"]["string"])],

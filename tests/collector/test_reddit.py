@@ -107,3 +107,13 @@ def test_search_for_a_catalog_query(reddit):
     assert batch.source == f"reddit:search:{query}" and batch.posts
     assert all(p.source_id.startswith("t3_") and p.url.startswith("https://www.reddit.com/r/") for p in batch.posts)
     assert float(batch.cursor) == max(p.created_at.timestamp() for p in batch.posts)
+
+
+def test_comments_option_reads_each_subreddits_newest_comments(reddit):
+    with replay("reddit_comments"):
+        new, comments = RedditCollector(reddit, subreddits=["askreddit"], limit=100, comments=True).batches({})
+    assert new.source == "reddit:new:r/askreddit" and comments.source == "reddit:comments:r/askreddit"
+    assert comments.posts and all(p.source_id.startswith("t1_") for p in comments.posts)
+    assert all(p.url.startswith("https://www.reddit.com/") and p.raw["link_id"].startswith("t3_") for p in comments.posts)
+    assert len(comments.posts) + len(comments.malformed) == 100  # deleted comments are counted, not stored
+    assert float(comments.cursor) == max(p.created_at.timestamp() for p in comments.posts)
