@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+import orjson
 import zstandard
 
 from collector.records import Batch, Malformed, Post, checked_time
@@ -77,8 +77,8 @@ def _json_rows(text: TextIO) -> Iterator[tuple[int, Any]]:
         if not line.strip():
             continue
         try:
-            yield number, json.loads(line)
-        except ValueError as e:
+            yield number, orjson.loads(line)
+        except ValueError as e:  # orjson.JSONDecodeError is a ValueError
             yield number, ValueError(f"not JSON: {e}")
 
 

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlite_utils
 
 from collector.records import Malformed, OfficialIncident, Post, utc
@@ -183,6 +184,7 @@ class Store:
             # The salt for author hashes is made once per database and never leaves it.
             self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('author_salt', ?)", (salt or secrets.token_hex(16),))
         self._salt = self.meta("author_salt")
+        self._author_hashes: dict[str, str] = {}
 
     def close(self) -> None:
         self.conn.close()
@@ -216,7 +218,12 @@ class Store:
         return row[0] if row else None
 
     def author_hash(self, author: str) -> str:
-        return hashlib.sha256(f"{self._salt}:{author}".encode()).hexdigest()[:32]
+        known = self._author_hashes.get(author)
+        if known is None:
+            if len(self._author_hashes) > 500_000:  # authors repeat; keep the cache bounded
+                self._author_hashes.clear()
+            known = self._author_hashes[author] = hashlib.sha256(f"{self._salt}:{author}".encode()).hexdigest()[:32]
+        return known
 
     # --- collection -------------------------------------------------------------------------------
 
@@ -236,10 +243,7 @@ class Store:
                 # ON CONFLICT, not OR IGNORE: a duplicate is skipped, but a broken row still fails loudly.
                 "INSERT INTO posts (source, source_id, text, author_hash, created_at, minute, url,"
                 " language, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING",
-                [(p.source, p.source_id, p.text, self.author_hash(p.author), iso(p.created_at),
-                  minute_of(p.created_at), p.url, p.language,
-                  json.dumps(p.raw, ensure_ascii=False, default=str) if p.raw is not None else None)
-                 for p in posts])
+                [_post_row(p, self.author_hash(p.author)) for p in posts])
             new_posts = conn.total_changes - before
             conn.executemany(
                 "INSERT INTO official_incidents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -380,6 +384,14 @@ class Store:
         with self.transaction() as conn:
             conn.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
                          (now_iso(), status, json.dumps(summary, default=str), run_id))
+
+
+def _post_row(post: Post, author_hash: str) -> tuple:
+    created = iso(post.created_at)
+    raw = orjson.dumps(post.raw, default=str).decode() if post.raw is not None else None
+    # created is "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00": its minute is the first 16 characters.
+    return (post.source, post.source_id, post.text, author_hash, created, created[:16] + ":00+00:00", post.url,
+            post.language, raw)
 
 
 def _statements(script: str) -> list[str]:
