@@ -11,7 +11,9 @@ The change point is estimated, as usual for a CUSUM, by the step after ``S`` las
 Two departures from the textbook form, both for real social counts:
 
 * over-dispersion: the counts are negative binomial with variance ``mu + a * mu**2``, the
-  over-dispersion ``a`` learnt hour by hour by the method of moments (``a = 0`` is Poisson). The
+  over-dispersion ``a`` estimated by the method of moments hour by hour and taken as the median of
+  the last week's hourly estimates (robust: the bursts to be detected must not inflate it; ``a = 0``
+  is Poisson). The
   llr becomes ``x * log(shift * (1 + a mu) / (1 + a shift mu)) - log((1 + a shift mu) / (1 + a mu)) / a``:
   each count carries less evidence the busier and burstier the series, while sparse counts keep
   the Poisson form;
@@ -38,6 +40,7 @@ from detector.baseline import SeasonalBaseline, learning_clip
 from detector.incidents import IncidentEvent
 
 _LLR_QUANTUM = 256.0
+DISPERSION_HOURS = 168
 _NO_CLIP = -1
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -147,9 +150,11 @@ class ServiceDetector:
         steps_per_hour = 60 // self.step_minutes
         self.authors_baseline = SeasonalBaseline(steps_per_hour)
         self.other_baseline = SeasonalBaseline(steps_per_hour)
-        # Over-dispersion as a ratio of two EWMAs over hours: excess variance and squared means.
-        self.excess_variance = 0.0
-        self.squared_means = 0.0
+        # Over-dispersion: the negative binomial's ``a`` in ``variance = mu + a * mu**2`` (0 =
+        # Poisson), the median of the last DISPERSION_HOURS hourly moment estimates, so that the
+        # bursts themselves (a few hours) cannot inflate it and blunt the detector.
+        self.hourly_dispersion: list[float] = []
+        self.overdispersion = 0.0
         self.hours_learned = 0
         self.last_minute: int | None = None
         # The hour being accumulated, and the rates and clips fixed for it when it opened.
@@ -178,13 +183,6 @@ class ServiceDetector:
     def warmed_up(self) -> bool:
         return self.hours_learned >= self.warmup_hours
 
-    @property
-    def overdispersion(self) -> float:
-        """The negative binomial's ``a`` in ``variance = mu + a * mu**2`` (0 = Poisson)."""
-        if self.squared_means <= 0.0:
-            return 0.0
-        return max(0.0, self.excess_variance / self.squared_means)
-
     def _llr_terms(self, mean: float) -> tuple[float, float]:
         """``(per_count, offset)`` with ``llr = count * per_count - offset`` at this mean."""
         a = self.overdispersion
@@ -212,9 +210,10 @@ class ServiceDetector:
             self.other_baseline.learn_hour(self.cur_hour, self.hour_other, self.hour_steps)
             # Dispersion is learnt once the rhythm is half learnt; earlier residuals would
             # mostly measure the baseline's own ignorance.
-            if self.hours_learned >= self.warmup_hours // 2:
-                self.excess_variance = 0.95 * self.excess_variance + self.hour_excess
-                self.squared_means = 0.95 * self.squared_means + self.hour_squared_means
+            if self.hours_learned >= self.warmup_hours // 2 and self.hour_squared_means > 0.0:
+                estimate = self.hour_excess / self.hour_squared_means
+                self.hourly_dispersion = (self.hourly_dispersion + [estimate])[-DISPERSION_HOURS:]
+                self.overdispersion = max(0.0, float(np.median(self.hourly_dispersion)))
             self.hours_learned += 1
         self.cur_hour = new_hour
         self._clear_hour_totals()

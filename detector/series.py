@@ -12,8 +12,9 @@ import pandas as pd
 from detector.changepoint import DetectorError, ServiceDetector
 
 # Parameters for generic series, chosen by a small grid search (shift, quiet period, threshold, floor) on
-# all ten NAB realTweets files: so the realTweets score at these settings is tuned on its own test
-# data. benchmarks/detector_nab.py reports a leave-one-file-out score for the sensitivity only.
+# all ten NAB realTweets files (with the earlier, non-robust dispersion estimate): so the realTweets
+# score at these settings is tuned on its own test data. benchmarks/detector_nab.py reports a
+# leave-one-file-out score for the sensitivity only.
 # Mention volumes are far burstier than complaint counts, hence a larger shift and threshold.
 SERIES_PARAMS: dict[str, Any] = {"shift": 5.0, "threshold": 50.0, "quiet_minutes": 240, "rate_floor": 1.0}
 
