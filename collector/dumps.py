@@ -29,7 +29,7 @@ def source_key(path: Path) -> str:
     return f"import:{path.resolve()}:{path.stat().st_size}"
 
 
-def read_dump(path: str | Path, cursor: str | None = None, batch_size: int = 5000,
+def read_dump(path: str | Path, cursor: str | None = None, batch_size: int = 20000,
               source: str = "reddit") -> Iterator[Batch]:
     """Yield batches of posts from a ``.jsonl``/``.ndjson``(``.zst``) or ``.csv`` file after line ``cursor``."""
     path = Path(path)

@@ -1,7 +1,6 @@
 """The main job end to end on the bundled replay: real model, real detector, real SQLite."""
 import sqlite3
 
-import pytest
 from click.testing import CliRunner
 
 from classifier import DEFAULT_MODEL, ComplaintClassifier
