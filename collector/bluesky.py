@@ -16,7 +16,7 @@ from atproto import Client
 from atproto_client.exceptions import (AtProtocolError, BadRequestError, ModelError, NetworkError,
                                        RequestException, UnauthorizedError)
 
-from collector.records import Batch, Malformed, Post, checked_time
+from collector.records import Batch, Malformed, Post, checked_text, checked_time
 from collector.retry import backoff_seconds
 
 RETRIED_STATUSES = {408, 429, 500, 502, 503, 504}
@@ -52,9 +52,7 @@ def post_view_to_post(view: Any) -> Post:
     handle = view.author.handle
     rkey = view.uri.rsplit("/", 1)[-1]
     langs = getattr(record, "langs", None) or []
-    if not isinstance(record.text, str) or not record.text.strip():
-        raise ValueError("empty text")
-    return Post(source="bluesky", source_id=view.uri, text=record.text, author=view.author.did,
+    return Post(source="bluesky", source_id=view.uri, text=checked_text(record.text), author=view.author.did,
                 created_at=checked_time(record.created_at),
                 url=f"https://bsky.app/profile/{handle}/post/{rkey}", language=langs[0] if langs else None,
                 raw={"cid": view.cid, "indexed_at": view.indexed_at})  # no handle: authors are stored hashed

@@ -18,7 +18,7 @@ from typing import Any, TextIO
 import orjson
 import zstandard
 
-from collector.records import Batch, Malformed, Post, checked_time
+from collector.records import Batch, Malformed, Post, checked_text, checked_time
 
 # Reddit dumps are compressed with a long window; the decoder must be allowed to use it.
 MAX_WINDOW = 2**31
@@ -96,8 +96,7 @@ def to_post(row: Any, source: str = "reddit") -> Post:
         text = f"{row['title']}\n\n{row.get('selftext') or ''}".strip()
     else:
         text = row.get("body") if row.get("body") is not None else row["text"]
-    if not isinstance(text, str) or not text.strip():
-        raise ValueError("empty text")
+    text = checked_text(text)
     created = checked_time(row.get("created_utc", row.get("created_at")))
     post_id = str(row["id"])
     name = row.get("name") or (f"t3_{post_id}" if "title" in row else f"t1_{post_id}" if "body" in row else post_id)

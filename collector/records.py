@@ -73,6 +73,20 @@ def utc(dt: datetime) -> datetime:
     return dt.astimezone(timezone.utc)
 
 
+MAX_TEXT = 100_000  # characters; Reddit's longest post is 40,300, Bluesky's 300 graphemes
+
+
+def checked_text(text: Any) -> str:
+    """A post's text, or ``ValueError`` when it is not text, is empty, or is longer than any real post."""
+    if not isinstance(text, str):
+        raise TypeError(f"text {text!r:.40}: expected a string")
+    if not text.strip():
+        raise ValueError("empty text")
+    if len(text) > MAX_TEXT:
+        raise ValueError(f"text of {len(text):,} characters is longer than any post ({MAX_TEXT:,})")
+    return text
+
+
 EARLIEST = datetime(2005, 6, 1, tzinfo=timezone.utc)  # Reddit's launch: anything earlier is a bad timestamp
 
 

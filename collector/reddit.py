@@ -16,7 +16,7 @@ from typing import Any
 import praw
 import prawcore
 
-from collector.records import Batch, Malformed, Post, checked_time
+from collector.records import Batch, Malformed, Post, checked_text, checked_time
 from collector.retry import backoff_seconds
 
 USER_AGENT = "outage-signal/0.1 (outage detection from public posts; read-only)"
@@ -53,7 +53,7 @@ def submission_post(submission: Any) -> Post:
         raise TypeError(f"title {title!r:.40} / selftext {body!r:.40}: expected text")
     return Post(
         source="reddit", source_id=submission.fullname,
-        text=f"{title}\n\n{body}".strip(),
+        text=checked_text(f"{title}\n\n{body}".strip()),
         author=str(author) if author else "[deleted]",
         created_at=checked_time(submission.created_utc),
         url=f"https://www.reddit.com{submission.permalink}",
@@ -67,8 +67,9 @@ def comment_post(comment: Any) -> Post:
     fetch the comment again."""
     data = vars(comment)
     body, link_id = data.get("body"), data.get("link_id") or ""
-    if not isinstance(body, str) or not body.strip() or body in ("[deleted]", "[removed]"):
-        raise ValueError(f"body {body!r:.40}: no text")
+    if body in ("[deleted]", "[removed]"):
+        raise ValueError(f"body {body}: no text")
+    body = checked_text(body)
     permalink = data.get("permalink") or f"/comments/{link_id.removeprefix('t3_')}/_/{data['id']}/"
     author = data.get("author")
     return Post(source="reddit", source_id=f"t1_{data['id']}", text=body.strip(),

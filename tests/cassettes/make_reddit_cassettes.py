@@ -54,6 +54,12 @@ def main() -> None:
         # prawcore tries a 5xx three times itself; the collector's own backoff then tries again.
         "reddit_503_then_ok": [token_answer] + [interaction("GET", NEW, 503, "<html>Service Unavailable</html>")] * 3
                               + [interaction("GET", NEW, 200, json.dumps(listing))],
+        # The app's access is revoked between two listings of the same run.
+        "reddit_revoked_mid_run": [token_answer, interaction("GET", NEW, 200, json.dumps(listing)),
+                                   interaction("GET", NEW.replace("askreddit", "github"), 401,
+                                               '{"message": "Unauthorized", "error": 401}'),
+                                   # prawcore then asks for a new token, which is refused too.
+                                   interaction("POST", TOKEN, 401, '{"message": "Unauthorized", "error": 401}')],
         # New submissions, then the subreddit's newest comments as praw recorded them.
         "reddit_comments": [token_answer, interaction("GET", NEW, 200, json.dumps(listing)), interaction("GET", "https://oauth.reddit.com/r/askreddit/comments/?limit=100&raw_json=1",
                                                       200, json.loads((SAMPLES / "TestSubredditListings.test_comments.json")

@@ -68,3 +68,19 @@ def test_a_timestamp_beyond_the_platform_is_a_counted_line(tmp_path):
     path.write_text(json.dumps({**SUBMISSION, "created_utc": 6.77680361916768e16}) + "\n" + json.dumps(SUBMISSION) + "\n")
     [batch] = list(read_dump(path))
     assert len(batch.posts) == 1 and batch.malformed[0].location == "dump.jsonl:1"
+
+
+def test_huge_lines_invalid_utf8_and_future_times_are_counted_lines(tmp_path):
+    path = tmp_path / "RS_edge.zst"
+    lines = [json.dumps({**SUBMISSION, "id": "huge", "selftext": "down " * 1_000_000}).encode(),   # 5 MB
+             json.dumps({**SUBMISSION, "id": "future", "created_utc": 4102444800}).encode(),        # year 2100
+             json.dumps({**SUBMISSION, "id": "old", "created_utc": 946684800}).encode(),            # 2000
+             b'{"id": "bytes", "title": "caf\xe9 down", "author": "x", "created_utc": 1717000000}',   # Latin-1
+             json.dumps({**SUBMISSION, "id": "ok"}).encode()]
+    path.write_bytes(zstandard.ZstdCompressor().compress(b"\n".join(lines) + b"\n"))
+    with Store(tmp_path / "a.db") as store:
+        report = pipeline.import_files(store, [path])
+        texts = [t for (t,) in store.conn.execute("SELECT text FROM posts ORDER BY source_id")]
+    assert [m.location for m in report.malformed] == ["RS_edge.zst:1", "RS_edge.zst:2", "RS_edge.zst:3"]
+    assert "longer than any post" in report.malformed[0].reason
+    assert texts == ["caf\ufffd down", "Is Reddit down?\n\n500 errors on every page"]  # invalid UTF-8 replaced

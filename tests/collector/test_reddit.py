@@ -117,3 +117,16 @@ def test_comments_option_reads_each_subreddits_newest_comments(reddit):
     assert all(p.url.startswith("https://www.reddit.com/") and p.raw["link_id"].startswith("t3_") for p in comments.posts)
     assert len(comments.posts) + len(comments.malformed) == 100  # deleted comments are counted, not stored
     assert float(comments.cursor) == max(p.created_at.timestamp() for p in comments.posts)
+
+
+def test_access_revoked_mid_run_keeps_what_was_stored_and_says_what_to_fix(reddit, tmp_path):
+    from outage_signal import pipeline
+    from outage_signal.store import Store
+    with Store(tmp_path / "t.db") as store, replay("reddit_revoked_mid_run"):
+        with pytest.raises(RedditError, match="refused the credentials.*OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET"):
+            pipeline.ingest(store, RedditCollector(reddit, subreddits=["askreddit", "github"], limit=100,
+                                                   sleep=lambda s: None).batches({}))
+        cursors = store.cursors()
+        stored = store.conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+    # The listing read before the revocation is stored with its cursor; the next run starts from there.
+    assert stored == 100 and "reddit:new:r/askreddit" in cursors and "reddit:new:r/github" not in cursors

@@ -57,3 +57,19 @@ def test_malformed_body_and_items():
         batch = fetch_incidents(BASE, "github")
     assert len(batch.incidents) == 2 and len(batch.malformed) == 1
     assert "KeyError" in batch.malformed[0].reason
+
+
+def test_a_page_that_does_not_answer_in_time_is_retried_then_reported():
+    """A real server on loopback that accepts the connection and never answers within the timeout."""
+    import socket
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    waits = []
+    try:
+        with pytest.raises(StatusPageError, match=r"gave up after 3 attempts \(ReadTimeout\)"):
+            fetch_incidents(f"http://127.0.0.1:{listener.getsockname()[1]}", "github", timeout=0.3, attempts=3,
+                            sleep=waits.append)
+    finally:
+        listener.close()
+    assert waits == [1.0, 2.0]

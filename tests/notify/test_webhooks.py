@@ -2,6 +2,7 @@
 import base64
 import json
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -187,3 +188,26 @@ def test_only_http_urls(tmp_path):
         notify.load_endpoints(load_config(path))
     with pytest.raises(ConfigError):
         notify.test_webhook("gopher://x")
+
+
+def test_slow_endpoint_times_out_and_is_retried_later(tmp_path):
+    slow = Receiver()
+    original = slow.server.RequestHandlerClass.do_POST
+
+    def do_post_slowly(handler):
+        if len(slow.requests) == 0:  # the first request takes longer than the timeout
+            time.sleep(1.5)
+        original(handler)
+    slow.server.RequestHandlerClass.do_POST = do_post_slowly
+    hook = endpoint(slow.url)
+    try:
+        with make_store(tmp_path / "a.db", [hook], events=1) as store:
+            first = notify.deliver(store, [hook], now=later(), timeout=0.5)
+            [row] = notify.deliveries(store)
+            assert (first.delivered, first.failed) == (0, 1) and row["status"] == "pending"
+            assert row["last_error"] == "ReadTimeout: could not reach ops"
+            second = notify.deliver(store, [hook], now=later(minutes=5), timeout=5)
+    finally:
+        slow.close()
+    assert second.delivered == 1
+    assert len(set(slow.ids())) == 1  # the same webhook-id both times: the receiver deduplicates
