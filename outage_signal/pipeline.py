@@ -71,7 +71,8 @@ def classify(store: Store, model: ComplaintClassifier, matcher: ServiceMatcher, 
         probabilities = model.predict_proba(texts)
         labels = [(post_id, p, p >= model.threshold, matcher.match(text))
                   for (post_id, text), p in zip(rows, probabilities)]
-        labeled += store.save_labels(model.version, labels)
+        # The rows are every unlabeled post after the watermark, in id order: all up to the last are labeled.
+        labeled += store.save_labels(model.version, labels, through=rows[-1][0])
         if progress:
             progress(len(rows))
     return labeled

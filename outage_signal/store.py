@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS counts (
     authors INTEGER NOT NULL,          -- complaining authors not already counted in the previous hour
     PRIMARY KEY (service, source, minute)
 );
+CREATE INDEX IF NOT EXISTS counts_minute ON counts (minute);  -- recounting a span of minutes
 CREATE TABLE IF NOT EXISTS official_incidents (
     service TEXT NOT NULL,
     source_id TEXT NOT NULL,
@@ -263,14 +264,25 @@ class Store:
 
     # --- classification ---------------------------------------------------------------------------
 
-    def unlabeled_posts(self, model_version: str, limit: int = 5000) -> list[tuple[int, str]]:
-        """Up to ``limit`` (post id, text) pairs that have no label from ``model_version`` yet, oldest first."""
+    def unlabeled_posts(self, model_version: str, limit: int = 5000, after_id: int = 0) -> list[tuple[int, str]]:
+        """Up to ``limit`` (post id, text) pairs after ``after_id`` that have no label from ``model_version``
+        yet, oldest first.
+
+        ``after_id`` defaults to the model's watermark (every post up to it is labeled), so a run reads
+        only what is new instead of scanning every post it labeled before.
+        """
+        after_id = max(after_id, int(self.meta(f"labeled_through:{model_version}") or 0))
         return self.conn.execute(
             "SELECT p.id, p.text FROM posts p LEFT JOIN labels l ON l.post_id = p.id AND l.model_version = ?"
-            " WHERE l.post_id IS NULL ORDER BY p.id LIMIT ?", (model_version, limit)).fetchall()
+            " WHERE p.id > ? AND l.post_id IS NULL ORDER BY p.id LIMIT ?", (model_version, after_id, limit)).fetchall()
 
-    def save_labels(self, model_version: str, labels: Iterable[tuple[int, float, bool, list[str]]]) -> int:
-        """Store labels (post id, probability, is complaint, services) and refresh the counts they touch."""
+    def save_labels(self, model_version: str, labels: Iterable[tuple[int, float, bool, list[str]]],
+                    through: int | None = None) -> int:
+        """Store labels (post id, probability, is complaint, services) and refresh the counts they touch.
+
+        ``through``: every post up to this id is labeled by ``model_version`` once these are saved (the
+        caller labels in id order from the watermark); it becomes the watermark, in the same transaction.
+        """
         rows = [(post_id, model_version, float(p), int(bool(c)), json.dumps(sorted(s)))
                 for post_id, p, c, s in labels]
         if not rows:
@@ -278,6 +290,8 @@ class Store:
         with self.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?)", rows)
             self._recount(conn, model_version, self._minutes_of(conn, [r[0] for r in rows]))
+            if through is not None:
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"labeled_through:{model_version}", str(through)))
         return len(rows)
 
     @staticmethod
