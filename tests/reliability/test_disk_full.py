@@ -31,7 +31,7 @@ def import_with_page_limit(db: Path, dump: Path, pages: int | None, monkeypatch)
 def test_sqlite_full_stops_cleanly_and_the_rerun_completes(dump, imported_dump, tmp_path, monkeypatch,
                                                            assert_same_content):
     db = tmp_path / "full.db"
-    failed = import_with_page_limit(db, dump, 1500, monkeypatch)  # about 6 MB: the disk fills mid-file
+    failed = import_with_page_limit(db, dump, 4000, monkeypatch)  # about 16 MB: the disk fills mid-file
     assert failed.exit_code == 1
     assert "cannot write (database or disk is full)" in failed.output and "run the same command again" in failed.output
     with Store(db) as store:  # what is there is whole: every stored line is behind the cursor
