@@ -303,7 +303,8 @@ class Store:
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
         conn.execute("DELETE FROM touched")
         conn.executemany("INSERT OR IGNORE INTO touched VALUES (?)", [(i,) for i in ids])
-        return [m for (m,) in conn.execute("SELECT DISTINCT minute FROM posts JOIN touched USING (id)")]
+        # CROSS JOIN fixes the loop order (SQLite's rule): the few touched ids drive, not every post.
+        return [m for (m,) in conn.execute("SELECT DISTINCT p.minute FROM touched t CROSS JOIN posts p ON p.id = t.id")]
 
     @staticmethod
     def _recount(conn: sqlite3.Connection, model_version: str, minutes: list[str]) -> None:
@@ -326,8 +327,9 @@ class Store:
             "              AND q.minute < p.minute AND q.minute >= strftime(?, p.minute, '-60 minutes')"
             "              AND EXISTS (SELECT 1 FROM json_each(k.services) r WHERE r.value = s.value))"
             "        THEN p.author_hash END)"
-            " FROM posts p JOIN touched_minutes t ON t.minute = p.minute"
-            " JOIN labels l ON l.post_id = p.id AND l.model_version = ?, json_each(l.services) s"
+            # The touched minutes drive the loop (CROSS JOIN), so the cost follows them, not the table sizes.
+            " FROM touched_minutes t CROSS JOIN posts p ON p.minute = t.minute"
+            " CROSS JOIN labels l ON l.post_id = p.id AND l.model_version = ?, json_each(l.services) s"
             " GROUP BY s.value, p.source, p.minute", (_MINUTE_FORMAT, model_version))
 
     def recount_all(self, model_version: str) -> None:
