@@ -29,6 +29,7 @@ bit-for-bit the same statistic as the per-minute reference (:meth:`ServiceDetect
 """
 from __future__ import annotations
 
+import bisect
 import math
 from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
@@ -153,7 +154,8 @@ class ServiceDetector:
         # Over-dispersion: the negative binomial's ``a`` in ``variance = mu + a * mu**2`` (0 =
         # Poisson), the median of the last DISPERSION_HOURS hourly moment estimates, so that the
         # bursts themselves (a few hours) cannot inflate it and blunt the detector.
-        self.hourly_dispersion: list[float] = []
+        self.hourly_dispersion: list[float] = []  # oldest first
+        self.sorted_dispersion: list[float] = []  # the same, sorted: the median without sorting each hour
         self.overdispersion = 0.0
         self.hours_learned = 0
         self.last_minute: int | None = None
@@ -204,6 +206,16 @@ class ServiceDetector:
         self.hour_excess = 0.0
         self.hour_squared_means = 0.0
 
+    def _learn_dispersion(self, estimate: float) -> None:
+        self.hourly_dispersion.append(estimate)
+        bisect.insort(self.sorted_dispersion, estimate)
+        if len(self.hourly_dispersion) > DISPERSION_HOURS:
+            oldest = self.hourly_dispersion.pop(0)
+            del self.sorted_dispersion[bisect.bisect_left(self.sorted_dispersion, oldest)]
+        n, values = len(self.sorted_dispersion), self.sorted_dispersion
+        median = values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2.0
+        self.overdispersion = max(0.0, median)
+
     def _roll_hour(self, new_hour: int) -> None:
         if self.cur_hour is not None and self.hour_steps > 0 and not self.hour_tainted:
             self.authors_baseline.learn_hour(self.cur_hour, self.hour_authors, self.hour_steps)
@@ -211,9 +223,7 @@ class ServiceDetector:
             # Dispersion is learnt once the rhythm is half learnt; earlier residuals would
             # mostly measure the baseline's own ignorance.
             if self.hours_learned >= self.warmup_hours // 2 and self.hour_squared_means > 0.0:
-                estimate = self.hour_excess / self.hour_squared_means
-                self.hourly_dispersion = (self.hourly_dispersion + [estimate])[-DISPERSION_HOURS:]
-                self.overdispersion = max(0.0, float(np.median(self.hourly_dispersion)))
+                self._learn_dispersion(self.hour_excess / self.hour_squared_means)
             self.hours_learned += 1
         self.cur_hour = new_hour
         self._clear_hour_totals()
