@@ -32,14 +32,15 @@ def reddit_from_env(env: Mapping[str, str] = os.environ) -> praw.Reddit:
     """A read-only praw client from the environment; :class:`RedditError` says what is missing."""
     agent = env.get("OUTAGE_SIGNAL_REDDIT_USER_AGENT", USER_AGENT)
     if env.get("OUTAGE_SIGNAL_REDDIT_SITE"):
-        return praw.Reddit(env["OUTAGE_SIGNAL_REDDIT_SITE"], user_agent=agent, check_for_async=False)
+        return praw.Reddit(env["OUTAGE_SIGNAL_REDDIT_SITE"], user_agent=agent, check_for_async=False,
+                           check_for_updates=False)
     missing = [v for v in ("OUTAGE_SIGNAL_REDDIT_CLIENT_ID", "OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET") if not env.get(v)]
     if missing:
         raise RedditError(f"Reddit credentials missing: set {' and '.join(missing)} (a script app's id and secret, "
                           "https://www.reddit.com/prefs/apps) or OUTAGE_SIGNAL_REDDIT_SITE naming a praw.ini site")
     return praw.Reddit(client_id=env["OUTAGE_SIGNAL_REDDIT_CLIENT_ID"],
                        client_secret=env["OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET"], user_agent=agent,
-                       check_for_async=False)
+                       check_for_async=False, check_for_updates=False)  # praw would ask PyPI on every run
 
 
 def submission_post(submission: Any) -> Post:
