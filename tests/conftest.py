@@ -1,3 +1,7 @@
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import pytest
 
 from classifier import DEFAULT_MODEL, ComplaintClassifier
@@ -16,3 +20,55 @@ def demo_run(tmp_path_factory):
         summary, score = pipeline.demo(store, config, ComplaintClassifier.load(DEFAULT_MODEL),
                                        notify.load_endpoints(config), echo=printed.append)
     return path, summary, score, printed
+
+
+class Receiver:
+    """A webhook endpoint on loopback: a real HTTP server that records each request, then answers
+    with the next queued status (200 when none are queued) after the next queued delay (or ``delay``)."""
+
+    def __init__(self, delay: float = 0.0):
+        self.statuses: list[int] = []
+        self.delays: list[float] = []
+        self.delay = delay
+        self.requests: list[tuple[dict, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["content-length"]))
+                receiver.requests.append((dict(self.headers), body))
+                time.sleep(receiver.delays.pop(0) if receiver.delays else receiver.delay)
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def ids(self) -> list[str]:
+        return [headers["webhook-id"] for headers, _ in self.requests]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def make_receiver():
+    """``make_receiver(delay=0.0)``: a new :class:`Receiver`; all are closed after the test."""
+    made: list[Receiver] = []
+
+    def make(delay: float = 0.0) -> Receiver:
+        made.append(Receiver(delay))
+        return made[-1]
+    yield make
+    for receiver in made:
+        receiver.close()
+
+
+@pytest.fixture
+def receiver(make_receiver):
+    return make_receiver()

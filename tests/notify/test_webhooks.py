@@ -2,9 +2,7 @@
 import base64
 import json
 import threading
-import time
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from standardwebhooks import Webhook
@@ -19,43 +17,6 @@ T0 = datetime(2026, 9, 10, 16, 8, tzinfo=timezone.utc)  # when the incidents hap
 def later(**delta) -> datetime:
     """When the job delivers: the outbox runs on wall time, so just after now (plus ``delta``)."""
     return datetime.now(timezone.utc) + timedelta(seconds=5) + timedelta(**delta)
-
-
-class Receiver:
-    """A webhook receiver: answers with the next queued status (200 when none are queued)."""
-
-    def __init__(self):
-        self.statuses: list[int] = []
-        self.requests: list[tuple[dict, bytes]] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["content-length"]))
-                receiver.requests.append((dict(self.headers), body))
-                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def ids(self) -> list[str]:
-        return [headers["webhook-id"] for headers, _ in self.requests]
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver():
-    r = Receiver()
-    yield r
-    r.close()
 
 
 def make_store(path, endpoints, events=3) -> Store:
@@ -86,8 +47,8 @@ def test_signature_verifies(tmp_path, receiver):
         Webhook(SECRET).verify(body.replace(b"github", b"gitlab"), {k.lower(): v for k, v in headers.items()})
 
 
-def test_endpoint_down_then_back_delivers_exactly_once(tmp_path):
-    receiver = Receiver()
+def test_endpoint_down_then_back_delivers_exactly_once(tmp_path, make_receiver):
+    receiver = make_receiver()
     url = receiver.url
     receiver.close()  # nothing listens on that port now
     hook = endpoint(url)
@@ -96,14 +57,11 @@ def test_endpoint_down_then_back_delivers_exactly_once(tmp_path):
         assert (first.delivered, first.failed, first.pending) == (0, 3, 3)
         # Not due yet: backoff.
         assert notify.deliver(store, [hook], now=later(seconds=30)).delivered == 0
-        back = Receiver()
-        try:
-            hook = endpoint(back.url)
-            store.conn.execute("UPDATE outbox SET endpoint = 'ops'")  # same endpoint name, new port
-            recovered = notify.deliver(store, [hook], now=later(minutes=5))
-            again = notify.deliver(store, [hook], now=later(hours=2))
-        finally:
-            back.close()
+        back = make_receiver()
+        hook = endpoint(back.url)
+        store.conn.execute("UPDATE outbox SET endpoint = 'ops'")  # same endpoint name, new port
+        recovered = notify.deliver(store, [hook], now=later(minutes=5))
+        again = notify.deliver(store, [hook], now=later(hours=2))
     assert recovered.delivered == 3 and again.delivered == 0
     assert len(back.ids()) == len(set(back.ids())) == 3
 
@@ -190,24 +148,14 @@ def test_only_http_urls(tmp_path):
         notify.test_webhook("gopher://x")
 
 
-def test_slow_endpoint_times_out_and_is_retried_later(tmp_path):
-    slow = Receiver()
-    original = slow.server.RequestHandlerClass.do_POST
-
-    def do_post_slowly(handler):
-        if len(slow.requests) == 0:  # the first request takes longer than the timeout
-            time.sleep(1.5)
-        original(handler)
-    slow.server.RequestHandlerClass.do_POST = do_post_slowly
-    hook = endpoint(slow.url)
-    try:
-        with make_store(tmp_path / "a.db", [hook], events=1) as store:
-            first = notify.deliver(store, [hook], now=later(), timeout=0.5)
-            [row] = notify.deliveries(store)
-            assert (first.delivered, first.failed) == (0, 1) and row["status"] == "pending"
-            assert row["last_error"] == "ReadTimeout: could not reach ops"
-            second = notify.deliver(store, [hook], now=later(minutes=5), timeout=5)
-    finally:
-        slow.close()
+def test_slow_endpoint_times_out_and_is_retried_later(tmp_path, receiver):
+    receiver.delays = [1.5]  # the first request takes longer than the timeout
+    hook = endpoint(receiver.url)
+    with make_store(tmp_path / "a.db", [hook], events=1) as store:
+        first = notify.deliver(store, [hook], now=later(), timeout=0.5)
+        [row] = notify.deliveries(store)
+        assert (first.delivered, first.failed) == (0, 1) and row["status"] == "pending"
+        assert row["last_error"] == "ReadTimeout: could not reach ops"
+        second = notify.deliver(store, [hook], now=later(minutes=5), timeout=5)
     assert second.delivered == 1
-    assert len(set(slow.ids())) == 1  # the same webhook-id both times: the receiver deduplicates
+    assert len(receiver.ids()) == 2 and len(set(receiver.ids())) == 1  # re-sent with the same webhook-id

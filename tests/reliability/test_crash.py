@@ -10,9 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -97,33 +95,6 @@ def test_sigkill_during_import_loses_and_doubles_nothing(dump, imported_dump, tm
 SECRET = "whsec_" + base64.b64encode(b"crash-test-secret-0123456789").decode()
 
 
-class SlowReceiver:
-    """A webhook endpoint on loopback that takes a while to answer, so kills land mid-delivery."""
-
-    def __init__(self, delay: float = 0.05):
-        self.ids: list[str] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                self.rfile.read(int(self.headers["content-length"]))
-                time.sleep(delay)
-                receiver.ids.append(self.headers["webhook-id"])
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def webhook_config(tmp_path: Path, url: str) -> Path:
     path = tmp_path / f"config-{url.rsplit(':', 1)[1].split('/')[0]}.toml"
     path.write_text(DEFAULT_CONFIG.read_text() + f'\n[[webhooks]]\nname = "ops"\nurl = "{url}"\n'
@@ -138,39 +109,36 @@ def expire_leases(db: Path) -> None:
     conn.close()
 
 
-def test_sigkill_during_run_and_delivery_loses_no_notification(replay, tmp_path, assert_same_content):
+def test_sigkill_during_run_and_delivery_loses_no_notification(replay, tmp_path, assert_same_content, make_receiver):
     env = {"CRASH_WEBHOOK_SECRET": SECRET}
-    reference_receiver, receiver = SlowReceiver(), SlowReceiver()
-    try:
-        reference = tmp_path / "reference.db"
-        finish(job(reference, "--config", webhook_config(tmp_path, reference_receiver.url), "run", "--replay",
-                   replay, "--no-status-pages", env=env))
-        crashed, config = tmp_path / "crashed.db", webhook_config(tmp_path, receiver.url)
-        for delay in (2.0, 4.0):  # while collecting and classifying
-            process = job(crashed, "--config", config, "run", "--replay", replay, "--no-status-pages", env=env)
-            time.sleep(delay)
-            process.send_signal(signal.SIGKILL)
-            process.communicate(timeout=60)
-        killed_delivering = 0
-        for sent in (1, 4, 9):  # while delivering: after a few webhooks went out
-            expire_leases(crashed)
-            before = len(receiver.ids)
-            process = job(crashed, "--config", config, "run", "--replay", replay, "--no-status-pages", env=env)
-            while len(receiver.ids) < before + sent and process.poll() is None:
-                time.sleep(0.005)
-            killed_delivering += process.poll() is None
-            process.send_signal(signal.SIGKILL)
-            process.communicate(timeout=60)
+    # Receivers that take a while to answer, so kills land mid-delivery.
+    reference_receiver, receiver = make_receiver(delay=0.05), make_receiver(delay=0.05)
+    reference = tmp_path / "reference.db"
+    finish(job(reference, "--config", webhook_config(tmp_path, reference_receiver.url), "run", "--replay",
+               replay, "--no-status-pages", env=env))
+    crashed, config = tmp_path / "crashed.db", webhook_config(tmp_path, receiver.url)
+    for delay in (2.0, 4.0):  # while collecting and classifying
+        process = job(crashed, "--config", config, "run", "--replay", replay, "--no-status-pages", env=env)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+    killed_delivering = 0
+    for sent in (1, 4, 9):  # while delivering: after a few webhooks went out
         expire_leases(crashed)
-        finish(job(crashed, "--config", config, "run", "--replay", replay, "--no-status-pages", env=env))
-    finally:
-        reference_receiver.close()
-        receiver.close()
+        before = len(receiver.ids())
+        process = job(crashed, "--config", config, "run", "--replay", replay, "--no-status-pages", env=env)
+        while len(receiver.ids()) < before + sent and process.poll() is None:
+            time.sleep(0.005)
+        killed_delivering += process.poll() is None
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=60)
+    expire_leases(crashed)
+    finish(job(crashed, "--config", config, "run", "--replay", replay, "--no-status-pages", env=env))
 
     assert killed_delivering >= 2, "the kills meant for delivery came after the run had finished"
     assert_same_content(crashed, reference)
     conn = sqlite3.connect(crashed)
     events = {f"{event_id}@ops" for (event_id,) in conn.execute("SELECT id FROM incident_events")}
     assert len(events) >= 3
-    assert set(receiver.ids) == events == set(reference_receiver.ids)  # each at least once, stable ids
+    assert set(receiver.ids()) == events == set(reference_receiver.ids())  # each at least once, stable ids
     assert conn.execute("SELECT COUNT(*) FROM outbox WHERE status != 'delivered'").fetchone()[0] == 0

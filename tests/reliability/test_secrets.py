@@ -7,11 +7,8 @@ everything left behind: the log, the output, the database (and its WAL).
 import base64
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import pytest
 import vcr
 import yaml
 from click.testing import CliRunner
@@ -26,27 +23,6 @@ WEBHOOK_SECRET = "whsec_" + base64.b64encode(WEBHOOK_KEY).decode()
 PLANTED = [REDDIT_SECRET, BLUESKY_PASSWORD, WEBHOOK_SECRET, base64.b64encode(WEBHOOK_KEY).decode(), WEBHOOK_KEY.decode()]
 
 
-@pytest.fixture
-def receiver():
-    signed = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            self.rfile.read(int(self.headers["content-length"]))
-            signed.append(self.headers["webhook-signature"])
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/hook", signed
-    server.shutdown()
-    server.server_close()
-
-
 def cassette(tmp_path: Path) -> Path:
     """Reddit (token, new, search) and Bluesky (login, search) in one cassette."""
     interactions = []
@@ -58,7 +34,7 @@ def cassette(tmp_path: Path) -> Path:
 
 
 def test_planted_secrets_reach_no_log_output_or_database(tmp_path, receiver):
-    url, signed = receiver
+    url = receiver.url
     config = tmp_path / "services.toml"
     config.write_text(f'''
 [services.github]
@@ -88,6 +64,7 @@ secret_env = "OPS_WEBHOOK_SECRET"
     logged = log.read_text()
     # Every credential was used: posts from Reddit and Bluesky, signed deliveries.
     assert re.search(r"reddit:new:r/askreddit: [1-9]\d* posts", logged) and "bluesky:q:github down: 2 posts" in logged
+    signed = [headers["webhook-signature"] for headers, _ in receiver.requests]
     assert signed and all(s.startswith("v1,") for s in signed)
     leftovers = {"log": logged, "output": result.output + hook.output}
     for path in tmp_path.glob("job.db*"):
