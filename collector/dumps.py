@@ -88,6 +88,9 @@ def _csv_rows(text: TextIO) -> Iterator[tuple[int, Any]]:
         yield reader.line_num, row
 
 
+RAW_FIELDS = ("subreddit", "link_id", "score", "num_comments")  # kept in the post's raw record
+
+
 def to_post(row: Any, source: str = "reddit") -> Post:
     """One dump record (Pushshift/Arctic Shift submission or comment, or a generic row) as a Post."""
     if not isinstance(row, dict):
@@ -99,9 +102,11 @@ def to_post(row: Any, source: str = "reddit") -> Post:
     text = checked_text(text)
     created = checked_time(row.get("created_utc", row.get("created_at")))
     post_id = str(row["id"])
+    if not post_id.strip():
+        raise ValueError("empty id")
     name = row.get("name") or (f"t3_{post_id}" if "title" in row else f"t1_{post_id}" if "body" in row else post_id)
     permalink = row.get("permalink")
     return Post(source=source, source_id=str(name), text=text, author=str(row.get("author") or "[unknown]"),
                 created_at=created, url=f"https://www.reddit.com{permalink}" if permalink else row.get("url"),
                 language=row.get("lang") or row.get("language"),
-                raw={k: row.get(k) for k in ("subreddit", "link_id", "score", "num_comments") if k in row})
+                raw={k: row[k] for k in RAW_FIELDS if k in row})
