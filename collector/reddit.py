@@ -46,26 +46,28 @@ def reddit_from_env(env: Mapping[str, str] = os.environ) -> praw.Reddit:
 def submission_post(submission: Any) -> Post:
     """A praw Submission as a Post: title and body, a hashed author later, the permalink.
 
-    Raises AttributeError, TypeError, KeyError or ValueError for a submission that lacks what a post needs.
+    Read from the submission's own data, as the listing delivered it: a missing field must not make
+    praw fetch the submission again. Raises TypeError, KeyError or ValueError for a submission that
+    lacks what a post needs.
     """
-    author = getattr(submission, "author", None)
-    title, body = submission.title, submission.selftext or ""
+    data = vars(submission)
+    title, body = data.get("title"), data.get("selftext") or ""
     if not isinstance(title, str) or not isinstance(body, str) or not title.strip():
         raise TypeError(f"title {title!r:.40} / selftext {body!r:.40}: expected text")
+    author, permalink = data.get("author"), data.get("permalink")
     return Post(
-        source="reddit", source_id=submission.fullname,
+        source="reddit", source_id=f"t3_{data['id']}",
         text=checked_text(f"{title}\n\n{body}".strip()),
         author=str(author) if author else "[deleted]",
-        created_at=checked_time(submission.created_utc),
-        url=f"https://www.reddit.com{submission.permalink}",
-        raw={"subreddit": str(submission.subreddit), "score": submission.score,
-             "num_comments": submission.num_comments},
+        created_at=checked_time(data.get("created_utc")),
+        url=f"https://www.reddit.com{permalink}" if isinstance(permalink, str) else None,
+        raw={"subreddit": str(data.get("subreddit")), "score": data.get("score"),
+             "num_comments": data.get("num_comments")},
     )
 
 
 def comment_post(comment: Any) -> Post:
-    """A praw Comment as a Post. Read from the comment's own data: a missing field must not make praw
-    fetch the comment again."""
+    """A praw Comment as a Post, read from its own data like :func:`submission_post`."""
     data = vars(comment)
     body, link_id = data.get("body"), data.get("link_id") or ""
     if body in ("[deleted]", "[removed]"):
