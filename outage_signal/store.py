@@ -268,14 +268,13 @@ class Store:
 
     # --- classification ---------------------------------------------------------------------------
 
-    def unlabeled_posts(self, model_version: str, limit: int = 5000, after_id: int = 0) -> list[tuple[int, str]]:
-        """Up to ``limit`` (post id, text) pairs after ``after_id`` that have no label from ``model_version``
-        yet, oldest first.
+    def unlabeled_posts(self, model_version: str, limit: int = 5000) -> list[tuple[int, str]]:
+        """Up to ``limit`` (post id, text) pairs that have no label from ``model_version`` yet, oldest first.
 
-        ``after_id`` defaults to the model's watermark (every post up to it is labeled), so a run reads
-        only what is new instead of scanning every post it labeled before.
+        Reading starts after the model's watermark (every post up to it is labeled, see ``save_labels``),
+        so a run reads only what is new instead of scanning every post it labeled before.
         """
-        after_id = max(after_id, int(self.meta(f"labeled_through:{model_version}") or 0))
+        after_id = int(self.meta(f"labeled_through:{model_version}") or 0)
         return self.conn.execute(
             "SELECT p.id, p.text FROM posts p LEFT JOIN labels l ON l.post_id = p.id AND l.model_version = ?"
             " WHERE p.id > ? AND l.post_id IS NULL ORDER BY p.id LIMIT ?", (model_version, after_id, limit)).fetchall()
