@@ -20,7 +20,7 @@ import sqlite_utils
 
 from collector.records import Malformed, OfficialIncident, Post, utc
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # One statement per table; ``IF NOT EXISTS`` makes creation safe to repeat.
 SCHEMA = """
@@ -39,7 +39,6 @@ CREATE TABLE IF NOT EXISTS posts (
     UNIQUE (source, source_id)
 );
 CREATE INDEX IF NOT EXISTS posts_minute ON posts (minute);
-CREATE INDEX IF NOT EXISTS posts_author ON posts (author_hash, minute);
 CREATE TABLE IF NOT EXISTS labels (
     post_id INTEGER NOT NULL REFERENCES posts(id),
     model_version TEXT NOT NULL,
@@ -48,6 +47,17 @@ CREATE TABLE IF NOT EXISTS labels (
     services TEXT NOT NULL,            -- JSON list of service keys the post names
     PRIMARY KEY (post_id, model_version)
 );
+CREATE TABLE IF NOT EXISTS complaints (  -- a complaint label once per service it names, with who and when
+    post_id INTEGER NOT NULL REFERENCES posts(id),
+    model_version TEXT NOT NULL,
+    service TEXT NOT NULL,
+    author_hash TEXT NOT NULL,
+    minute TEXT NOT NULL,
+    PRIMARY KEY (model_version, post_id, service)
+);
+-- "Did this author already complain about this service in the last hour?" Indexing complaints, not
+-- every post, keeps random index writes off the import path (a posts-wide author index halved it).
+CREATE INDEX IF NOT EXISTS complaints_author ON complaints (model_version, service, author_hash, minute);
 CREATE TABLE IF NOT EXISTS counts (
     service TEXT NOT NULL,
     source TEXT NOT NULL,
@@ -126,6 +136,13 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
+# Statements that bring an existing database of the previous version up to each version.
+UPGRADES = {
+    2: ["DROP INDEX IF EXISTS posts_author",
+        "INSERT OR IGNORE INTO complaints SELECT l.post_id, l.model_version, s.value, p.author_hash, p.minute"
+        " FROM labels l JOIN posts p ON p.id = l.post_id, json_each(l.services) s WHERE l.is_complaint"],
+}
+
 
 class StoreError(RuntimeError):
     """The database cannot be used: newer schema, not an Outage Signal database, unreadable."""
@@ -176,14 +193,15 @@ class Store:
             raise StoreError(f"{self.path}: not an SQLite database ({e})") from None
         if tables and "meta" not in tables:
             raise StoreError(f"{self.path}: not an Outage Signal database (it has other tables); choose another --db")
-        if "meta" in tables:
-            version = int(self.meta("schema_version") or 0)
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path}: schema version {version} was written by a newer Outage Signal "
-                    f"(this one knows up to {SCHEMA_VERSION}); upgrade outage-signal or use another --db")
+        version = int(self.meta("schema_version") or 0) if "meta" in tables else SCHEMA_VERSION
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path}: schema version {version} was written by a newer Outage Signal "
+                f"(this one knows up to {SCHEMA_VERSION}); upgrade outage-signal or use another --db")
         with self.transaction():
             for statement in _statements(SCHEMA):
+                self.conn.execute(statement)
+            for statement in (s for v in range(version + 1, SCHEMA_VERSION + 1) for s in UPGRADES.get(v, ())):
                 self.conn.execute(statement)
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             # The salt for author hashes is made once per database and never leaves it.
@@ -292,17 +310,33 @@ class Store:
             return 0
         with self.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO labels VALUES (?, ?, ?, ?, ?)", rows)
-            self._recount(conn, model_version, self._minutes_of(conn, [r[0] for r in rows]))
+            self._touch(conn, [r[0] for r in rows])
+            self._save_complaints(conn, model_version)
+            self._recount(conn, model_version, self._touched_minutes(conn))
             if through is not None:
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (f"labeled_through:{model_version}", str(through)))
         return len(rows)
 
     @staticmethod
-    def _minutes_of(conn: sqlite3.Connection, ids: list[int]) -> list[str]:
+    def _touch(conn: sqlite3.Connection, ids: list[int]) -> None:
+        """Put the post ids a change touches in the temp table ``touched``, which the next steps read."""
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched (id INTEGER PRIMARY KEY)")
         conn.execute("DELETE FROM touched")
         conn.executemany("INSERT OR IGNORE INTO touched VALUES (?)", [(i,) for i in ids])
+
+    @staticmethod
+    def _save_complaints(conn: sqlite3.Connection, model_version: str) -> None:
+        """Rewrite the complaints rows of the touched posts from their labels (a label may be replaced)."""
+        conn.execute("DELETE FROM complaints WHERE model_version = ? AND post_id IN (SELECT id FROM touched)",
+                     (model_version,))
         # CROSS JOIN fixes the loop order (SQLite's rule): the few touched ids drive, not every post.
+        conn.execute(
+            "INSERT INTO complaints SELECT l.post_id, l.model_version, s.value, p.author_hash, p.minute"
+            " FROM touched t CROSS JOIN labels l ON l.post_id = t.id AND l.model_version = ?"
+            " CROSS JOIN posts p ON p.id = t.id, json_each(l.services) s WHERE l.is_complaint", (model_version,))
+
+    @staticmethod
+    def _touched_minutes(conn: sqlite3.Connection) -> list[str]:
         return [m for (m,) in conn.execute("SELECT DISTINCT p.minute FROM touched t CROSS JOIN posts p ON p.id = t.id")]
 
     @staticmethod
@@ -321,10 +355,9 @@ class Store:
             "INSERT INTO counts (service, source, minute, mentions, complaints, authors)"
             " SELECT s.value, p.source, p.minute, COUNT(*), SUM(l.is_complaint),"
             "        COUNT(DISTINCT CASE WHEN l.is_complaint AND NOT EXISTS ("
-            "            SELECT 1 FROM posts q JOIN labels k ON k.post_id = q.id AND k.model_version = l.model_version"
-            "            WHERE q.author_hash = p.author_hash AND k.is_complaint"
-            "              AND q.minute < p.minute AND q.minute >= strftime(?, p.minute, '-60 minutes')"
-            "              AND EXISTS (SELECT 1 FROM json_each(k.services) r WHERE r.value = s.value))"
+            "            SELECT 1 FROM complaints c WHERE c.model_version = l.model_version AND c.service = s.value"
+            "              AND c.author_hash = p.author_hash"
+            "              AND c.minute < p.minute AND c.minute >= strftime(?, p.minute, '-60 minutes'))"
             "        THEN p.author_hash END)"
             # The touched minutes drive the loop (CROSS JOIN), so the cost follows them, not the table sizes.
             " FROM touched_minutes t CROSS JOIN posts p ON p.minute = t.minute"
