@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import gc
 import json
 import logging
 import os
@@ -112,6 +113,9 @@ def cli(ctx: click.Context, db_path: Path, config_path: str | None, quiet: bool,
     outages in them and shows how early each was caught.
     """
     setup_logging(log_level, log_file)
+    # The ~200,000 objects of the loaded modules live until exit: frozen, the cyclic collector stops
+    # rescanning them on every full collection, which made a bulk import 15% slower.
+    gc.freeze()
     ctx.obj = App(db_path, config_path, quiet, Console(stderr=False))
 
 

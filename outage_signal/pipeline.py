@@ -30,6 +30,7 @@ from detector import IncidentEvent, ServiceDetector, link_official
 from outage_signal import notify
 from outage_signal.config import DEFAULT_REPLAY, Config
 from outage_signal.evaluation import ReplayScore, load_truth, score_replay
+from outage_signal.prefetch import EncodedBatch, HelperDied, prefetch_encoded
 from outage_signal.store import Store, iso, minute_of, now_iso
 
 Progress = Callable[[int], None]
@@ -45,20 +46,22 @@ class IngestReport:
     failures: dict[str, str] = field(default_factory=dict)  # source -> one-line error
 
 
-def ingest(store: Store, batches: Iterable[Batch], report: IngestReport | None = None,
+def ingest(store: Store, batches: Iterable[Batch | EncodedBatch], report: IngestReport | None = None,
            progress: Progress | None = None) -> IngestReport:
     """Store each batch with its cursor in one transaction; malformed records are kept and counted."""
     report = report or IngestReport()
-    for batch in batches:
+    for item in batches:
+        batch, rows = (item.batch, item.rows) if isinstance(item, EncodedBatch) else (item, [])
         report.new_posts += store.save_batch(batch.source, batch.cursor, batch.posts, batch.incidents,
-                                             batch.malformed)
+                                             batch.malformed, encoded_posts=rows)
+        posts = len(batch.posts) + len(rows)
         report.batches += 1
         report.incidents += len(batch.incidents)
         report.malformed.extend(batch.malformed)
         log.info("%s: %d posts, %d incidents, %d malformed stored; cursor now %s", batch.source,
-                 len(batch.posts), len(batch.incidents), len(batch.malformed), batch.cursor)
+                 posts, len(batch.incidents), len(batch.malformed), batch.cursor)
         if progress:
-            progress(len(batch.posts) + len(batch.malformed))
+            progress(posts + len(batch.malformed))
     return report
 
 
@@ -260,8 +263,9 @@ def import_files(store: Store, paths: Sequence[Path], progress: Progress | None 
     report = IngestReport()
     for path in paths:
         try:
-            ingest(store, read_dump(path, store.cursor(source_key(Path(path)))), report, progress)
-        except (OSError, zstandard.ZstdError) as e:
+            cursor = store.cursor(source_key(Path(path)))
+            ingest(store, prefetch_encoded(read_dump, (path, cursor), store.encoder), report, progress)
+        except (OSError, zstandard.ZstdError, HelperDied) as e:
             report.failures[str(path)] = f"{type(e).__name__}: {e}"
     return report
 

@@ -6,6 +6,7 @@ twice changes nothing, and every multi-table change happens in one :meth:`Store.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import secrets
 import sqlite3
@@ -165,6 +166,33 @@ def minute_of(dt: datetime) -> str:
     return utc(dt).replace(second=0, microsecond=0).isoformat()
 
 
+class PostEncoder:
+    """Posts as rows of the ``posts`` table. It needs only the database's salt, so a helper process can
+    encode the next batch while the main one writes the last.
+
+    Authors become salted hashes: the database never holds a name, yet one author's posts still match.
+    """
+
+    def __init__(self, salt: str):
+        self.salt = salt
+        self._author_hashes: dict[str, str] = {}
+
+    def author_hash(self, author: str) -> str:
+        known = self._author_hashes.get(author)
+        if known is None:
+            if len(self._author_hashes) > 500_000:  # authors repeat; keep the cache bounded
+                self._author_hashes.clear()
+            known = self._author_hashes[author] = hashlib.sha256(f"{self.salt}:{author}".encode()).hexdigest()[:32]
+        return known
+
+    def __call__(self, post: Post) -> tuple:
+        created = iso(post.created_at)
+        raw = orjson.dumps(post.raw, default=str).decode() if post.raw is not None else None
+        # created is "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00": its minute is the first 16 characters.
+        return (post.source, post.source_id, post.text, self.author_hash(post.author), created,
+                created[:16] + ":00+00:00", post.url, post.language, raw)
+
+
 class Store:
     """An Outage Signal database. Open it with ``Store(path)``; the schema is created or migrated."""
 
@@ -206,8 +234,7 @@ class Store:
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             # The salt for author hashes is made once per database and never leaves it.
             self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('author_salt', ?)", (salt or secrets.token_hex(16),))
-        self._salt = self.meta("author_salt")
-        self._author_hashes: dict[str, str] = {}
+        self.encoder = PostEncoder(self.meta("author_salt"))
 
     def close(self) -> None:
         self.conn.close()
@@ -240,14 +267,6 @@ class Store:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
 
-    def author_hash(self, author: str) -> str:
-        known = self._author_hashes.get(author)
-        if known is None:
-            if len(self._author_hashes) > 500_000:  # authors repeat; keep the cache bounded
-                self._author_hashes.clear()
-            known = self._author_hashes[author] = hashlib.sha256(f"{self._salt}:{author}".encode()).hexdigest()[:32]
-        return known
-
     # --- collection -------------------------------------------------------------------------------
 
     def cursor(self, source: str) -> str | None:
@@ -258,15 +277,20 @@ class Store:
         return dict(self.conn.execute("SELECT source, cursor FROM cursors"))
 
     def save_batch(self, source: str, cursor: str | None, posts: Iterable[Post] = (),
-                   incidents: Iterable[OfficialIncident] = (), malformed: Iterable[Malformed] = ()) -> int:
-        """Store a page of records and move ``source``'s cursor, atomically. Returns the number of new posts."""
+                   incidents: Iterable[OfficialIncident] = (), malformed: Iterable[Malformed] = (),
+                   encoded_posts: Iterable[tuple] = ()) -> int:
+        """Store a page of records and move ``source``'s cursor, atomically. Returns the number of new posts.
+
+        ``encoded_posts`` are posts already turned into rows by this store's ``encoder``, in another
+        process (see ``outage_signal.helper``).
+        """
         with self.transaction() as conn:
             before = conn.total_changes
             conn.executemany(
                 # ON CONFLICT, not OR IGNORE: a duplicate is skipped, but a broken row still fails loudly.
                 "INSERT INTO posts (source, source_id, text, author_hash, created_at, minute, url,"
                 " language, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING",
-                [_post_row(p, self.author_hash(p.author)) for p in posts])
+                itertools.chain(map(self.encoder, posts), encoded_posts))
             new_posts = conn.total_changes - before
             conn.executemany(
                 "INSERT INTO official_incidents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -436,14 +460,6 @@ class Store:
         with self.transaction() as conn:
             conn.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
                          (now_iso(), status, json.dumps(summary, default=str), run_id))
-
-
-def _post_row(post: Post, author_hash: str) -> tuple:
-    created = iso(post.created_at)
-    raw = orjson.dumps(post.raw, default=str).decode() if post.raw is not None else None
-    # created is "YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00": its minute is the first 16 characters.
-    return (post.source, post.source_id, post.text, author_hash, created, created[:16] + ":00+00:00", post.url,
-            post.language, raw)
 
 
 def _statements(script: str) -> list[str]:

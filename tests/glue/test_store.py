@@ -72,7 +72,7 @@ def test_authors_are_salted_hashes(tmp_path):
         hashes = [h for (h,) in store.conn.execute("SELECT author_hash FROM posts")]
     assert all("user" not in h for h in hashes)
     with Store(tmp_path / "b.db", salt="other") as other:
-        assert other.author_hash("user0") != hashes[0]
+        assert other.encoder.author_hash("user0") != hashes[0]
 
 
 def test_counts_follow_labels(tmp_path):

@@ -72,6 +72,18 @@ def committed_lines(db: Path) -> int:
         return 0
 
 
+def processes_naming(text: str) -> list[int]:
+    """Pids of the live processes whose command line contains ``text``."""
+    pids = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text.encode() in cmdline.read_bytes() and (cmdline.parent / "stat").read_text().split()[2] != "Z":
+                pids.append(int(cmdline.parent.name))
+        except OSError:  # it ended while we looked
+            pass
+    return pids
+
+
 def test_sigkill_during_import_loses_and_doubles_nothing(dump, imported_dump, tmp_path, assert_same_content):
     crashed, rng = tmp_path / "crashed.db", random.Random(5)
     # Kill once the import has committed past each mark, a random moment later (mid-batch, mid-commit).
@@ -82,6 +94,11 @@ def test_sigkill_during_import_loses_and_doubles_nothing(dump, imported_dump, tm
         time.sleep(rng.uniform(0, 0.4))
         process.send_signal(signal.SIGKILL)
         process.communicate(timeout=60)
+        # The helper process that reads the dump (outage_signal.prefetch) must not outlive its parent.
+        deadline = time.monotonic() + 10
+        while processes_naming(str(crashed)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not processes_naming(str(crashed)), "the import's helper process outlived the killed import"
     out = finish(job(crashed, "import", dump))
     assert "malformed" in out
     assert_same_content(crashed, imported_dump)
