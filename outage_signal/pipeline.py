@@ -100,6 +100,12 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
     ``until`` defaults to the newest stored post's minute less ``SETTLE_MINUTES``. Per service, the
     incident changes, their events, the outbox rows and the detector's new state are written in one
     transaction, so a crash leaves the previous state and a re-run redoes the same work.
+
+    A service whose counts changed well behind its detector (history added by a backfill, an import
+    or a reclassification: see ``Store.detector_state``) is detected again from its first minute.
+    The detector is deterministic, so the incidents of unchanged history come back the same; those
+    of the past are recorded without notifications, and incidents the fuller history no longer
+    produces are marked ``superseded``.
     """
     first, newest = store.first_post_minute(), store.last_post_minute()
     if first is None or newest is None:
@@ -108,9 +114,9 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
     events: list[IncidentEvent] = []
     for service in services:
         saved = store.detector_state(service)
-        if saved:
-            detector = ServiceDetector.from_state(saved[1])
-            start = datetime.fromisoformat(saved[0]) + timedelta(minutes=1)
+        if saved and not saved.stale_from:
+            detector = ServiceDetector.from_state(saved.state)
+            start = datetime.fromisoformat(saved.last_minute) + timedelta(minutes=1)
         else:
             detector = ServiceDetector(service, sensitivity)
             start = datetime.fromisoformat(first)
@@ -126,9 +132,14 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
             series[:, at] = np.array([r[1:] for r in rows], dtype=np.int64).T
         service_events = detector.update_many(minutes, *series)
         with store.transaction() as conn:
+            if saved and saved.stale_from:
+                conn.execute("UPDATE incidents SET status = 'superseded' WHERE service = ? AND status != 'superseded'"
+                             " AND opened_at <= ? AND id NOT IN (SELECT value FROM json_each(?))",
+                             (service, iso(end), json.dumps(sorted({e.incident_id for e in service_events}))))
             for event in service_events:
-                _apply(conn, store, event, endpoints)
-            conn.execute("INSERT OR REPLACE INTO detector_state VALUES (?, ?, ?)",
+                past = saved is not None and iso(event.at) <= saved.last_minute  # already detected once
+                _apply(conn, store, event, [] if past else endpoints)
+            conn.execute("INSERT OR REPLACE INTO detector_state VALUES (?, ?, ?, NULL)",
                          (service, end.isoformat(), json.dumps(detector.state_dict())))
         events.extend(service_events)
     return events
@@ -137,9 +148,12 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
 def _apply(conn, store: Store, event: IncidentEvent, endpoints: Sequence[notify.Endpoint]) -> None:
     """Record one detector event: the incident row, the event row and its outbox rows."""
     if event.kind == "opened":
+        # An incident detected again (see ``detect``) starts over from its opening; its link stays.
         conn.execute(
-            "INSERT OR IGNORE INTO incidents (id, service, started_at, opened_at, status, complaints, expected,"
-            " peak_per_minute, score) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+            "INSERT INTO incidents (id, service, started_at, opened_at, status, complaints, expected,"
+            " peak_per_minute, score) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
+            " SET opened_at = excluded.opened_at, status = 'open', resolved_at = NULL, complaints = excluded.complaints,"
+            " expected = excluded.expected, peak_per_minute = excluded.peak_per_minute, score = excluded.score",
             (event.incident_id, event.service, iso(event.started_at), iso(event.at), event.complaints,
              event.expected, event.peak_per_minute, event.score))
     else:

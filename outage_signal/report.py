@@ -63,7 +63,7 @@ def expected_per_minute(store: Store, service: str):
     saved = store.detector_state(service)
     if not saved:
         return None
-    baseline = ServiceDetector.from_state(saved[1]).authors_baseline
+    baseline = ServiceDetector.from_state(saved.state).authors_baseline
     return lambda moment: baseline.rate(int(moment.timestamp() // 3600))
 
 

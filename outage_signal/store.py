@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import sqlite_utils
@@ -117,7 +117,8 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE TABLE IF NOT EXISTS detector_state (
     service TEXT PRIMARY KEY,
     last_minute TEXT NOT NULL,
-    state TEXT NOT NULL
+    state TEXT NOT NULL,
+    stale_from TEXT                    -- counts changed this far behind last_minute: detect again from the start
 );
 CREATE TABLE IF NOT EXISTS cursors (source TEXT PRIMARY KEY, cursor TEXT, updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rejects (
@@ -140,6 +141,7 @@ CREATE TABLE IF NOT EXISTS runs (
 # Statements that bring an existing database of the previous version up to each version.
 UPGRADES = {
     2: ["DROP INDEX IF EXISTS posts_author",
+        "ALTER TABLE detector_state ADD COLUMN stale_from TEXT",
         "INSERT OR IGNORE INTO complaints SELECT l.post_id, l.model_version, s.value, p.author_hash, p.minute"
         " FROM labels l JOIN posts p ON p.id = l.post_id, json_each(l.services) s WHERE l.is_complaint"],
 }
@@ -164,6 +166,21 @@ _MINUTE_FORMAT = "%Y-%m-%dT%H:%M:00+00:00"
 
 def minute_of(dt: datetime) -> str:
     return utc(dt).replace(second=0, microsecond=0).isoformat()
+
+
+class DetectorState(NamedTuple):
+    """A service's saved detector: the last minute it consumed, its state, and ``stale_from``, the
+    earliest minute whose counts changed after the detector had passed it (history was added)."""
+
+    last_minute: str
+    state: dict[str, Any]
+    stale_from: str | None
+
+
+# Counts may change behind a detector: posts arrive late (search lag) and history is added (backfill,
+# import, reclassify). Within this lag it is the first kind and is left alone; further back the
+# service's detection is stale and is run again from its first minute.
+LATE_POSTS = timedelta(hours=1)
 
 
 class PostEncoder:
@@ -370,6 +387,12 @@ class Store:
         ``authors`` counts a complaining author once an hour per service (one angry account posting
         every minute must not look like a crowd), so a label also changes the hour of counts after it.
         """
+        if not minutes:
+            return
+        # Detectors standing well past the earliest changed minute saw other counts there.
+        earliest = min(minutes)
+        conn.execute("UPDATE detector_state SET stale_from = MIN(COALESCE(stale_from, ?), ?) WHERE last_minute > ?",
+                     (earliest, earliest, iso(datetime.fromisoformat(earliest) + LATE_POSTS)))
         hour_after = {minute_of(datetime.fromisoformat(m) + timedelta(minutes=k)) for m in minutes for k in range(61)}
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_minutes (minute TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM touched_minutes")
@@ -435,18 +458,19 @@ class Store:
 
     # --- detection --------------------------------------------------------------------------------
 
-    def detector_state(self, service: str) -> tuple[str, dict[str, Any]] | None:
+    def detector_state(self, service: str) -> DetectorState | None:
         row = self.conn.execute(
-            "SELECT last_minute, state FROM detector_state WHERE service = ?", (service,)).fetchone()
-        return (row[0], json.loads(row[1])) if row else None
+            "SELECT last_minute, state, stale_from FROM detector_state WHERE service = ?", (service,)).fetchone()
+        return DetectorState(row[0], json.loads(row[1]), row[2]) if row else None
 
     def official_incidents(self, service: str | None = None) -> list[dict[str, Any]]:
         where, args = (" WHERE service = ?", [service]) if service else ("", [])
         return list(self.db.query(f"SELECT * FROM official_incidents{where} ORDER BY acknowledged_at", args))
 
     def incidents(self, service: str | None = None) -> list[dict[str, Any]]:
-        where, args = (" WHERE service = ?", [service]) if service else ("", [])
-        return list(self.db.query(f"SELECT * FROM incidents{where} ORDER BY opened_at", args))
+        """Incidents, oldest first; not those superseded when fuller history was detected again."""
+        where, args = (" AND service = ?", [service]) if service else ("", [])
+        return list(self.db.query(f"SELECT * FROM incidents WHERE status != 'superseded'{where} ORDER BY opened_at", args))
 
     # --- runs -------------------------------------------------------------------------------------
 

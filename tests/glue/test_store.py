@@ -117,13 +117,15 @@ def test_an_author_counts_again_after_an_hour_of_silence(tmp_path):
 
 
 def test_a_version_1_database_is_upgraded_in_place(tmp_path):
-    """Version 1 kept an index of every post's author; version 2 indexes complaints only."""
+    """Version 1 kept an index of every post's author (version 2 indexes complaints only) and did not
+    mark a detector stale."""
     upgraded, fresh = tmp_path / "v1.db", tmp_path / "fresh.db"
     for path in (upgraded, fresh):
         with Store(path, salt="s") as store:
             ingest_all(store)
     conn = sqlite3.connect(upgraded)  # turn it back into what version 1 wrote
     conn.executescript("DROP TABLE complaints; CREATE INDEX posts_author ON posts (author_hash, minute);"
+                       " ALTER TABLE detector_state DROP COLUMN stale_from;"
                        " UPDATE meta SET value = '1' WHERE key = 'schema_version';")
     conn.close()
     with Store(upgraded) as store:
@@ -131,5 +133,6 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path):
         assert store.conn.execute("SELECT COUNT(*) FROM complaints").fetchone()[0] == 5
         indexes = {name for (name,) in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert "posts_author" not in indexes and "complaints_author" in indexes
+        assert "stale_from" in {c[1] for c in store.conn.execute("PRAGMA table_info(detector_state)")}
         store.save_labels("m1", [(2, 0.9, True, ["github"])])  # labeling goes on as before
     assert dump(upgraded) == dump(fresh)

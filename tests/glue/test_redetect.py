@@ -1,0 +1,71 @@
+"""History added behind the detector (a backfill, an import) is detected again from the start."""
+from datetime import datetime, timedelta, timezone
+
+import numpy as np
+
+from collector.records import Post
+from outage_signal import notify, pipeline
+from outage_signal.store import Store
+
+T0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
+DAYS = 5
+OUTAGES = {1: 600, 4: 900}  # day -> minute of day: one outage on day 2, one on day 5
+
+
+def complaints() -> list[Post]:
+    """Complaints about github, minute by minute: a low hum, and two 30-minute outages."""
+    rng = np.random.default_rng(7)
+    posts = []
+    for minute in range(DAYS * 1440):
+        day, of_day = divmod(minute, 1440)
+        surge = day in OUTAGES and OUTAGES[day] <= of_day < OUTAGES[day] + 30
+        for k in range(rng.poisson(12 if surge else 0.3)):
+            posts.append(Post("reddit", f"t3_{minute}_{k}", "github is down", f"user{minute}_{k}",
+                              T0 + timedelta(minutes=minute, seconds=k)))
+    return posts
+
+
+def store_and_detect(store: Store, posts: list[Post], endpoints: list[notify.Endpoint]) -> None:
+    before = store.conn.execute("SELECT COALESCE(MAX(id), 0) FROM posts").fetchone()[0]
+    store.save_batch("test", None, posts)
+    ids = [i for (i,) in store.conn.execute("SELECT id FROM posts WHERE id > ? ORDER BY id", (before,))]
+    store.save_labels("m1", [(i, 0.9, True, ["github"]) for i in ids])
+    pipeline.detect(store, ["github"], endpoints)
+
+
+def incidents(store: Store) -> list[tuple]:
+    return [(i["id"], i["opened_at"], i["resolved_at"], i["status"]) for i in store.incidents()]
+
+
+def test_a_backfill_behind_the_detector_is_detected_like_a_fresh_history(tmp_path):
+    posts = complaints()
+    split = T0 + timedelta(days=3)
+    console = [notify.CONSOLE]
+    with Store(tmp_path / "reference.db") as reference:
+        store_and_detect(reference, posts, console)
+        expected = incidents(reference)
+    assert [i[0][:len("github:20260902")] for i in expected] == ["github:20260902", "github:20260905"]
+
+    with Store(tmp_path / "backfilled.db") as store:
+        # The job runs from day 4 on: it warms up on day 4 and sees day 5's outage on its own.
+        store_and_detect(store, [p for p in posts if p.created_at >= split], console)
+        notified = store.conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        position = store.detector_state("github").last_minute
+        # As if partial history had also opened an incident that fuller history does not confirm.
+        store.conn.execute("INSERT INTO incidents (id, service, started_at, opened_at, status, complaints, expected,"
+                           " peak_per_minute, score) VALUES ('github:20260904T0300Z', 'github', '2026-09-04T03:00:00+00:00',"
+                           " '2026-09-04T03:05:00+00:00', 'resolved', 9, 1.0, 3.0, 20.0)")
+        # Then the first three days are backfilled: the detector had passed them.
+        store_and_detect(store, [p for p in posts if p.created_at < split], [])
+        assert store.detector_state("github").stale_from is None
+        assert incidents(store) == expected
+        # Past events are recorded, not notified again or for the first time.
+        assert store.conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == notified
+        superseded = store.conn.execute("SELECT id FROM incidents WHERE status = 'superseded'").fetchall()
+        assert superseded == [("github:20260904T0300Z",)]  # kept, but no longer listed
+        # Posts a little late (within the hour) do not make the detector start over.
+        late = [Post("reddit", "late", "github is down", "late", datetime.fromisoformat(position) - timedelta(minutes=20))]
+        store.save_batch("test", None, late)
+        store.save_labels("m1", [(store.conn.execute("SELECT MAX(id) FROM posts").fetchone()[0], 0.9, True, ["github"])])
+        assert store.detector_state("github").stale_from is None
+
