@@ -299,7 +299,7 @@ class Store:
         """Store a page of records and move ``source``'s cursor, atomically. Returns the number of new posts.
 
         ``encoded_posts`` are posts already turned into rows by this store's ``encoder``, in another
-        process (see ``outage_signal.helper``).
+        process (see ``outage_signal.prefetch``).
         """
         with self.transaction() as conn:
             before = conn.total_changes
