@@ -69,3 +69,30 @@ def test_a_backfill_behind_the_detector_is_detected_like_a_fresh_history(tmp_pat
         store.save_labels("m1", [(store.conn.execute("SELECT MAX(id) FROM posts").fetchone()[0], 0.9, True, ["github"])])
         assert store.detector_state("github").stale_from is None
 
+
+
+def test_a_crash_while_detecting_again_leaves_it_to_do_on_the_next_run(tmp_path, monkeypatch):
+    posts, split = complaints(), T0 + timedelta(days=3)
+    with Store(tmp_path / "reference.db") as reference:
+        store_and_detect(reference, posts, [])
+        expected = incidents(reference)
+    with Store(tmp_path / "crashed.db") as store:
+        store_and_detect(store, [p for p in posts if p.created_at >= split], [])
+        apply = pipeline._apply
+        calls = []
+
+        def crash_on_the_second_event(*args):
+            calls.append(args)
+            if len(calls) == 2:
+                raise KeyboardInterrupt  # the process stops here, mid-transaction
+            apply(*args)
+
+        monkeypatch.setattr(pipeline, "_apply", crash_on_the_second_event)
+        try:
+            store_and_detect(store, [p for p in posts if p.created_at < split], [])
+        except KeyboardInterrupt:
+            pass
+        assert store.detector_state("github").stale_from is not None  # nothing of it was kept
+        monkeypatch.setattr(pipeline, "_apply", apply)
+        pipeline.detect(store, ["github"], [])
+        assert incidents(store) == expected
