@@ -83,7 +83,7 @@ def main() -> None:
             out = subprocess.run([sys.executable, __file__, "--child", kind, str(dump), str(Path(tmp) / f"{kind}.db")],
                                  capture_output=True, text=True, check=True).stdout
             figures = json.loads(out.splitlines()[-1])
-            helper = f" (its reading helper process: {figures['helper_peak_mb']:.0f} MB)" if figures["helper_peak_mb"] else ""
+            helper = f" (each parsing helper process: at most {figures['helper_peak_mb']:.0f} MB)" if figures["helper_peak_mb"] else ""
             print(f"{kind:7} {args.lines / figures['seconds']:>10,.0f} posts/s  {figures['seconds']:6.1f} s  "
                   f"peak {figures['peak_mb']:.0f} MB{helper}")
 

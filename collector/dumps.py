@@ -12,6 +12,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -32,36 +34,77 @@ def source_key(path: Path) -> str:
 def read_dump(path: str | Path, cursor: str | None = None, batch_size: int = 20000,
               source: str = "reddit") -> Iterator[Batch]:
     """Yield batches of posts from a ``.jsonl``/``.ndjson``(``.zst``) or ``.csv`` file after line ``cursor``."""
+    chunks, parse = dump_reader(path, cursor, batch_size, source)
+    return map(parse, chunks)
+
+
+def dump_reader(path: str | Path, cursor: str | None = None, batch_size: int = 20000,
+                source: str = "reddit") -> tuple[Iterator[Chunk], ChunkParser]:
+    """``read_dump`` in its two stages: the file's unparsed chunks, and the parser that makes each a
+    batch. Chunks are cheap to read in order; parsing is the costly half, which may run elsewhere
+    (see ``outage_signal.prefetch``)."""
     path = Path(path)
-    return read_lines(path, source_key(path), cursor, lambda row: to_post(row, source), batch_size)
+    return read_chunks(path, cursor, batch_size), ChunkParser(path.name, source_key(path), partial(to_post, source=source))
 
 
 def read_lines(path: Path, key: str, cursor: str | None, to_record: Callable[[Any], Post],
                batch_size: int = 5000) -> Iterator[Batch]:
-    """Batches of ``to_record(row)`` for the rows of a JSON-lines or CSV file after line ``cursor``.
+    """Batches of ``to_record(row)`` for the rows of a JSON-lines or CSV file after line ``cursor``."""
+    return map(ChunkParser(path.name, key, to_record), read_chunks(path, cursor, batch_size))
 
-    A row ``to_record`` rejects (KeyError, TypeError, ValueError, OverflowError) becomes a Malformed
-    record with its line number; each batch's cursor is the last line it covers.
-    """
+
+@dataclass
+class Chunk:
+    """Consecutive records of a file, not parsed yet: (line number, the line's text or its CSV row)."""
+
+    records: list[tuple[int, str | dict[str, str]]]
+    cursor: str  # the last line it covers
+
+
+def read_chunks(path: Path, cursor: str | None, size: int) -> Iterator[Chunk]:
+    """The records of a JSON-lines or CSV file after line ``cursor``, ``size`` at a time, unparsed."""
     skip = int(cursor or 0)
     with _open_text(path) as text:
-        rows = _csv_rows(text) if ".csv" in path.suffixes else _json_rows(text)
-        batch = Batch(source=key, cursor=str(skip))
-        for number, row in rows:
+        records = _csv_rows(text) if ".csv" in path.suffixes else _lines(text)
+        chunk: list[tuple[int, str | dict[str, str]]] = []
+        for number, record in records:
             if number <= skip:
                 continue
+            chunk.append((number, record))
+            if len(chunk) >= size:
+                yield Chunk(chunk, str(number))
+                chunk = []
+        if chunk:
+            yield Chunk(chunk, str(chunk[-1][0]))
+
+
+@dataclass(frozen=True)
+class ChunkParser:
+    """Makes a chunk a batch: each record through ``to_record``. A record that is not JSON or that
+    ``to_record`` rejects (KeyError, TypeError, ValueError, OverflowError) becomes a Malformed record
+    named by its line number; the rest still load."""
+
+    file_name: str
+    key: str  # the batch's cursor key
+    to_record: Callable[[Any], Post]
+
+    def __call__(self, chunk: Chunk) -> Batch:
+        batch = Batch(source=self.key, cursor=chunk.cursor)
+        for number, record in chunk.records:
             try:
-                if isinstance(row, Exception):  # the line could not be parsed at all
-                    raise row
-                batch.posts.append(to_record(row))
+                batch.posts.append(self.to_record(_parsed(record)))
             except (KeyError, TypeError, ValueError, OverflowError) as e:
-                batch.malformed.append(Malformed(f"{path.name}:{number}", f"{type(e).__name__}: {e}"[:300]))
-            batch.cursor = str(number)
-            if len(batch.posts) + len(batch.malformed) >= batch_size:
-                yield batch
-                batch = Batch(source=key, cursor=str(number))
-        if batch.posts or batch.malformed:
-            yield batch
+                batch.malformed.append(Malformed(f"{self.file_name}:{number}", f"{type(e).__name__}: {e}"[:300]))
+        return batch
+
+
+def _parsed(record: str | dict[str, str]) -> Any:
+    if not isinstance(record, str):
+        return record  # a CSV row
+    try:
+        return orjson.loads(record)
+    except ValueError as e:  # orjson.JSONDecodeError is a ValueError
+        raise ValueError(f"not JSON: {e}") from None
 
 
 def _open_text(path: Path) -> TextIO:
@@ -72,14 +115,10 @@ def _open_text(path: Path) -> TextIO:
     return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
 
 
-def _json_rows(text: TextIO) -> Iterator[tuple[int, Any]]:
+def _lines(text: TextIO) -> Iterator[tuple[int, str]]:
     for number, line in enumerate(text, start=1):
-        if not line.strip():
-            continue
-        try:
-            yield number, orjson.loads(line)
-        except ValueError as e:  # orjson.JSONDecodeError is a ValueError
-            yield number, ValueError(f"not JSON: {e}")
+        if line.strip():
+            yield number, line
 
 
 def _csv_rows(text: TextIO) -> Iterator[tuple[int, Any]]:

@@ -22,7 +22,7 @@ from classifier import ComplaintClassifier, ServiceMatcher
 from collector.records import Batch, Malformed
 from collector.bluesky import BlueskyCollector, bluesky_from_env
 from collector.feeds import fetch_feed
-from collector.dumps import read_dump, source_key
+from collector.dumps import dump_reader, source_key
 from collector.reddit import RedditCollector, reddit_from_env
 from collector.replay import read_replay, read_status_dir
 from collector.statuspage import fetch_incidents
@@ -30,7 +30,7 @@ from detector import IncidentEvent, ServiceDetector, link_official
 from outage_signal import notify
 from outage_signal.config import DEFAULT_REPLAY, Config
 from outage_signal.evaluation import ReplayScore, load_truth, score_replay
-from outage_signal.prefetch import EncodedBatch, HelperDied, prefetch_encoded
+from outage_signal.prefetch import EncodedBatch, HelperDied, parallel_encoded
 from outage_signal.store import Store, iso, minute_of, now_iso
 
 Progress = Callable[[int], None]
@@ -277,8 +277,8 @@ def import_files(store: Store, paths: Sequence[Path], progress: Progress | None 
     report = IngestReport()
     for path in paths:
         try:
-            cursor = store.cursor(source_key(Path(path)))
-            ingest(store, prefetch_encoded(read_dump, (path, cursor), store.encoder), report, progress)
+            chunks, parse = dump_reader(path, store.cursor(source_key(Path(path))))
+            ingest(store, parallel_encoded(chunks, parse, store.encoder), report, progress)
         except (OSError, zstandard.ZstdError, HelperDied) as e:
             report.failures[str(path)] = f"{type(e).__name__}: {e}"
     return report
