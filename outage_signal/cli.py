@@ -459,7 +459,9 @@ def backfill(app: App, source: str, since: str, until: str | None, service: str 
 
     Bluesky is searched with since/until; Reddit's listings reach back about 1,000 posts
     (older history: `outage-signal import` a Pushshift/Arctic Shift dump); status pages give
-    their recent incidents. Resumable: each window keeps cursors of its own.
+    their recent incidents. Resumable: each window keeps cursors of its own. A window behind
+    where detection already stands is detected again from the first stored minute: its
+    incidents are recorded and linked, not notified.
     """
     config = app.config()
     if service:
@@ -488,7 +490,8 @@ def import_command(app: App, files: tuple[Path, ...]) -> None:
 
     Streams each file with constant memory and resumes an interrupted import. Lines that
     cannot be read are counted and listed with their line numbers; the rest is loaded.
-    Then `outage-signal run --no-status-pages` classifies and detects.
+    Then `outage-signal run --no-status-pages` classifies and detects (history behind where
+    detection stands is detected again, without notifications).
 
         outage-signal import RS_2024-06.zst RC_2024-06.zst
     """
