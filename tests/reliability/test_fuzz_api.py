@@ -36,6 +36,15 @@ timestamp = st.one_of(st.integers(min_value=-2**40, max_value=2**40), st.floats(
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+def read_or_clear_error(read, body: bytes, error: type[Exception], source: str):
+    """The batch ``read(body)`` gives, or None when it raised ``error`` naming its source: one clear error."""
+    try:
+        return read(body)
+    except error as e:
+        assert str(e).startswith(f"{source}: ")
+        return None
+
+
 def mutated(real: dict, changes: dict, removed: list[str]) -> dict:
     item = copy.deepcopy(real)
     item.update(changes)
@@ -86,10 +95,8 @@ submission_removals = st.lists(st.sampled_from(["title", "selftext", "created_ut
 def test_reddit_listing_items_become_posts_or_counted_malformed(items):
     children = [{"kind": "t3", "data": mutated(REAL_SUBMISSION, changes, removed)} for changes, removed in items]
     body = {"kind": "Listing", "data": {"after": None, "dist": len(children), "children": children, "before": None}}
-    try:
-        batch = read_reddit(json.dumps(body).encode())
-    except RedditError as e:  # praw itself could not make objects of the page: one clear error
-        assert str(e).startswith("reddit:new:r/askreddit: ")
+    batch = read_or_clear_error(read_reddit, json.dumps(body).encode(), RedditError, "reddit:new:r/askreddit")
+    if batch is None:  # praw itself could not make objects of the page
         return
     assert len(batch.posts) + len(batch.malformed) == len(children)
     assert all(m.reason for m in batch.malformed)
@@ -100,10 +107,8 @@ def test_reddit_listing_items_become_posts_or_counted_malformed(items):
 @given(st.one_of(value.map(lambda v: json.dumps(v).encode()), st.binary(max_size=300),
                  st.just(json.dumps(REDDIT_NEW).encode()[:5000])))  # truncated
 def test_a_reddit_body_that_is_not_a_listing_is_one_clear_error(body):
-    try:
-        batch = read_reddit(body)
-    except RedditError as e:
-        assert str(e).startswith("reddit:new:r/askreddit: ")
+    batch = read_or_clear_error(read_reddit, body, RedditError, "reddit:new:r/askreddit")
+    if batch is None:
         return
     assert batch.posts == []  # what praw could read of it holds no submission
 
@@ -143,9 +148,7 @@ def test_bluesky_posts_become_posts_or_counted_malformed(items):
 @FUZZ
 @given(st.one_of(value.map(lambda v: json.dumps(v).encode()), st.binary(max_size=300)))
 def test_a_bluesky_body_that_is_not_a_search_result_is_one_clear_error(body):
-    try:
-        batch = read_bluesky(body)
-    except BlueskyError as e:
-        assert str(e).startswith("bluesky:q:github down: ")
+    batch = read_or_clear_error(read_bluesky, body, BlueskyError, "bluesky:q:github down")
+    if batch is None:
         return
     assert batch.posts == [] and all("searchPosts" in m.reason for m in batch.malformed)
