@@ -8,7 +8,7 @@ ratio of one step is ``x * log(shift) - (shift - 1) * mu`` and
     S_t = max(0, S_{t-1} + llr_t),   alarm when S_t > threshold / sensitivity.
 
 The change point is estimated, as usual for a CUSUM, by the step after ``S`` last stood at zero.
-Two departures from the textbook form, both for real social counts:
+Three departures from the textbook form, all for real social counts:
 
 * over-dispersion: the counts are negative binomial with variance ``mu + a * mu**2``, the
   over-dispersion ``a`` estimated by the method of moments hour by hour and taken as the median of
@@ -20,7 +20,17 @@ Two departures from the textbook form, both for real social counts:
 * hype: the in-control mean is scaled up by how far the service's *non-complaint* mentions are
   above their own baseline, so a launch or a meme that raises all mentions (and complaints with
   them, at the same share) does not look like an outage, while an outage (complaints up, other
-  chatter flat) does.
+  chatter flat) does;
+* alarm memory: every incident opened raises the alarm level by ``alarm_memory_weight`` times the
+  base level, and that memory halves every ``alarm_memory_hours``. A well-fitting count model
+  crosses its threshold rarely, so a series that keeps alarming is one whose model overstates the
+  evidence (a bot posting in bursts, a news-driven account); its llr is discounted by
+  ``1 + weight * recent openings`` (a tempered likelihood in the spirit of Grünwald & van Ommen 2017,
+  "Inconsistency of Bayesian inference for misspecified linear models, and a proposal for
+  repairing it", Bayesian Analysis 12), while a series that rarely alarms keeps the full
+  sensitivity. This is the role the anomaly likelihood plays for HTM (Ahmad et al. 2017,
+  "Unsupervised real-time anomaly detection for streaming data", Neurocomputing 262): a surprise
+  the series has produced often lately is less surprising.
 
 Each llr is rounded to a multiple of 1/256. The rounding is far below the threshold's precision,
 and it makes every partial sum exact in floating point: the vectorised path
@@ -87,6 +97,12 @@ class ServiceDetector:
     rate_floor:
         The expected rate is never taken below this fraction of the service's overall rate, so the
         quiet hours of a strong daily cycle do not turn ordinary chatter into alarms (default 0).
+    alarm_memory_weight:
+        How much each recent incident opening raises the alarm level, as a fraction of
+        ``threshold / sensitivity`` (default 1: the level doubles right after an opening). 0 turns
+        the memory off.
+    alarm_memory_hours:
+        Half-life of that memory (default two weeks).
     warmup_hours:
         Hours the baseline must have learnt before any incident can open. A fresh install learns
         its rhythm online during the warm-up and stays silent; so does a restored one until then.
@@ -132,9 +148,13 @@ class ServiceDetector:
         hype_pseudocount: float = 3.0,
         adapt_after_hours: float = 6.0,
         rate_floor: float = 0.0,
+        alarm_memory_weight: float = 1.0,
+        alarm_memory_hours: float = 336.0,
     ) -> None:
         if sensitivity <= 0 or shift <= 1 or threshold <= 0 or step_minutes < 1 or 60 % step_minutes:
             raise DetectorError("need sensitivity > 0, shift > 1, threshold > 0, step_minutes dividing 60")
+        if alarm_memory_weight < 0 or alarm_memory_hours <= 0:
+            raise DetectorError("need alarm_memory_weight >= 0 and alarm_memory_hours > 0")
         self.service = service
         self.sensitivity = float(sensitivity)
         self.shift = float(shift)
@@ -147,6 +167,8 @@ class ServiceDetector:
         self.hype_pseudocount = float(hype_pseudocount)
         self.adapt_after_hours = float(adapt_after_hours)
         self.rate_floor = float(rate_floor)
+        self.alarm_memory_weight = float(alarm_memory_weight)
+        self.alarm_memory_hours = float(alarm_memory_hours)
 
         steps_per_hour = 60 // self.step_minutes
         self.authors_baseline = SeasonalBaseline(steps_per_hour)
@@ -174,12 +196,15 @@ class ServiceDetector:
         self.run_expected = 0.0
         self.run_peak = 0
         self.incident: dict[str, Any] | None = None
+        # Incident openings, each decayed by the alarm memory's half-life (updated at hour rollover).
+        self.recent_openings = 0.0
 
     # ----------------------------------------------------------------------------------- derived
     @property
     def alarm_level(self) -> float:
-        """The CUSUM level that opens an incident: ``threshold / sensitivity``."""
-        return self.threshold / self.sensitivity
+        """The CUSUM level that opens an incident: ``threshold / sensitivity``, raised by the
+        alarm memory (``1 + alarm_memory_weight * recent_openings`` times that)."""
+        return self.threshold / self.sensitivity * (1.0 + self.alarm_memory_weight * self.recent_openings)
 
     @property
     def warmed_up(self) -> bool:
@@ -225,6 +250,8 @@ class ServiceDetector:
             if self.hours_learned >= self.warmup_hours // 2 and self.hour_squared_means > 0.0:
                 self._learn_dispersion(self.hour_excess / self.hour_squared_means)
             self.hours_learned += 1
+        if self.cur_hour is not None:
+            self.recent_openings *= 0.5 ** ((new_hour - self.cur_hour) / self.alarm_memory_hours)
         self.cur_hour = new_hour
         self._clear_hour_totals()
         # Hours overlapping a young incident are not learnt; a surge that lasts longer than
@@ -326,6 +353,7 @@ class ServiceDetector:
             "quiet_steps": 0,
         }
         self.hour_tainted = True
+        self.recent_openings += 1.0
         return self._event("opened", t)
 
     def _follow(self, t: int, complaints: int, authors: int, mean: float) -> list[IncidentEvent]:
@@ -485,6 +513,9 @@ class ServiceDetector:
                 hype_pseudocount=state["hype_pseudocount"],
                 adapt_after_hours=state["adapt_after_hours"],
                 rate_floor=state["rate_floor"],
+                # States saved before the alarm memory existed continue with the default memory.
+                alarm_memory_weight=state.get("alarm_memory_weight", 1.0),
+                alarm_memory_hours=state.get("alarm_memory_hours", 336.0),
             )
             for key, value in state.items():
                 if key.endswith("_baseline"):
@@ -534,4 +565,5 @@ def detect_offline(
     if history is None:
         det.last_minute = None  # replaying the same minutes again is intended here
         det.cur_hour = None
+        det.recent_openings = 0.0  # the priming pass's openings are the replay's own, still to come
     return det.update_many(counts.index, counts["complaints"], counts["authors"], counts["mentions"])

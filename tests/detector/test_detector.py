@@ -188,3 +188,43 @@ def test_escalation_when_peak_doubles_and_fit_ignores_history_outage():
     escalated = next(e for e in events if e.kind == "escalated")
     assert escalated.peak_per_minute >= 2 * events[0].peak_per_minute
     assert len({e.incident_id for e in events}) == 1
+
+
+def _bot_bursts(seed, days=14):
+    """A diurnal service plus a bot that posts a 20-minute burst at a random time every day."""
+    rng = np.random.default_rng(seed)
+    authors = _diurnal(rng, days)
+    for day in range(days):
+        start = day * DAY + int(rng.integers(0, DAY - 20))
+        authors[start:start + 20] += 3
+    return _frame(authors, other=rng.poisson(3.0, len(authors))), rng
+
+
+def test_alarm_memory_quiets_a_recurring_burst_but_still_alarms_on_the_first():
+    frame, _ = _bot_bursts(5)
+    openings = {}
+    for weight in (0.0, 1.0):
+        det = ServiceDetector("svc", alarm_memory_weight=weight)
+        events = det.update_many(frame.index, frame.complaints, frame.authors, frame.mentions)
+        openings[weight] = [e.at for e in events if e.kind == "opened"]
+    assert len(openings[0.0]) >= 12  # without memory, every burst after the warm-up day alarms
+    assert openings[1.0][0] == openings[0.0][0]  # the first burst is news either way
+    assert len(openings[1.0]) <= len(openings[0.0]) // 2
+    assert det.alarm_level > det.threshold / det.sensitivity
+
+
+def test_alarm_memory_fades_with_its_half_life_and_old_states_still_load():
+    frame, rng = _bot_bursts(6, days=4)
+    det = ServiceDetector("svc", alarm_memory_hours=24.0)
+    det.update_many(frame.index, frame.complaints, frame.authors, frame.mentions)
+    remembered = det.recent_openings
+    assert remembered > 0.5  # two openings, the last a day and a half before the end
+    quiet = _frame(_diurnal(rng, 4), start=frame.index[-1] + timedelta(minutes=1))
+    assert det.update_many(quiet.index, quiet.complaints, quiet.authors, quiet.mentions) == []
+    assert det.recent_openings == pytest.approx(remembered * 0.5 ** 4, rel=0.05)
+
+    state = json.loads(json.dumps(det.state_dict()))
+    for key in ("alarm_memory_weight", "alarm_memory_hours", "recent_openings"):
+        del state[key]  # a state saved before the alarm memory existed
+    restored = ServiceDetector.from_state(state)
+    assert restored.recent_openings == 0.0 and restored.alarm_level == restored.threshold
