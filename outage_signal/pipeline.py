@@ -105,7 +105,7 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
     or a reclassification: see ``Store.detector_state``) is detected again from its first minute.
     The detector is deterministic, so the incidents of unchanged history come back the same; those
     of the past are recorded without notifications, and incidents the fuller history no longer
-    produces are marked ``superseded``.
+    produces are marked ``superseded`` (one still open gets a ``resolved`` notification).
     """
     first, newest = store.first_post_minute(), store.last_post_minute()
     if first is None or newest is None:
@@ -133,9 +133,7 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
         service_events = detector.update_many(minutes, *series)
         with store.transaction() as conn:
             if saved and saved.stale_from:
-                conn.execute("UPDATE incidents SET status = 'superseded' WHERE service = ? AND status != 'superseded'"
-                             " AND opened_at <= ? AND id NOT IN (SELECT value FROM json_each(?))",
-                             (service, iso(end), json.dumps(sorted({e.incident_id for e in service_events}))))
+                _supersede(conn, store, service, end, {e.incident_id for e in service_events}, endpoints)
             for event in service_events:
                 past = saved is not None and iso(event.at) <= saved.last_minute  # already detected once
                 _apply(conn, store, event, [] if past else endpoints)
@@ -143,6 +141,23 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
                          (service, end.isoformat(), json.dumps(detector.state_dict())))
         events.extend(service_events)
     return events
+
+
+def _supersede(conn, store: Store, service: str, end: datetime, reproduced: set[str],
+               endpoints: Sequence[notify.Endpoint]) -> None:
+    """Mark the service's incidents up to ``end`` that the fuller history did not reproduce.
+
+    One still open was announced, so receivers hold an open alert: it is closed with a ``resolved``
+    event at ``end``.
+    """
+    superseded = [(incident_id, status) for incident_id, status in conn.execute(
+        "SELECT id, status FROM incidents WHERE service = ? AND status != 'superseded' AND opened_at <= ?"
+        " AND id NOT IN (SELECT value FROM json_each(?))", (service, iso(end), json.dumps(sorted(reproduced))))]
+    for incident_id, status in superseded:
+        if status == "open":
+            conn.execute("UPDATE incidents SET resolved_at = ? WHERE id = ?", (iso(end), incident_id))
+            record_event(conn, store, incident_id, "resolved", end, endpoints)
+        conn.execute("UPDATE incidents SET status = 'superseded' WHERE id = ?", (incident_id,))
 
 
 def _apply(conn, store: Store, event: IncidentEvent, endpoints: Sequence[notify.Endpoint]) -> None:

@@ -51,18 +51,22 @@ def test_a_backfill_behind_the_detector_is_detected_like_a_fresh_history(tmp_pat
         store_and_detect(store, [p for p in posts if p.created_at >= split], console)
         notified = store.conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
         position = store.detector_state("github").last_minute
-        # As if partial history had also opened an incident that fuller history does not confirm.
-        store.conn.execute("INSERT INTO incidents (id, service, started_at, opened_at, status, complaints, expected,"
-                           " peak_per_minute, score) VALUES ('github:20260904T0300Z', 'github', '2026-09-04T03:00:00+00:00',"
-                           " '2026-09-04T03:05:00+00:00', 'resolved', 9, 1.0, 3.0, 20.0)")
+        # As if partial history had also opened incidents that fuller history does not confirm,
+        # one of them still open (announced, so receivers hold an open alert).
+        for incident_id, status in (("github:20260904T0300Z", "resolved"), ("github:20260904T0900Z", "open")):
+            store.conn.execute("INSERT INTO incidents (id, service, started_at, opened_at, status, complaints, expected,"
+                               " peak_per_minute, score) VALUES (?, 'github', '2026-09-04T03:00:00+00:00',"
+                               " '2026-09-04T03:05:00+00:00', ?, 9, 1.0, 3.0, 20.0)", (incident_id, status))
         # Then the first three days are backfilled: the detector had passed them.
-        store_and_detect(store, [p for p in posts if p.created_at < split], [])
+        store_and_detect(store, [p for p in posts if p.created_at < split], console)
         assert store.detector_state("github").stale_from is None
         assert incidents(store) == expected
-        # Past events are recorded, not notified again or for the first time.
-        assert store.conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == notified
-        superseded = store.conn.execute("SELECT id FROM incidents WHERE status = 'superseded'").fetchall()
-        assert superseded == [("github:20260904T0300Z",)]  # kept, but no longer listed
+        # Past events are recorded, not notified again or for the first time; the open incident
+        # that history no longer confirms is closed with one resolved notification.
+        new = store.conn.execute("SELECT event_id FROM outbox ORDER BY rowid").fetchall()[notified:]
+        assert [event_id for (event_id,) in new] == [f"github:20260904T0900Z:resolved:{position}"]
+        superseded = store.conn.execute("SELECT id FROM incidents WHERE status = 'superseded' ORDER BY id").fetchall()
+        assert superseded == [("github:20260904T0300Z",), ("github:20260904T0900Z",)]  # kept, not listed
         # Posts a little late (within the hour) do not make the detector start over.
         late = [Post("reddit", "late", "github is down", "late", datetime.fromisoformat(position) - timedelta(minutes=20))]
         store.save_batch("test", None, late)
