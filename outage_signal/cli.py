@@ -514,22 +514,28 @@ def import_command(app: App, files: tuple[Path, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON lines, one per service.")
 @pass_app
 def status_command(app: App, as_json: bool) -> None:
-    """One row per service: the last hour against its baseline, open incident, last official status,
-    last collection and failing sources."""
+    """One row per service: the last hour against its baseline, the alarm bar, open incident, last
+    official status, last collection and failing sources.
+
+    The alarm bar is how far recent incidents have raised the service's alarm level (1.0: its base;
+    each incident opened adds 1, halving every two weeks): a service that keeps alarming needs more
+    evidence before it alarms again."""
     with app.store() as store:
         rows = report_module.status(store, app.config())
     if as_json:
         emit_rows(app, rows, "json", None)
         return
     table = Table()
-    for column in ("service", "last hour: authors / expected", "open incident", "last official", "collected"):
+    for column in ("service", "last hour: authors / expected", "alarm bar", "open incident", "last official",
+                   "collected"):
         table.add_column(column)
     for r in rows:
         expected = "-" if r["expected_authors_last_hour"] is None else f"{r['expected_authors_last_hour']:.1f}"
         incident = (f"since {r['open_incident_since'][:16]} ({r['open_incident_complaints']} complaints)"
                     if r["open_incident_since"] else "-")
         failing = f" FAILING: {', '.join(r['failing_sources'])}" if r["failing_sources"] else ""
-        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", incident, r["last_official"] or "-",
+        bar = "-" if r["alarm_bar"] is None else f"×{r['alarm_bar']:.1f}"
+        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", bar, incident, r["last_official"] or "-",
                       (r["last_collected"] or "never")[:16] + failing)
     app.console.print(table)
 

@@ -22,8 +22,9 @@ BIN_MINUTES = 10  # plots show complaints per 10 minutes: per minute is too nois
 
 
 def status(store: Store, config: Config, now: datetime | None = None) -> list[dict[str, Any]]:
-    """One row per service: the last hour of complaints against the baseline, the open incident, the
-    last official incident, and the collection state of the sources."""
+    """One row per service: the last hour of complaints against the baseline, the alarm bar (how far
+    recent incidents have raised the detector's alarm level: 1.0 is its base), the open incident,
+    the last official incident, and the collection state of the sources."""
     last = store.last_post_minute()
     now = now or (datetime.fromisoformat(last) if last else datetime.now(timezone.utc))
     hour_ago = (now - timedelta(hours=1)).isoformat()
@@ -35,13 +36,15 @@ def status(store: Store, config: Config, now: datetime | None = None) -> list[di
         incident = next((i for i in reversed(store.incidents(key)) if i["status"] == "open"), None)
         official = store.official_incidents(key)
         last_official = official[-1] if official else None
-        baseline = expected_per_minute(store, key)
+        detector = saved_detector(store, key)
+        baseline = _rate_function(detector) if detector else None
         rows.append({
             "service": key, "name": service.name,
             "complaints_last_hour": sum(c for _, c, _, _ in counts),
             "authors_last_hour": sum(a for _, _, a, _ in counts),
             "expected_authors_last_hour": round(sum(baseline(now - timedelta(minutes=m)) for m in range(60)), 2)
             if baseline else None,
+            "alarm_bar": round(detector.alarm_level / detector.threshold * detector.sensitivity, 2) if detector else None,
             "open_incident_since": incident["opened_at"] if incident else None,
             "open_incident_complaints": incident["complaints"] if incident else None,
             "last_official": (f"{last_official['title']} ({'resolved' if last_official['resolved_at'] else 'open'})"
@@ -58,13 +61,21 @@ def _failing_sources(store: Store) -> list[str]:
     return list(json.loads(row[0]).get("failures", {})) if row and row[0] else []
 
 
+def saved_detector(store: Store, service: str) -> ServiceDetector | None:
+    """The service's detector as the last detection left it, or None before any."""
+    saved = store.detector_state(service)
+    return ServiceDetector.from_state(saved.state) if saved else None
+
+
+def _rate_function(detector: ServiceDetector):
+    baseline = detector.authors_baseline
+    return lambda moment: baseline.rate(int(moment.timestamp() // 3600))
+
+
 def expected_per_minute(store: Store, service: str):
     """The detector's learnt baseline (complaining authors per minute) as a function of time, or None."""
-    saved = store.detector_state(service)
-    if not saved:
-        return None
-    baseline = ServiceDetector.from_state(saved.state).authors_baseline
-    return lambda moment: baseline.rate(int(moment.timestamp() // 3600))
+    detector = saved_detector(store, service)
+    return _rate_function(detector) if detector else None
 
 
 def plot(store: Store, service: str, out: str | Path, since: str | None = None, until: str | None = None) -> Path:
