@@ -78,6 +78,44 @@ def labelled_counts(gen, seed: int, days: int, author_window: timedelta | None
     return counts, truth
 
 
+def score_incidents(incidents: dict[str, list[dict]], truth: list[dict], weeks: float,
+                    verbose: bool = False) -> dict[str, float]:
+    """Score incidents (per service: dicts with id, opened, resolved) against the replay's outages."""
+    say = print if verbose else (lambda *_: None)
+    caught, delays, leads, used = 0, [], [], set()
+    for outage in sorted(truth, key=lambda o: o["start"]):
+        start, end = datetime.fromisoformat(outage["start"]), datetime.fromisoformat(outage["end"])
+        hits = [i for i in incidents[outage["service"]] if start <= i["opened"] <= end + LATE_MARGIN]
+        line = f"{outage['id']} {outage['service']:10} {outage['shape']:8} start {start:%d %H:%M}"
+        if not hits:
+            say(line + "  MISSED")
+            continue
+        first = hits[0]
+        used.add(first["id"])
+        caught += 1
+        delays.append((first["opened"] - start).total_seconds() / 60)
+        line += f"  alarm +{delays[-1]:.0f} min"
+        if outage["acknowledged_at"]:
+            ack = datetime.fromisoformat(outage["acknowledged_at"])
+            link = link_official([(i["id"], i["opened"], i["resolved"]) for i in incidents[outage["service"]]],
+                                 [(outage["id"], ack, end)])
+            if first["id"] in link:
+                leads.append(link[first["id"]][1])
+                line += f"  lead {leads[-1]:+.0f} min"
+        say(line)
+    false_alarms = [i for s in incidents.values() for i in s if i["id"] not in used]
+    for fa in false_alarms:
+        say(f"false alarm {fa['id']} opened {fa['opened']:%d %H:%M}")
+    return {
+        "caught": caught,
+        "recall": caught / len(truth),
+        "false_alarms": len(false_alarms),
+        "false_alarms_per_service_week": len(false_alarms) / weeks,
+        "median_minutes_to_alarm": statistics.median(delays) if delays else float("nan"),
+        "median_lead_minutes": statistics.median(leads) if leads else float("nan"),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sensitivity", type=float, default=1.0)
@@ -99,35 +137,11 @@ def main() -> int:
             elif event.kind == "resolved":
                 incidents[service][-1]["resolved"] = event.at
 
-    caught, delays, leads, used = 0, [], [], set()
-    for outage in sorted(truth, key=lambda o: o["start"]):
-        start, end = datetime.fromisoformat(outage["start"]), datetime.fromisoformat(outage["end"])
-        hits = [i for i in incidents[outage["service"]] if start <= i["opened"] <= end + LATE_MARGIN]
-        line = f"{outage['id']} {outage['service']:10} {outage['shape']:8} start {start:%d %H:%M}"
-        if not hits:
-            print(line + "  MISSED")
-            continue
-        first = hits[0]
-        used.add(first["id"])
-        caught += 1
-        delays.append((first["opened"] - start).total_seconds() / 60)
-        line += f"  alarm +{delays[-1]:.0f} min"
-        if outage["acknowledged_at"]:
-            ack = datetime.fromisoformat(outage["acknowledged_at"])
-            link = link_official([(i["id"], i["opened"], i["resolved"]) for i in incidents[outage["service"]]],
-                                 [(outage["id"], ack, end)])
-            if first["id"] in link:
-                leads.append(link[first["id"]][1])
-                line += f"  lead {leads[-1]:+.0f} min"
-        print(line)
-    false_alarms = [i for s in incidents.values() for i in s if i["id"] not in used]
-    for fa in false_alarms:
-        print(f"false alarm {fa['id']} opened {fa['opened']:%d %H:%M}")
-    weeks = len(counts) * args.days / 7
-    print(f"\nsensitivity {args.sensitivity}: recall {caught / len(truth):.3f} ({caught}/{len(truth)}), "
-          f"false alarms per service-week {len(false_alarms) / weeks:.2f} ({len(false_alarms)}), "
-          f"median minutes to alarm {statistics.median(delays) if delays else float('nan'):.1f}, "
-          f"median lead over official {statistics.median(leads) if leads else float('nan'):.1f} min")
+    figures = score_incidents(incidents, truth, weeks=len(counts) * args.days / 7, verbose=True)
+    print(f"\nsensitivity {args.sensitivity}: recall {figures['recall']:.3f} ({figures['caught']}/{len(truth)}), "
+          f"false alarms per service-week {figures['false_alarms_per_service_week']:.2f} ({figures['false_alarms']}), "
+          f"median minutes to alarm {figures['median_minutes_to_alarm']:.1f}, "
+          f"median lead over official {figures['median_lead_minutes']:.1f} min")
     return 0
 
 
