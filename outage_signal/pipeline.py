@@ -150,9 +150,9 @@ def _supersede(conn, store: Store, service: str, end: datetime, reproduced: set[
     One still open was announced, so receivers hold an open alert: it is closed with a ``resolved``
     event at ``end``.
     """
-    superseded = [(incident_id, status) for incident_id, status in conn.execute(
+    superseded = conn.execute(
         "SELECT id, status FROM incidents WHERE service = ? AND status != 'superseded' AND opened_at <= ?"
-        " AND id NOT IN (SELECT value FROM json_each(?))", (service, iso(end), json.dumps(sorted(reproduced))))]
+        " AND id NOT IN (SELECT value FROM json_each(?))", (service, iso(end), json.dumps(sorted(reproduced)))).fetchall()
     for incident_id, status in superseded:
         if status == "open":
             conn.execute("UPDATE incidents SET resolved_at = ? WHERE id = ?", (iso(end), incident_id))
