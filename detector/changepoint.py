@@ -128,7 +128,7 @@ class ServiceDetector:
     >>> events = det.update_many(minutes, authors, authors, authors + other_chatter)
     >>> [(e.kind, e.at.strftime("%d %H:%M")) for e in events]
     [('opened', '03 10:01'), ('resolved', '03 11:47')]
-    >>> round(det.alarm_level / det.threshold, 2)   # the alarm memory of that incident, 14 h on
+    >>> round(det.alarm_memory_factor, 2)   # the alarm memory of that incident, 14 h on
     1.97
     >>> restored = ServiceDetector.from_state(det.state_dict())
     >>> restored.update(minutes[-1] + pd.Timedelta(minutes=1), 1, 1, 3)
@@ -203,10 +203,14 @@ class ServiceDetector:
 
     # ----------------------------------------------------------------------------------- derived
     @property
+    def alarm_memory_factor(self) -> float:
+        """How far recent openings raise the alarm level: ``1 + alarm_memory_weight * recent_openings``."""
+        return 1.0 + self.alarm_memory_weight * self.recent_openings
+
+    @property
     def alarm_level(self) -> float:
-        """The CUSUM level that opens an incident: ``threshold / sensitivity``, raised by the
-        alarm memory (``1 + alarm_memory_weight * recent_openings`` times that)."""
-        return self.threshold / self.sensitivity * (1.0 + self.alarm_memory_weight * self.recent_openings)
+        """The CUSUM level that opens an incident: ``threshold / sensitivity`` times the alarm memory factor."""
+        return self.threshold / self.sensitivity * self.alarm_memory_factor
 
     @property
     def warmed_up(self) -> bool:

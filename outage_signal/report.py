@@ -37,14 +37,14 @@ def status(store: Store, config: Config, now: datetime | None = None) -> list[di
         official = store.official_incidents(key)
         last_official = official[-1] if official else None
         detector = saved_detector(store, key)
-        baseline = _rate_function(detector) if detector else None
+        baseline = expected_per_minute(detector) if detector else None
         rows.append({
             "service": key, "name": service.name,
             "complaints_last_hour": sum(c for _, c, _, _ in counts),
             "authors_last_hour": sum(a for _, _, a, _ in counts),
             "expected_authors_last_hour": round(sum(baseline(now - timedelta(minutes=m)) for m in range(60)), 2)
             if baseline else None,
-            "alarm_bar": round(detector.alarm_level / detector.threshold * detector.sensitivity, 2) if detector else None,
+            "alarm_bar": round(detector.alarm_memory_factor, 2) if detector else None,
             "open_incident_since": incident["opened_at"] if incident else None,
             "open_incident_complaints": incident["complaints"] if incident else None,
             "last_official": (f"{last_official['title']} ({'resolved' if last_official['resolved_at'] else 'open'})"
@@ -67,15 +67,10 @@ def saved_detector(store: Store, service: str) -> ServiceDetector | None:
     return ServiceDetector.from_state(saved.state) if saved else None
 
 
-def _rate_function(detector: ServiceDetector):
+def expected_per_minute(detector: ServiceDetector):
+    """The detector's learnt baseline (complaining authors per minute) as a function of time."""
     baseline = detector.authors_baseline
     return lambda moment: baseline.rate(int(moment.timestamp() // 3600))
-
-
-def expected_per_minute(store: Store, service: str):
-    """The detector's learnt baseline (complaining authors per minute) as a function of time, or None."""
-    detector = saved_detector(store, service)
-    return _rate_function(detector) if detector else None
 
 
 def plot(store: Store, service: str, out: str | Path, since: str | None = None, until: str | None = None) -> Path:
@@ -96,8 +91,9 @@ def plot(store: Store, service: str, out: str | Path, since: str | None = None, 
                  for i in range(int((end - start) / timedelta(minutes=BIN_MINUTES)) + 1)]
         ax.step(slots, [bins.get(s, 0) for s in slots], where="post", color="#1f4e79", lw=0.9,
                 label=f"complaining authors / {BIN_MINUTES} min")
-        baseline = expected_per_minute(store, service)
-        if baseline:
+        detector = saved_detector(store, service)
+        if detector:
+            baseline = expected_per_minute(detector)
             mean = [baseline(s) * BIN_MINUTES for s in slots]
             upper = [m + 3 * math.sqrt(m) for m in mean]  # Poisson: the variance is the mean
             ax.fill_between(slots, 0, upper, step="post", color="#9ecae1", alpha=0.5, label="baseline (mean + 3σ)")
