@@ -36,9 +36,10 @@ import ruptures
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from detector import detect_offline, read_series_csv  # noqa: E402
-from detector.nab import FileScore, load_windows, normalised, score_file  # noqa: E402
+from detector.nab import load_windows, score_file  # noqa: E402
 from detector.series import SERIES_PARAMS  # noqa: E402
-from detector_replay import _load_generator, labelled_counts, score_incidents  # noqa: E402
+from detector_nab import Scores, leave_one_file_out, total  # noqa: E402
+from detector_replay import labelled_counts, load_generator, score_incidents  # noqa: E402
 
 BETAS = (5.0, 10.0, 20.0, 40.0, 80.0)
 DELTAS = (1.0, 2.0, 3.0, 4.0)
@@ -76,11 +77,12 @@ def replay_alarms(index: pd.DatetimeIndex, counts: np.ndarray, **params) -> list
     return [int(index.get_loc(pd.Timestamp(e.at))) for e in events if e.kind == "opened"]
 
 
-def nab_scores(series: dict, detector: OfflineDetector) -> dict[str, FileScore]:
-    scores = {}
+def nab_scores(series: dict, detector: OfflineDetector) -> Scores:
+    """Each file's standard-profile score (in detector_nab's layout: file -> profile -> score)."""
+    scores: Scores = {}
     for name, (rows, index, counts, windows) in series.items():
         alarms = [rows[i] for i in detector(index, counts)]
-        scores[name] = score_file(rows, alarms, windows, "standard")
+        scores[name] = {"standard": score_file(rows, alarms, windows, "standard")}
     return scores
 
 
@@ -108,7 +110,7 @@ def main() -> int:
         rows = [t.strftime("%Y-%m-%d %H:%M:%S") for t in stamps]
         windows = load_windows(args.data / "labels" / "combined_windows.json", f"realTweets/{path.name}")
         series[path.name] = (rows, index, np.rint(np.maximum(values, 0)).astype(np.int64), windows)
-    counts, truth = labelled_counts(_load_generator(Path(__file__).resolve().parents[1]), 7, args.days, None)
+    counts, truth = labelled_counts(load_generator(Path(__file__).resolve().parents[1]), 7, args.days, None)
 
     def describe(figures: dict[str, float]) -> str:
         return (f"recall {figures['recall']:.3f}, {figures['false_alarms_per_service_week']:.2f} false alarms "
@@ -116,23 +118,19 @@ def main() -> int:
 
     print("replay of the online detector (detect_offline, default settings)")
     replay_nab = nab_scores(series, lambda i, c: replay_alarms(i, c, **SERIES_PARAMS, step_minutes=5))
-    print(f"  NAB realTweets standard: {normalised(replay_nab.values()):.1f}")
+    names = list(series)
+    print(f"  NAB realTweets standard: {total(replay_nab, names, 'standard'):.1f}")
     print(f"  replay data: {describe(replay_figures(counts, truth, args.days, replay_alarms))}")
 
     print(f"PELT (ruptures {ruptures.__version__}), grid beta x delta")
     grid = {}
     for beta, delta in itertools.product(BETAS, DELTAS):
         grid[beta, delta] = nab_scores(series, lambda i, c: pelt_alarms(i, c, 12, beta, delta))
-        print(f"  beta {beta:4.0f} delta {delta:3.1f}: NAB {normalised(grid[beta, delta].values()):5.1f}", flush=True)
-    names = list(series)
-    best = max(grid, key=lambda setting: normalised(grid[setting].values()))
-    held_out = []
-    for name in names:
-        others = [n for n in names if n != name]
-        pick = max(grid, key=lambda setting: normalised(grid[setting][n] for n in others))
-        held_out.append(grid[pick][name])
-    print(f"  NAB realTweets standard: best of grid {normalised(grid[best].values()):.1f} (beta {best[0]:.0f}, "
-          f"delta {best[1]:.1f}); leave-one-file-out {normalised(held_out):.1f}")
+        print(f"  beta {beta:4.0f} delta {delta:3.1f}: NAB {total(grid[beta, delta], names, 'standard'):5.1f}",
+              flush=True)
+    best = max(grid, key=lambda setting: total(grid[setting], names, "standard"))
+    print(f"  NAB realTweets standard: best of grid {total(grid[best], names, 'standard'):.1f} (beta {best[0]:.0f}, "
+          f"delta {best[1]:.1f}); leave-one-file-out {leave_one_file_out(grid, 'standard'):.1f}")
     on_replay = replay_figures(counts, truth, args.days, lambda i, c: pelt_alarms(i, c, 5, *best))
     print(f"  replay data at that setting: {describe(on_replay)}")
     return 0

@@ -28,7 +28,7 @@ from detector import ServiceDetector, link_official
 LATE_MARGIN = timedelta(minutes=30)
 
 
-def _load_generator(root: Path):
+def load_generator(root: Path):
     spec = importlib.util.spec_from_file_location("replay_generate", root / "datasets" / "replay" / "generate.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -124,7 +124,7 @@ def main() -> int:
     parser.add_argument("--author-window", type=int, default=0,
                         help="count an author once per this many minutes (0: distinct per minute, as the store does)")
     args = parser.parse_args()
-    gen = _load_generator(Path(__file__).resolve().parents[1])
+    gen = load_generator(Path(__file__).resolve().parents[1])
     window = timedelta(minutes=args.author_window) if args.author_window else None
     counts, truth = labelled_counts(gen, args.seed, args.days, window)
 

@@ -74,7 +74,6 @@ def test_a_backfill_behind_the_detector_is_detected_like_a_fresh_history(tmp_pat
         assert store.detector_state("github").stale_from is None
 
 
-
 def test_a_crash_while_detecting_again_leaves_it_to_do_on_the_next_run(tmp_path, monkeypatch):
     posts, split = complaints(), T0 + timedelta(days=3)
     with Store(tmp_path / "reference.db") as reference:
