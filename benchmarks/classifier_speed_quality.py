@@ -12,7 +12,7 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from classifier import DEFAULT_MODEL, ComplaintClassifier, ServiceMatcher, evaluate  # noqa: E402
+from outage_signal.classifier import DEFAULT_MODEL, ComplaintClassifier, ServiceMatcher, evaluate  # noqa: E402
 from outage_signal.config import DEFAULT_REPLAY, load_config  # noqa: E402
 
 

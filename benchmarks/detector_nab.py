@@ -17,8 +17,8 @@ import sys
 from pathlib import Path
 from typing import Any, Hashable
 
-from detector import detect_series, read_series_csv
-from detector.nab import PROFILES, FileScore, load_windows, normalised, score_file
+from outage_signal.detector import detect_series, read_series_csv
+from outage_signal.detector.nab import PROFILES, FileScore, load_windows, normalised, score_file
 
 SENSITIVITIES = [0.35, 0.5, 0.7, 1.0, 1.4, 2.0]
 MEMORY_GRID = [(0.0, 336.0)] + [(w, h) for w in (0.5, 1.0, 2.0) for h in (168.0, 336.0, 672.0)]

@@ -35,9 +35,9 @@ import ruptures
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from detector import detect_offline, read_series_csv  # noqa: E402
-from detector.nab import load_windows, score_file  # noqa: E402
-from detector.series import SERIES_PARAMS  # noqa: E402
+from outage_signal.detector import detect_offline, read_series_csv  # noqa: E402
+from outage_signal.detector.nab import load_windows, score_file  # noqa: E402
+from outage_signal.detector.series import SERIES_PARAMS  # noqa: E402
 from detector_nab import Scores, leave_one_file_out, total  # noqa: E402
 from detector_replay import labelled_counts, load_generator, score_incidents  # noqa: E402
 

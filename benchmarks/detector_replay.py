@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from detector import ServiceDetector, link_official
+from outage_signal.detector import ServiceDetector, link_official
 
 LATE_MARGIN = timedelta(minutes=30)
 

@@ -15,7 +15,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from detector import ServiceDetector
+from outage_signal.detector import ServiceDetector
 
 
 def main() -> int:

@@ -25,7 +25,7 @@ import zstandard
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from classifier import DEFAULT_MODEL, ComplaintClassifier, ServiceMatcher  # noqa: E402
+from outage_signal.classifier import DEFAULT_MODEL, ComplaintClassifier, ServiceMatcher  # noqa: E402
 from outage_signal import pipeline  # noqa: E402
 from outage_signal.config import load_config  # noqa: E402
 from outage_signal.store import Store  # noqa: E402

@@ -11,6 +11,7 @@ import hashlib
 import json
 import zipfile
 from collections.abc import Sequence
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +22,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-MODEL_DIR = Path(__file__).resolve().parents[1] / "models"
-DEFAULT_MODEL = MODEL_DIR / "complaint-classifier.skops"
+# The shipped model is package data (models/ installs as outage_signal.models), found wherever it is installed.
+DEFAULT_MODEL = Path(str(resources.files("outage_signal.models") / "complaint-classifier.skops"))
 FORMAT = "outage-signal-complaint-classifier/1"
 
 # The only non-builtin types a model file may contain; anything else is refused before it is built.

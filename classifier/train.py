@@ -9,6 +9,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,10 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, confusion_matrix, precision_recall_curve, \
     precision_recall_fscore_support
 
-from classifier.model import DEFAULT_MODEL, ComplaintClassifier
-from classifier.services import ServiceMatcher
+from outage_signal.classifier.model import DEFAULT_MODEL, ComplaintClassifier
+from outage_signal.classifier.services import ServiceMatcher
 
-DEFAULT_DATASET = Path(__file__).resolve().parents[1] / "datasets" / "labeled" / "posts.csv"
+DEFAULT_DATASET = Path(str(resources.files("outage_signal.datasets") / "labeled" / "posts.csv"))
 TARGET_PRECISION = 0.95  # the threshold is the lowest that keeps validation precision at this
 
 

@@ -16,8 +16,8 @@ from atproto import Client
 from atproto_client.exceptions import (AtProtocolError, BadRequestError, ModelError, NetworkError,
                                        RequestException, UnauthorizedError)
 
-from collector.records import Batch, Malformed, Post, checked_text, checked_time
-from collector.retry import backoff_seconds
+from outage_signal.collector.records import Batch, Malformed, Post, checked_text, checked_time
+from outage_signal.collector.retry import backoff_seconds
 
 RETRIED_STATUSES = {408, 429, 500, 502, 503, 504}
 

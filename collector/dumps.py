@@ -20,7 +20,7 @@ from typing import Any, TextIO
 import orjson
 import zstandard
 
-from collector.records import Batch, Malformed, Post, checked_text, checked_time
+from outage_signal.collector.records import Batch, Malformed, Post, checked_text, checked_time
 
 # Reddit dumps are compressed with a long window; the decoder must be allowed to use it.
 MAX_WINDOW = 2**31

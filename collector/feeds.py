@@ -11,8 +11,8 @@ from typing import Any
 
 import feedparser
 
-from collector.records import Batch, Malformed, OfficialIncident
-from collector.statuspage import get_with_retries
+from outage_signal.collector.records import Batch, Malformed, OfficialIncident
+from outage_signal.collector.statuspage import get_with_retries
 
 RESOLVED_WORDS = ("resolved", "completed", "[resolved]")
 

@@ -16,8 +16,8 @@ from typing import Any
 import praw
 import prawcore
 
-from collector.records import Batch, Malformed, Post, checked_text, checked_time
-from collector.retry import backoff_seconds
+from outage_signal.collector.records import Batch, Malformed, Post, checked_text, checked_time
+from outage_signal.collector.retry import backoff_seconds
 
 USER_AGENT = "outage-signal/0.1 (outage detection from public posts; read-only)"
 RETRIED = (prawcore.exceptions.TooManyRequests, prawcore.exceptions.ServerError,

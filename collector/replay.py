@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from collector.dumps import read_lines
-from collector.records import Batch, Post, utc
-from collector.statuspage import parse_incidents
+from outage_signal.collector.dumps import read_lines
+from outage_signal.collector.records import Batch, Post, utc
+from outage_signal.collector.statuspage import parse_incidents
 
 SOURCE = "replay"
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import requests
 
-from collector.records import Batch, Malformed, OfficialIncident, utc
-from collector.retry import backoff_seconds
+from outage_signal.collector.records import Batch, Malformed, OfficialIncident, utc
+from outage_signal.collector.retry import backoff_seconds
 
 
 def parse_time(value: str) -> datetime:

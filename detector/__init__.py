@@ -5,9 +5,9 @@ negative binomial likelihood), :mod:`detector.baseline` for the seasonal rate, :
 for NAB's scoring rules. Benchmarks: benchmarks/detector_replay.py, detector_nab.py,
 detector_throughput.py.
 """
-from detector.changepoint import DetectorError, ServiceDetector, detect_offline
-from detector.incidents import IncidentEvent, link_official
-from detector.series import detect_series, read_series_csv
+from outage_signal.detector.changepoint import DetectorError, ServiceDetector, detect_offline
+from outage_signal.detector.incidents import IncidentEvent, link_official
+from outage_signal.detector.series import detect_series, read_series_csv
 
 __all__ = [
     "DetectorError",

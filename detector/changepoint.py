@@ -47,8 +47,8 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from detector.baseline import SeasonalBaseline, learning_clip
-from detector.incidents import IncidentEvent
+from outage_signal.detector.baseline import SeasonalBaseline, learning_clip
+from outage_signal.detector.incidents import IncidentEvent
 
 _LLR_QUANTUM = 256.0
 DISPERSION_HOURS = 168

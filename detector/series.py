@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from detector.changepoint import DetectorError, ServiceDetector
+from outage_signal.detector.changepoint import DetectorError, ServiceDetector
 
 # Parameters for generic series. Shift, quiet period and floor come from a small grid search on all
 # ten NAB realTweets files (before the alarm memory existed); the threshold was then re-chosen with

@@ -25,9 +25,9 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColu
 from rich.table import Table
 from rich.text import Text
 
-import classifier
-import detector
-from classifier import DEFAULT_DATASET, DEFAULT_MODEL, ComplaintClassifier, ModelLoadError
+from outage_signal import classifier
+from outage_signal import detector
+from outage_signal.classifier import DEFAULT_DATASET, DEFAULT_MODEL, ComplaintClassifier, ModelLoadError
 from outage_signal import notify, pipeline
 from outage_signal import report as report_module
 from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config

@@ -9,14 +9,14 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_services.toml")
 DEFAULT_DB = Path("outage-signal.db")
-# The bundled data lives beside the packages in the project checkout (installed with `pip install -e .`).
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_REPLAY = PROJECT_ROOT / "datasets" / "replay"
+# The bundled replay is package data (datasets/ installs as outage_signal.datasets).
+DEFAULT_REPLAY = Path(str(resources.files("outage_signal.datasets") / "replay"))
 STATUS_PAGE_KINDS = ("statuspage", "feed")
 
 

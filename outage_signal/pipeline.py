@@ -18,15 +18,15 @@ import numpy as np
 import pandas as pd
 import zstandard
 
-from classifier import ComplaintClassifier, ServiceMatcher
-from collector.records import Batch, Malformed
-from collector.bluesky import BlueskyCollector, bluesky_from_env
-from collector.feeds import fetch_feed
-from collector.dumps import dump_reader, source_key
-from collector.reddit import RedditCollector, reddit_from_env
-from collector.replay import read_replay, read_status_dir
-from collector.statuspage import fetch_incidents
-from detector import IncidentEvent, ServiceDetector, link_official
+from outage_signal.classifier import ComplaintClassifier, ServiceMatcher
+from outage_signal.collector.records import Batch, Malformed
+from outage_signal.collector.bluesky import BlueskyCollector, bluesky_from_env
+from outage_signal.collector.feeds import fetch_feed
+from outage_signal.collector.dumps import dump_reader, source_key
+from outage_signal.collector.reddit import RedditCollector, reddit_from_env
+from outage_signal.collector.replay import read_replay, read_status_dir
+from outage_signal.collector.statuspage import fetch_incidents
+from outage_signal.detector import IncidentEvent, ServiceDetector, link_official
 from outage_signal import notify
 from outage_signal.config import DEFAULT_REPLAY, Config
 from outage_signal.evaluation import ReplayScore, load_truth, score_replay

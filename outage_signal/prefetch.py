@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from collector.records import Batch
+from outage_signal.collector.records import Batch
 from outage_signal.store import PostEncoder
 
 Chunk = TypeVar("Chunk")

@@ -14,7 +14,7 @@ matplotlib.use("Agg")  # files only, never a window
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
-from detector import ServiceDetector  # noqa: E402
+from outage_signal.detector import ServiceDetector  # noqa: E402
 from outage_signal.config import Config  # noqa: E402
 from outage_signal.store import Store  # noqa: E402
 

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import orjson
 import sqlite_utils
 
-from collector.records import Malformed, OfficialIncident, Post, utc
+from outage_signal.collector.records import Malformed, OfficialIncident, Post, utc
 
 SCHEMA_VERSION = 2
 

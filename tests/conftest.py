@@ -4,7 +4,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from classifier import DEFAULT_MODEL, ComplaintClassifier
+from outage_signal.classifier import DEFAULT_MODEL, ComplaintClassifier
 from outage_signal import notify, pipeline
 from outage_signal.config import load_config
 from outage_signal.store import Store

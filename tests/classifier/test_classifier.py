@@ -3,8 +3,8 @@ import json
 import numpy as np
 import pytest
 
-from classifier import DEFAULT_MODEL, ComplaintClassifier, ModelLoadError, ServiceMatcher, classify_lines
-from classifier.train import load_dataset, split_of
+from outage_signal.classifier import DEFAULT_MODEL, ComplaintClassifier, ModelLoadError, ServiceMatcher, classify_lines
+from outage_signal.classifier.train import load_dataset, split_of
 from outage_signal.config import load_config
 
 TEXTS = ["is github down?", "github down for anyone else", "discord not loading, 502 again",

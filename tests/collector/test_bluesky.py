@@ -4,7 +4,7 @@ import pytest
 import vcr
 from atproto import Client
 
-from collector.bluesky import BlueskyCollector, BlueskyError, bluesky_from_env
+from outage_signal.collector.bluesky import BlueskyCollector, BlueskyError, bluesky_from_env
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 

@@ -2,7 +2,7 @@ import json
 
 import zstandard
 
-from collector.dumps import read_dump
+from outage_signal.collector.dumps import read_dump
 from outage_signal import pipeline
 from outage_signal.store import Store
 

@@ -2,7 +2,7 @@ import json
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from collector.feeds import parse_feed
+from outage_signal.collector.feeds import parse_feed
 
 INCIDENTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "status" / "github-statuses" / "incidents.jsonl"
 

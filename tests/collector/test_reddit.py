@@ -4,7 +4,7 @@ import praw
 import pytest
 import vcr
 
-from collector.reddit import RedditCollector, RedditError, reddit_from_env
+from outage_signal.collector.reddit import RedditCollector, RedditError, reddit_from_env
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 import vcr
 
-from collector.statuspage import StatusPageError, fetch_incidents
+from outage_signal.collector.statuspage import StatusPageError, fetch_incidents
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 BASE = "https://www.githubstatus.com"

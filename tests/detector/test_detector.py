@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from detector import DetectorError, ServiceDetector, detect_offline, detect_series, link_official
-from detector.nab import FileScore, normalised, scaled_sigmoid, score_file
+from outage_signal.detector import DetectorError, ServiceDetector, detect_offline, detect_series, link_official
+from outage_signal.detector.nab import FileScore, normalised, scaled_sigmoid, score_file
 
 DAY = 1440
 

@@ -3,7 +3,7 @@ import sqlite3
 
 from click.testing import CliRunner
 
-from classifier import DEFAULT_MODEL, ComplaintClassifier
+from outage_signal.classifier import DEFAULT_MODEL, ComplaintClassifier
 from outage_signal import notify, pipeline
 from outage_signal.cli import cli
 from outage_signal.config import load_config

@@ -6,7 +6,7 @@ from functools import partial
 
 import pytest
 
-from collector.records import Batch, Malformed, Post
+from outage_signal.collector.records import Batch, Malformed, Post
 from outage_signal.prefetch import HelperDied, encode, parallel_encoded
 from outage_signal.store import PostEncoder
 

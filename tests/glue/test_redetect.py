@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import numpy as np
 
-from collector.records import Post
+from outage_signal.collector.records import Post
 from outage_signal import notify, pipeline
 from outage_signal.store import Store
 

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from collector.records import Malformed, OfficialIncident, Post
+from outage_signal.collector.records import Malformed, OfficialIncident, Post
 from outage_signal.store import SCHEMA_VERSION, Store, StoreError
 
 T0 = datetime(2026, 9, 7, 12, 0, tzinfo=timezone.utc)

@@ -6,9 +6,9 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collector.dumps import to_post
-from collector.records import Malformed
-from collector.statuspage import parse_incidents
+from outage_signal.collector.dumps import to_post
+from outage_signal.collector.records import Malformed
+from outage_signal.collector.statuspage import parse_incidents
 from outage_signal import pipeline
 from outage_signal.config import ConfigError, load_config
 from outage_signal.store import Store

@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from requests.structures import CaseInsensitiveDict
 
-from collector.bluesky import BlueskyCollector, BlueskyError
-from collector.reddit import RedditCollector, RedditError
+from outage_signal.collector.bluesky import BlueskyCollector, BlueskyError
+from outage_signal.collector.reddit import RedditCollector, RedditError
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "api-samples"
 REDDIT_NEW = json.loads(json.loads((SAMPLES / "reddit" / "TestSubredditListings.test_new.json").read_text())

@@ -1,0 +1,1 @@
+"""The shipped complaint classifier, installed as package data (``outage_signal.models``)."""
