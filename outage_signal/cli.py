@@ -28,7 +28,7 @@ from rich.text import Text
 from outage_signal import classifier
 from outage_signal import detector
 from outage_signal.classifier import DEFAULT_DATASET, DEFAULT_MODEL, ComplaintClassifier, ModelLoadError
-from outage_signal import notify, pipeline
+from outage_signal import notify, pipeline, sources
 from outage_signal import report as report_module
 from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config
 from outage_signal.lock import LockHeld, RunLock
@@ -283,12 +283,10 @@ def run_once(app: App, dry_run: bool, replay_dir: Path | None, no_status_pages: 
     endpoints = notify.load_endpoints(config)
     try:
         with RunLock(app.db_path, "run"), app.store() as store:
-            sources = ([] if no_status_pages else pipeline.status_sources(config)) + \
-                pipeline.reddit_sources(store, config) + pipeline.bluesky_sources(store, config) + \
-                (pipeline.replay_sources(store, replay_dir) if replay_dir else [])
+            to_read = sources.run_sources(store, config, replay_dir, status_pages=not no_status_pages)
             run_id = store.start_run("run")
             with app.progress("running") as progress:
-                summary = pipeline.run_pass(store, config, model, sources, endpoints, dry_run=dry_run,
+                summary = pipeline.run_pass(store, config, model, to_read, endpoints, dry_run=dry_run,
                                             progress=progress, echo=app.echo)
             store.finish_run(run_id, "failed" if summary.ingest.failures else "ok",
                              {"line": summary.line(), "failures": summary.ingest.failures})
@@ -340,7 +338,7 @@ def parse_duration(text: str) -> float:
 def deliveries(app: App, status: str | None, as_json: bool, as_csv: bool) -> None:
     """List webhook deliveries: pending (will be retried) and dead (gave up) by default."""
     with app.store() as store:
-        rows = notify.deliveries(store, status)
+        rows = store.deliveries(status)
     if status is None:
         rows = [r for r in rows if r["status"] != "delivered"]
     emit_rows(app, rows, "json" if as_json else "csv" if as_csv else "table", _print_generic_table)
@@ -440,7 +438,7 @@ def reclassify(app: App) -> None:
     """Relabel every stored post with the current model and rebuild the counts."""
     model, config = app.model(), app.config()
     with app.store() as store:
-        total = store.conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+        total = store.post_count()
         with app.progress("reclassifying", total) as progress:
             labeled = pipeline.reclassify(store, model, classifier.ServiceMatcher(config.aliases()), progress)
     click.echo(f"{labeled} posts labeled by model {model.version}; counts rebuilt")
@@ -473,7 +471,7 @@ def backfill(app: App, source: str, since: str, until: str | None, service: str 
     with app.store() as store, app.progress(f"backfilling {source}") as progress:
         try:
             summary = pipeline.backfill(store, config, app.model(), source, *window, progress=progress)
-        except pipeline.CollectorSetupError as e:
+        except sources.CollectorSetupError as e:
             raise click.ClickException(str(e)) from None
     for name, error in summary.ingest.failures.items():
         click.echo(f"source {name} failed: {error}", err=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -90,14 +89,9 @@ def _endpoint(config: Config, n: int, item: Any) -> Endpoint:
                     events=frozenset(events) if events else None)
 
 
-def enqueue(conn: sqlite3.Connection, event_id: str, service: str, kind: str, endpoints: Sequence[Endpoint],
-            now: str) -> int:
+def enqueue(store: Store, event_id: str, service: str, kind: str, endpoints: Sequence[Endpoint], now: str) -> int:
     """Add one pending outbox row per interested endpoint, inside the caller's transaction."""
-    rows = [(event_id, e.name, now, now) for e in endpoints if e.wants(service, kind)]
-    before = conn.total_changes
-    conn.executemany("INSERT INTO outbox (event_id, endpoint, status, next_attempt_at, created_at)"
-                     " VALUES (?, ?, 'pending', ?, ?) ON CONFLICT (event_id, endpoint) DO NOTHING", rows)
-    return conn.total_changes - before
+    return store.enqueue_deliveries(event_id, [e.name for e in endpoints if e.wants(service, kind)], now)
 
 
 @dataclass
@@ -118,7 +112,7 @@ def deliver(store: Store, endpoints: Sequence[Endpoint], *, dry_run: bool = Fals
     now = now or datetime.now(timezone.utc)
     by_name = {e.name: e for e in endpoints}
     report = DeliveryReport()
-    rows = _pending(store, by_name, now) if dry_run else _claim(store, by_name, now)
+    rows = store.due_deliveries(now, by_name) if dry_run else store.claim_due_deliveries(now, now + LEASE, by_name)
     for event_id, endpoint_name, attempts, created_at, payload in rows:
         endpoint = by_name[endpoint_name]
         if dry_run:
@@ -141,37 +135,14 @@ def deliver(store: Store, endpoints: Sequence[Endpoint], *, dry_run: bool = Fals
         else:
             _record(store, event_id, endpoint.name, "dead", attempts + 1, now, error)
             report.dead += 1
-    report.pending = store.conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+    report.pending = store.pending_delivery_count()
     return report
-
-
-_DUE = ("SELECT o.event_id, o.endpoint, o.attempts, o.created_at, e.payload FROM outbox o"
-        " JOIN incident_events e ON e.id = o.event_id"
-        " WHERE o.status = 'pending' AND o.next_attempt_at <= ? ORDER BY o.created_at, e.at, o.event_id")
-
-
-def _pending(store: Store, by_name: dict[str, Endpoint], now: datetime) -> list[tuple]:
-    return [r for r in store.conn.execute(_DUE, (now.isoformat(),)) if r[1] in by_name]
-
-
-def _claim(store: Store, by_name: dict[str, Endpoint], now: datetime) -> list[tuple]:
-    """Take the due rows for this run: their lease keeps every other run off them."""
-    with store.transaction() as conn:
-        rows = [r for r in conn.execute(_DUE, (now.isoformat(),)) if r[1] in by_name]
-        conn.executemany("UPDATE outbox SET next_attempt_at = ? WHERE event_id = ? AND endpoint = ?",
-                         [((now + LEASE).isoformat(), r[0], r[1]) for r in rows])
-    return rows
 
 
 def _record(store: Store, event_id: str, endpoint: str, status: str, attempts: int, now: datetime,
             error: str | None, next_attempt: datetime | None = None) -> None:
     log.info("%s to %s: %s after %d attempt(s)%s", event_id, endpoint, status, attempts, f" ({error})" if error else "")
-    with store.transaction() as conn:
-        conn.execute(
-            "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?,"
-            " delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END"
-            " WHERE event_id = ? AND endpoint = ?",
-            (status, attempts, error, (next_attempt or now).isoformat(), status, now.isoformat(), event_id, endpoint))
+    store.record_delivery(event_id, endpoint, status, attempts, now, error, next_attempt)
 
 
 def send(endpoint: Endpoint, payload: dict[str, Any], timeout: float = 10.0,
@@ -230,15 +201,6 @@ def render(fmt: str, payload: dict[str, Any]) -> dict[str, Any]:
     return {"content": line[:2000],
             "embeds": [{"title": f"{payload['service']}: incident {payload['kind']}", "description": samples[:4000],
                         "color": colour.get(payload["kind"], 0x95A5A6), "timestamp": payload["at"]}]}
-
-
-def deliveries(store: Store, status: str | None = None) -> list[dict[str, Any]]:
-    """Outbox rows (all, or of one status), newest first, with their event."""
-    where, args = (" WHERE o.status = ?", [status]) if status else ("", [])
-    return list(store.db.query(
-        "SELECT o.event_id, o.endpoint, o.status, o.attempts, o.next_attempt_at, o.created_at, o.delivered_at,"
-        f" o.last_error, e.kind, e.at FROM outbox o JOIN incident_events e ON e.id = o.event_id{where}"
-        " ORDER BY o.created_at DESC, e.at DESC", args))
 
 
 SAMPLE_EVENT = {"event_id": "sample:opened:2026-01-01T00:00:00+00:00", "kind": "opened", "service": "github",

@@ -5,9 +5,7 @@ chains them. Every stage is safe to re-run: what it already did, it does not do 
 """
 from __future__ import annotations
 
-import json
 import logging
-import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,15 +18,11 @@ import zstandard
 
 from outage_signal.classifier import ComplaintClassifier, ServiceMatcher
 from outage_signal.collector.records import Batch, Malformed
-from outage_signal.collector.bluesky import BlueskyCollector, bluesky_from_env
-from outage_signal.collector.feeds import fetch_feed
 from outage_signal.collector.dumps import dump_reader, source_key
-from outage_signal.collector.reddit import RedditCollector, reddit_from_env
-from outage_signal.collector.replay import read_replay, read_status_dir
-from outage_signal.collector.statuspage import fetch_incidents
 from outage_signal.detector import IncidentEvent, ServiceDetector, link_official
 from outage_signal import notify
 from outage_signal.config import DEFAULT_REPLAY, Config
+from outage_signal.sources import Source, backfill_sources, replay_sources
 from outage_signal.evaluation import ReplayScore, load_truth, score_replay
 from outage_signal.prefetch import EncodedBatch, HelperDied, parallel_encoded
 from outage_signal.store import Store, iso, minute_of, now_iso
@@ -131,76 +125,47 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
             at = minutes.get_indexer(pd.DatetimeIndex([m for m, *_ in rows]))
             series[:, at] = np.array([r[1:] for r in rows], dtype=np.int64).T
         service_events = detector.update_many(minutes, *series)
-        with store.transaction() as conn:
+        with store.transaction():
             if saved and saved.stale_from:
-                _supersede(conn, store, service, end, {e.incident_id for e in service_events}, endpoints)
+                _supersede(store, service, end, {e.incident_id for e in service_events}, endpoints)
             for event in service_events:
                 past = saved is not None and iso(event.at) <= saved.last_minute  # already detected once
-                _apply(conn, store, event, [] if past else endpoints)
-            conn.execute("INSERT OR REPLACE INTO detector_state VALUES (?, ?, ?, NULL)",
-                         (service, end.isoformat(), json.dumps(detector.state_dict())))
+                _apply(store, event, [] if past else endpoints)
+            store.save_detector_state(service, end, detector.state_dict())
         events.extend(service_events)
     return events
 
 
-def _supersede(conn, store: Store, service: str, end: datetime, reproduced: set[str],
+def _supersede(store: Store, service: str, end: datetime, reproduced: set[str],
                endpoints: Sequence[notify.Endpoint]) -> None:
     """Mark the service's incidents up to ``end`` that the fuller history did not reproduce.
 
     One still open was announced, so receivers hold an open alert: it is closed with a ``resolved``
     event at ``end``.
     """
-    superseded = conn.execute(
-        "SELECT id, status FROM incidents WHERE service = ? AND status != 'superseded' AND opened_at <= ?"
-        " AND id NOT IN (SELECT value FROM json_each(?))", (service, iso(end), json.dumps(sorted(reproduced)))).fetchall()
-    for incident_id, status in superseded:
-        if status == "open":
-            conn.execute("UPDATE incidents SET resolved_at = ? WHERE id = ?", (iso(end), incident_id))
-            record_event(conn, store, incident_id, "resolved", end, endpoints)
-        conn.execute("UPDATE incidents SET status = 'superseded' WHERE id = ?", (incident_id,))
+    for incident_id in store.supersede_incidents(service, end, reproduced):
+        record_event(store, incident_id, "resolved", end, endpoints)
 
 
-def _apply(conn, store: Store, event: IncidentEvent, endpoints: Sequence[notify.Endpoint]) -> None:
+def _apply(store: Store, event: IncidentEvent, endpoints: Sequence[notify.Endpoint]) -> None:
     """Record one detector event: the incident row, the event row and its outbox rows."""
-    if event.kind == "opened":
-        # An incident detected again (see ``detect``) starts over from its opening; its link stays.
-        conn.execute(
-            "INSERT INTO incidents (id, service, started_at, opened_at, status, complaints, expected,"
-            " peak_per_minute, score) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
-            " SET opened_at = excluded.opened_at, status = 'open', resolved_at = NULL, complaints = excluded.complaints,"
-            " expected = excluded.expected, peak_per_minute = excluded.peak_per_minute, score = excluded.score",
-            (event.incident_id, event.service, iso(event.started_at), iso(event.at), event.complaints,
-             event.expected, event.peak_per_minute, event.score))
-    else:
-        conn.execute(
-            "UPDATE incidents SET complaints = ?, expected = ?, peak_per_minute = ?, score = ?,"
-            " status = CASE WHEN ? = 'resolved' THEN 'resolved' ELSE status END,"
-            " resolved_at = CASE WHEN ? = 'resolved' THEN ? ELSE resolved_at END WHERE id = ?",
-            (event.complaints, event.expected, event.peak_per_minute, event.score, event.kind, event.kind,
-             iso(event.at), event.incident_id))
-    record_event(conn, store, event.incident_id, event.kind, event.at, endpoints)
+    store.apply_event(event)
+    record_event(store, event.incident_id, event.kind, event.at, endpoints)
 
 
-def record_event(conn, store: Store, incident_id: str, kind: str, at: datetime,
+def record_event(store: Store, incident_id: str, kind: str, at: datetime,
                  endpoints: Sequence[notify.Endpoint]) -> str:
-    """Write an incident event (with a payload built from the incident row as it is now) and its outbox rows."""
+    """Write an incident event (with a payload built from the incident row as it is now) and its outbox
+    rows, inside the caller's transaction."""
     event_id = f"{incident_id}:{kind}:{minute_of(at)}"
-    cursor = conn.execute("SELECT * FROM incidents WHERE id = ?", (incident_id,))
-    incident = dict(zip([column[0] for column in cursor.description], cursor.fetchone()))
-    payload = event_payload(conn, store, event_id, kind, at, incident)
-    cursor = conn.execute("INSERT OR IGNORE INTO incident_events VALUES (?, ?, ?, ?, ?)",
-                          (event_id, incident_id, kind, iso(at), json.dumps(payload)))
-    if cursor.rowcount:
-        notify.enqueue(conn, event_id, incident["service"], kind, endpoints, now_iso())
+    incident = store.incident(incident_id)
+    if store.add_event(event_id, incident_id, kind, at, event_payload(store, event_id, kind, at, incident)):
+        notify.enqueue(store, event_id, incident["service"], kind, endpoints, now_iso())
     return event_id
 
 
-def event_payload(conn, store: Store, event_id: str, kind: str, at: datetime, incident: dict[str, Any]) -> dict[str, Any]:
-    official = None
-    if incident["official_id"]:
-        row = conn.execute("SELECT source_id, title, url, acknowledged_at FROM official_incidents"
-                           " WHERE service = ? AND source_id = ?", (incident["service"], incident["official_id"])).fetchone()
-        official = dict(zip(("id", "title", "url", "acknowledged_at"), row)) if row else None
+def event_payload(store: Store, event_id: str, kind: str, at: datetime, incident: dict[str, Any]) -> dict[str, Any]:
+    official = store.official_incident(incident["service"], incident["official_id"]) if incident["official_id"] else None
     samples = store.sample_complaints(incident["service"], incident["started_at"], minute_of(at))
     return {
         "event_id": event_id, "kind": kind, "service": incident["service"], "incident_id": incident["id"],
@@ -218,7 +183,7 @@ def link(store: Store, endpoints: Sequence[notify.Endpoint], max_gap: timedelta 
     Returns the number of incidents newly linked.
     """
     linked = 0
-    for (service,) in store.conn.execute("SELECT DISTINCT service FROM incidents").fetchall():
+    for service in store.incident_services():
         incidents = store.incidents(service)
         official = store.official_incidents(service)
         if not official:
@@ -230,14 +195,13 @@ def link(store: Store, endpoints: Sequence[notify.Endpoint], max_gap: timedelta 
               datetime.fromisoformat(o["resolved_at"]) if o["resolved_at"] else None) for o in official],
             max_gap=max_gap)
         acknowledged = {o["source_id"]: o["acknowledged_at"] for o in official}
-        with store.transaction() as conn:
+        with store.transaction():
             for incident in incidents:
                 if incident["id"] not in matches or incident["official_id"]:
                     continue
                 official_id, lead = matches[incident["id"]]
-                conn.execute("UPDATE incidents SET official_id = ?, acknowledged_at = ?, lead_minutes = ?"
-                             " WHERE id = ?", (official_id, acknowledged[official_id], lead, incident["id"]))
-                record_event(conn, store, incident["id"], "acknowledged",
+                store.link_incident(incident["id"], official_id, acknowledged[official_id], lead)
+                record_event(store, incident["id"], "acknowledged",
                              datetime.fromisoformat(acknowledged[official_id]), endpoints)
                 linked += 1
     return linked
@@ -261,9 +225,6 @@ class PassSummary:
         return (f"{self.ingest.new_posts} new posts ({len(self.ingest.malformed)} malformed), "
                 f"{self.labeled} classified, {opened} incident(s) opened, {resolved} resolved, "
                 f"{self.linked} linked to official{delivered}{failed}")
-
-
-Source = tuple[str, Callable[[], Iterable[Batch]]]  # (name, a function that yields its batches)
 
 
 def run_pass(store: Store, config: Config, model: ComplaintClassifier, sources: Sequence[Source],
@@ -299,38 +260,6 @@ def import_files(store: Store, paths: Sequence[Path], progress: Progress | None 
     return report
 
 
-def status_sources(config: Config) -> list[Source]:
-    """Every configured status page, read live (public, no credentials): Statuspage API or RSS/Atom feed."""
-    fetch = {"statuspage": fetch_incidents, "feed": fetch_feed}
-    return [(f"status:{key}", lambda url=s.status_page.url, key=key, kind=s.status_page.kind: [fetch[kind](url, key)])
-            for key, s in config.services.items() if s.status_page]
-
-
-def reddit_sources(store: Store, config: Config, env: dict[str, str] | None = None,
-                   window: tuple[float, float] | None = None) -> list[Source]:
-    """New posts of the catalog's subreddits and a Reddit search per service, when Reddit credentials are
-    in the environment; else none."""
-    env = dict(os.environ) if env is None else env
-    if not (env.get("OUTAGE_SIGNAL_REDDIT_CLIENT_ID") or env.get("OUTAGE_SIGNAL_REDDIT_SITE")):
-        return []
-    subreddits = sorted({sub for s in config.services.values() for sub in s.subreddits})
-    queries = [f'"{s.name}" (down OR outage OR "not working")' for s in config.services.values()]
-    return [("reddit", lambda: RedditCollector(reddit_from_env(env), subreddits=subreddits, queries=queries,
-                                               window=window, comments=config.reddit_comments)
-             .batches(store.cursors()))]
-
-
-def bluesky_sources(store: Store, config: Config, env: dict[str, str] | None = None,
-                    window: tuple[str, str] | None = None) -> list[Source]:
-    """The catalog's Bluesky searches, when a handle and app password are in the environment; else none."""
-    env = dict(os.environ) if env is None else env
-    if not env.get("OUTAGE_SIGNAL_BLUESKY_HANDLE"):
-        return []
-    queries = sorted({q for s in config.services.values() for q in s.bluesky})
-    return [("bluesky", lambda: BlueskyCollector(bluesky_from_env(env), queries, window=window)
-             .batches(store.cursors()))]
-
-
 def backfill(store: Store, config: Config, model: ComplaintClassifier, source: str, since: datetime,
              until: datetime, progress: Progress | None = None) -> PassSummary:
     """Collect a past window from one source, then classify, detect and link, without notifying anyone.
@@ -338,26 +267,8 @@ def backfill(store: Store, config: Config, model: ComplaintClassifier, source: s
     ``config`` may be narrowed to one service first. Each window has cursors of its own, so an
     interrupted backfill resumes where it stopped.
     """
-    if source == "reddit":
-        sources = reddit_sources(store, config, window=(since.timestamp(), until.timestamp()))
-    elif source == "bluesky":
-        sources = bluesky_sources(store, config, window=(since.isoformat(), until.isoformat()))
-    else:
-        sources = status_sources(config)
-    if not sources:
-        raise CollectorSetupError(f"no {source} credentials in the environment: see `outage-signal run --help`")
+    sources = backfill_sources(store, config, source, since, until)
     return run_pass(store, config, model, sources, [], deliver=False, progress=progress)
-
-
-class CollectorSetupError(RuntimeError):
-    """A source was asked for but cannot be used as configured."""
-
-
-def replay_sources(store: Store, replay_dir: Path = DEFAULT_REPLAY) -> list[Source]:
-    """The bundled replay as sources: its posts (resuming from the stored cursor) and its status pages."""
-    posts = replay_dir / "posts.jsonl.zst"
-    return [("replay", lambda: read_replay(posts, store.cursor(f"replay:{posts.name}"))),
-            ("replay-status", lambda: read_status_dir(replay_dir / "status"))]
 
 
 def demo(store: Store, config: Config, model: ComplaintClassifier, endpoints: Sequence[notify.Endpoint],

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import html
-import json
 import math
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,7 +27,7 @@ def status(store: Store, config: Config, now: datetime | None = None) -> list[di
     last = store.last_post_minute()
     now = now or (datetime.fromisoformat(last) if last else datetime.now(timezone.utc))
     hour_ago = (now - timedelta(hours=1)).isoformat()
-    cursors = list(store.db.query("SELECT source, updated_at FROM cursors ORDER BY source"))
+    collected_at = store.collected_at()
     failing = _failing_sources(store)
     rows = []
     for key, service in config.services.items():
@@ -49,16 +48,16 @@ def status(store: Store, config: Config, now: datetime | None = None) -> list[di
             "open_incident_complaints": incident["complaints"] if incident else None,
             "last_official": (f"{last_official['title']} ({'resolved' if last_official['resolved_at'] else 'open'})"
                               if last_official else None),
-            "last_collected": max((c["updated_at"] for c in cursors if key in c["source"] or c["source"].startswith(
-                ("replay", "import"))), default=None),
+            "last_collected": max((at for source, at in collected_at.items()
+                                   if key in source or source.startswith(("replay", "import"))), default=None),
             "failing_sources": [s for s in failing if key in s],
         })
     return rows
 
 
 def _failing_sources(store: Store) -> list[str]:
-    row = store.conn.execute("SELECT summary FROM runs WHERE status != 'running' ORDER BY id DESC LIMIT 1").fetchone()
-    return list(json.loads(row[0]).get("failures", {})) if row and row[0] else []
+    summary = store.last_run_summary()
+    return list(summary.get("failures", {})) if summary else []
 
 
 def saved_detector(store: Store, service: str) -> ServiceDetector | None:

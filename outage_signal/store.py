@@ -1,7 +1,8 @@
 """The SQLite store: one file, WAL mode, an explicit and versioned schema.
 
-Every write is idempotent (unique keys with ``INSERT OR IGNORE`` / upserts), so ingesting the same data
-twice changes nothing, and every multi-table change happens in one :meth:`Store.transaction`.
+Every SQL statement of Outage Signal is here, in a method named for what it does. Every write is
+idempotent (unique keys with ``INSERT OR IGNORE`` / upserts), so ingesting the same data twice changes
+nothing, and every multi-table change happens in one :meth:`Store.transaction`.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import orjson
 import sqlite_utils
 
 from outage_signal.collector.records import Malformed, OfficialIncident, Post, utc
+from outage_signal.detector import IncidentEvent
 
 SCHEMA_VERSION = 2
 
@@ -280,6 +282,13 @@ class Store:
                                  "space (or fix the disk) and run the same command again: it resumes.") from None
             raise
 
+    def _in_transaction(self) -> sqlite3.Connection:
+        """The connection, for a write that must commit with the caller's others (the caller holds a
+        ``transaction``): alone it would commit at once and break that atomicity."""
+        if not self.conn.in_transaction:
+            raise RuntimeError("this write belongs inside the caller's Store.transaction()")
+        return self.conn
+
     def meta(self, key: str) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else None
@@ -292,6 +301,10 @@ class Store:
 
     def cursors(self) -> dict[str, str | None]:
         return dict(self.conn.execute("SELECT source, cursor FROM cursors"))
+
+    def collected_at(self) -> dict[str, str]:
+        """When each source last stored a batch: {source: ISO time}, by source."""
+        return dict(self.conn.execute("SELECT source, updated_at FROM cursors ORDER BY source"))
 
     def save_batch(self, source: str, cursor: str | None, posts: Iterable[Post] = (),
                    incidents: Iterable[OfficialIncident] = (), malformed: Iterable[Malformed] = (),
@@ -450,6 +463,9 @@ class Store:
             " GROUP BY lower(p.text) ORDER BY MAX(l.probability) DESC, MIN(p.created_at) LIMIT ?",
             (since, until, service, limit)).fetchall()
 
+    def post_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
+
     def first_post_minute(self) -> str | None:
         return self.conn.execute("SELECT MIN(minute) FROM posts").fetchone()[0]
 
@@ -472,6 +488,128 @@ class Store:
         where, args = (" AND service = ?", [service]) if service else ("", [])
         return list(self.db.query(f"SELECT * FROM incidents WHERE status != 'superseded'{where} ORDER BY opened_at", args))
 
+    def incident(self, incident_id: str) -> dict[str, Any]:
+        """One incident row, whatever its status."""
+        return next(self.db.query("SELECT * FROM incidents WHERE id = ?", [incident_id]))
+
+    def official_incident(self, service: str, source_id: str) -> dict[str, Any] | None:
+        """The official incident an incident is linked to: its id, title, url and acknowledged_at."""
+        return next(self.db.query("SELECT source_id AS id, title, url, acknowledged_at FROM official_incidents"
+                                  " WHERE service = ? AND source_id = ?", [service, source_id]), None)
+
+    def incident_services(self) -> list[str]:
+        """The services that have had an incident."""
+        return [service for (service,) in self.conn.execute("SELECT DISTINCT service FROM incidents")]
+
+    # The writes of one detection pass over a service: the incident changes, their events, the outbox
+    # rows and the detector's new state go in one transaction the caller holds (``pipeline.detect``),
+    # so a crash keeps the previous state and a re-run redoes the same work.
+
+    def apply_event(self, event: IncidentEvent) -> None:
+        """Bring the incident row up to date with one detector event."""
+        conn = self._in_transaction()
+        if event.kind == "opened":
+            # An incident detected again (see ``pipeline.detect``) starts over from its opening; its link stays.
+            conn.execute(
+                "INSERT INTO incidents (id, service, started_at, opened_at, status, complaints, expected,"
+                " peak_per_minute, score) VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE"
+                " SET opened_at = excluded.opened_at, status = 'open', resolved_at = NULL,"
+                " complaints = excluded.complaints, expected = excluded.expected,"
+                " peak_per_minute = excluded.peak_per_minute, score = excluded.score",
+                (event.incident_id, event.service, iso(event.started_at), iso(event.at), event.complaints,
+                 event.expected, event.peak_per_minute, event.score))
+        else:
+            conn.execute(
+                "UPDATE incidents SET complaints = ?, expected = ?, peak_per_minute = ?, score = ?,"
+                " status = CASE WHEN ? = 'resolved' THEN 'resolved' ELSE status END,"
+                " resolved_at = CASE WHEN ? = 'resolved' THEN ? ELSE resolved_at END WHERE id = ?",
+                (event.complaints, event.expected, event.peak_per_minute, event.score, event.kind, event.kind,
+                 iso(event.at), event.incident_id))
+
+    def supersede_incidents(self, service: str, until: datetime, reproduced: set[str]) -> list[str]:
+        """Mark ``superseded`` the service's incidents opened up to ``until`` that are not in ``reproduced``.
+
+        Returns the ids of those that were open, now resolved at ``until`` (each needs its ``resolved`` event).
+        """
+        conn = self._in_transaction()
+        superseded = conn.execute(
+            "SELECT id, status FROM incidents WHERE service = ? AND status != 'superseded' AND opened_at <= ?"
+            " AND id NOT IN (SELECT value FROM json_each(?))",
+            (service, iso(until), json.dumps(sorted(reproduced)))).fetchall()
+        were_open = [incident_id for incident_id, status in superseded if status == "open"]
+        conn.executemany("UPDATE incidents SET resolved_at = ? WHERE id = ?", [(iso(until), i) for i in were_open])
+        conn.executemany("UPDATE incidents SET status = 'superseded' WHERE id = ?", [(i,) for i, _ in superseded])
+        return were_open
+
+    def link_incident(self, incident_id: str, official_id: str, acknowledged_at: str, lead_minutes: float) -> None:
+        """Record which official incident acknowledged ours, and when."""
+        self._in_transaction().execute(
+            "UPDATE incidents SET official_id = ?, acknowledged_at = ?, lead_minutes = ? WHERE id = ?",
+            (official_id, acknowledged_at, lead_minutes, incident_id))
+
+    def add_event(self, event_id: str, incident_id: str, kind: str, at: datetime, payload: dict[str, Any]) -> bool:
+        """Store an incident event; False when it was stored before (a re-run), which then notifies no one."""
+        cursor = self._in_transaction().execute("INSERT OR IGNORE INTO incident_events VALUES (?, ?, ?, ?, ?)",
+                                                (event_id, incident_id, kind, iso(at), json.dumps(payload)))
+        return cursor.rowcount > 0
+
+    def enqueue_deliveries(self, event_id: str, endpoints: Iterable[str], now: str) -> int:
+        """One pending outbox row of ``event_id`` per endpoint name. Returns the rows added."""
+        conn = self._in_transaction()
+        before = conn.total_changes
+        conn.executemany("INSERT INTO outbox (event_id, endpoint, status, next_attempt_at, created_at)"
+                         " VALUES (?, ?, 'pending', ?, ?) ON CONFLICT (event_id, endpoint) DO NOTHING",
+                         [(event_id, endpoint, now, now) for endpoint in endpoints])
+        return conn.total_changes - before
+
+    def save_detector_state(self, service: str, last_minute: datetime, state: dict[str, Any]) -> None:
+        """The detector as it stands after ``last_minute``; detection is no longer stale."""
+        self._in_transaction().execute("INSERT OR REPLACE INTO detector_state VALUES (?, ?, ?, NULL)",
+                                       (service, iso(last_minute), json.dumps(state)))
+
+    # --- deliveries -------------------------------------------------------------------------------
+
+    _DUE = ("SELECT o.event_id, o.endpoint, o.attempts, o.created_at, e.payload FROM outbox o"
+            " JOIN incident_events e ON e.id = o.event_id"
+            " WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.endpoint IN (SELECT value FROM json_each(?))"
+            " ORDER BY o.created_at, e.at, o.event_id")
+
+    def due_deliveries(self, now: datetime, endpoints: Iterable[str]) -> list[tuple[str, str, int, str, str]]:
+        """The pending outbox rows of ``endpoints`` due at ``now``, oldest first:
+        (event id, endpoint, attempts, created_at, payload JSON)."""
+        return self.conn.execute(self._DUE, (now.isoformat(), json.dumps(sorted(endpoints)))).fetchall()
+
+    def claim_due_deliveries(self, now: datetime, lease_until: datetime,
+                             endpoints: Iterable[str]) -> list[tuple[str, str, int, str, str]]:
+        """Take the due rows (as ``due_deliveries``) for this run: until ``lease_until`` no other run sends them."""
+        with self.transaction() as conn:
+            rows = self.due_deliveries(now, endpoints)
+            conn.executemany("UPDATE outbox SET next_attempt_at = ? WHERE event_id = ? AND endpoint = ?",
+                             [(lease_until.isoformat(), r[0], r[1]) for r in rows])
+        return rows
+
+    def record_delivery(self, event_id: str, endpoint: str, status: str, attempts: int, now: datetime,
+                        error: str | None, next_attempt: datetime | None = None) -> None:
+        """The outcome of one send: ``status`` pending (retry at ``next_attempt``), delivered or dead."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?,"
+                " delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END"
+                " WHERE event_id = ? AND endpoint = ?",
+                (status, attempts, error, (next_attempt or now).isoformat(), status, now.isoformat(), event_id,
+                 endpoint))
+
+    def pending_delivery_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]
+
+    def deliveries(self, status: str | None = None) -> list[dict[str, Any]]:
+        """Outbox rows (all, or of one status), newest first, with their event."""
+        where, args = (" WHERE o.status = ?", [status]) if status else ("", [])
+        return list(self.db.query(
+            "SELECT o.event_id, o.endpoint, o.status, o.attempts, o.next_attempt_at, o.created_at, o.delivered_at,"
+            f" o.last_error, e.kind, e.at FROM outbox o JOIN incident_events e ON e.id = o.event_id{where}"
+            " ORDER BY o.created_at DESC, e.at DESC", args))
+
     # --- runs -------------------------------------------------------------------------------------
 
     def start_run(self, command: str) -> int:
@@ -484,6 +622,12 @@ class Store:
         with self.transaction() as conn:
             conn.execute("UPDATE runs SET finished_at = ?, status = ?, summary = ? WHERE id = ?",
                          (now_iso(), status, json.dumps(summary, default=str), run_id))
+
+    def last_run_summary(self) -> dict[str, Any] | None:
+        """The summary of the last run that finished (ok or failed), or None before any."""
+        row = self.conn.execute("SELECT summary FROM runs WHERE status IN ('ok', 'failed') AND summary IS NOT NULL"
+                                " ORDER BY id DESC LIMIT 1").fetchone()
+        return json.loads(row[0]) if row else None
 
 
 def _statements(script: str) -> list[str]:

@@ -1,5 +1,8 @@
+import importlib
+import re
 import sqlite3
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -136,3 +139,24 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path):
         assert "stale_from" in {c[1] for c in store.conn.execute("PRAGMA table_info(detector_state)")}
         store.save_labels("m1", [(2, 0.9, True, ["github"])])  # labeling goes on as before
     assert dump(upgraded) == dump(fresh)
+
+
+# What executing SQL looks like: a call on a connection or sqlite-utils database, the drivers, a statement.
+SQL = re.compile(r"\.(execute|executemany|executescript|query)\(|\bconn\.|\.conn\b|\.db\.\w+\(|\bsqlite3\b"
+                 r"|\bsqlite_utils\b|\b(SELECT|INSERT|UPDATE|DELETE)\b[^\n]*\b(FROM|INTO|SET)\b")
+
+
+def sql_outside_the_store() -> list[str]:
+    """``file:line: text`` of each line of the package that looks like SQL, except in the store."""
+    store = Path(importlib.import_module("outage_signal.store").__file__)
+    # collector/, classifier/ and detector/ are installed as outage_signal.* from folders of their own.
+    folders = {Path(importlib.import_module(f"outage_signal{sub}").__file__).parent
+               for sub in ("", ".collector", ".classifier", ".detector")}
+    files = sorted({f for folder in folders for f in folder.rglob("*.py")} - {store})
+    assert len(files) > 15, files
+    return [f"{f.name}:{n}: {line.strip()}" for f in files for n, line in enumerate(f.read_text().splitlines(), 1)
+            if SQL.search(line)]
+
+
+def test_only_the_store_executes_sql():
+    assert sql_outside_the_store() == []

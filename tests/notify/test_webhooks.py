@@ -8,6 +8,7 @@ import pytest
 from standardwebhooks import Webhook
 
 from outage_signal import notify, pipeline
+from outage_signal.detector import IncidentEvent
 from outage_signal.store import Store
 
 SECRET = "whsec_" + base64.b64encode(b"planted-secret-0123456789abcdef").decode()
@@ -21,13 +22,10 @@ def later(**delta) -> datetime:
 
 def make_store(path, endpoints, events=3) -> Store:
     store = Store(path)
-    with store.transaction() as conn:
+    with store.transaction():
         for n in range(events):
-            incident_id = f"github:{n}"
-            conn.execute("INSERT INTO incidents (id, service, started_at, opened_at, status, complaints, expected,"
-                         " peak_per_minute, score) VALUES (?, 'github', ?, ?, 'open', 40, 1.5, 9, 30)",
-                         (incident_id, T0.isoformat(), T0.isoformat()))
-            pipeline.record_event(conn, store, incident_id, "opened", T0 + timedelta(minutes=n), endpoints)
+            pipeline._apply(store, IncidentEvent("opened", "github", f"github:{n}", T0 + timedelta(minutes=n), T0,
+                                                 complaints=40, peak_per_minute=9, expected=1.5, score=30), endpoints)
     return store
 
 
@@ -74,7 +72,7 @@ def test_server_error_is_retried_client_error_is_dead(tmp_path, receiver):
         assert (first.delivered, first.failed, first.dead) == (0, 2, 1)
         second = notify.deliver(store, [hook], now=later(minutes=10))
         assert second.delivered == 2
-        rows = {r["event_id"]: r for r in notify.deliveries(store)}
+        rows = {r["event_id"]: r for r in store.deliveries()}
     assert sorted(r["status"] for r in rows.values()) == ["dead", "delivered", "delivered"]
     assert [r["last_error"] for r in rows.values() if r["status"] == "dead"] == ["HTTP 400 from ops"]
 
@@ -153,7 +151,7 @@ def test_slow_endpoint_times_out_and_is_retried_later(tmp_path, receiver):
     hook = endpoint(receiver.url)
     with make_store(tmp_path / "a.db", [hook], events=1) as store:
         first = notify.deliver(store, [hook], now=later(), timeout=0.5)
-        [row] = notify.deliveries(store)
+        [row] = store.deliveries()
         assert (first.delivered, first.failed) == (0, 1) and row["status"] == "pending"
         assert row["last_error"] == "ReadTimeout: could not reach ops"
         second = notify.deliver(store, [hook], now=later(minutes=5), timeout=5)
