@@ -270,12 +270,13 @@ def run(app: App, dry_run: bool, replay_dir: Path | None, no_status_pages: bool)
     OUTAGE_SIGNAL_REDDIT_SITE) are set, Bluesky searches when OUTAGE_SIGNAL_BLUESKY_HANDLE /
     _APP_PASSWORD are set, and --replay DIR. Made for cron, a systemd timer or a CI schedule. Ends with a one-line summary. Exit
     status: 0 all well, 1 an error, 2 another run holds the lock (nothing done), 3 some
-    source failed (the others were still processed).
+    source failed (the others were still processed), 4 some notification could not be
+    delivered and was given up (`outage-signal deliveries --status dead`); 3 when both.
     """
     summary = run_once(app, dry_run, replay_dir, no_status_pages)
     if summary is None:
         sys.exit(2)
-    sys.exit(3 if summary.ingest.failures else 0)
+    sys.exit(3 if summary.ingest.failures else 4 if summary.delivery and summary.delivery.dead else 0)
 
 
 def run_once(app: App, dry_run: bool, replay_dir: Path | None, no_status_pages: bool) -> pipeline.PassSummary | None:

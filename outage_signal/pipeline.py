@@ -222,6 +222,8 @@ class PassSummary:
         failed = f", {len(self.ingest.failures)} source(s) failing" if self.ingest.failures else ""
         delivered = (f", {self.delivery.delivered} notification(s) sent, {self.delivery.pending} pending"
                      if self.delivery else "")
+        if self.delivery and self.delivery.dead:  # given up: cron must hear of it (see ``run --help``)
+            delivered += f", {self.delivery.dead} dead (see `outage-signal deliveries --status dead`)"
         return (f"{self.ingest.new_posts} new posts ({len(self.ingest.malformed)} malformed), "
                 f"{self.labeled} classified, {opened} incident(s) opened, {resolved} resolved, "
                 f"{self.linked} linked to official{delivered}{failed}")
