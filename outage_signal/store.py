@@ -135,7 +135,7 @@ CREATE TABLE IF NOT EXISTS runs (
     command TEXT NOT NULL,
     started_at TEXT NOT NULL,
     finished_at TEXT,
-    status TEXT NOT NULL,              -- running | ok | failed
+    status TEXT NOT NULL,              -- running | ok | failed | interrupted (killed: see start_run)
     summary TEXT
 );
 """
@@ -613,7 +613,10 @@ class Store:
     # --- runs -------------------------------------------------------------------------------------
 
     def start_run(self, command: str) -> int:
+        """Record a run starting. Call it holding the run lock: no other run is alive then, so a row
+        still ``running`` is of a run that was killed, and is marked ``interrupted``."""
         with self.transaction() as conn:
+            conn.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
             cur = conn.execute("INSERT INTO runs (command, started_at, status) VALUES (?, ?, 'running')",
                                (command, now_iso()))
         return int(cur.lastrowid)

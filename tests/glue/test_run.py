@@ -1,5 +1,6 @@
 """The scheduled `run`: what its summary line and exit status tell cron, and its bookkeeping in `runs`."""
 import base64
+import sqlite3
 from datetime import datetime, timedelta, timezone
 
 from click.testing import CliRunner
@@ -39,4 +40,15 @@ def test_dead_deliveries_are_in_the_summary_and_the_exit_status(tmp_path, receiv
     # Dead is final: the next run sends nothing and all is well again.
     again = run(db, config=config)
     assert again.exit_code == 0 and "dead" not in again.output and len(receiver.requests) == 3
+
+
+def test_a_killed_runs_row_is_marked_interrupted_by_the_next_run(tmp_path):
+    db = tmp_path / "a.db"
+    with Store(db) as store:
+        store.start_run("run")  # and never finished: what a run killed with SIGKILL leaves behind
+    assert run(db).exit_code == 0
+    assert run(db).exit_code == 0
+    with sqlite3.connect(db) as conn:
+        runs = conn.execute("SELECT id, status, finished_at IS NOT NULL FROM runs ORDER BY id").fetchall()
+    assert runs == [(1, "interrupted", False), (2, "ok", True), (3, "ok", True)]
 
