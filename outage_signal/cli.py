@@ -286,9 +286,13 @@ def run_once(app: App, dry_run: bool, replay_dir: Path | None, no_status_pages: 
         with RunLock(app.db_path, "run"), app.store() as store:
             to_read = sources.run_sources(store, config, replay_dir, status_pages=not no_status_pages)
             run_id = store.start_run("run")
-            with app.progress("running") as progress:
-                summary = pipeline.run_pass(store, config, model, to_read, endpoints, dry_run=dry_run,
-                                            progress=progress, echo=app.echo)
+            try:
+                with app.progress("running") as progress:
+                    summary = pipeline.run_pass(store, config, model, to_read, endpoints, dry_run=dry_run,
+                                                progress=progress, echo=app.echo)
+            except Exception as e:
+                store.finish_run(run_id, "failed", {"error": f"{type(e).__name__}: {e}"})
+                raise
             store.finish_run(run_id, "failed" if summary.ingest.failures else "ok",
                              {"line": summary.line(), "failures": summary.ingest.failures})
     except LockHeld as e:

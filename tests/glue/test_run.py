@@ -52,3 +52,13 @@ def test_a_killed_runs_row_is_marked_interrupted_by_the_next_run(tmp_path):
         runs = conn.execute("SELECT id, status, finished_at IS NOT NULL FROM runs ORDER BY id").fetchall()
     assert runs == [(1, "interrupted", False), (2, "ok", True), (3, "ok", True)]
 
+
+def test_a_run_that_raises_is_recorded_as_failed(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(pipeline, "run_pass", broken)
+    db = tmp_path / "a.db"
+    assert run(db).exit_code == 1
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT status, summary FROM runs").fetchall() == [("failed", '{"error": "RuntimeError: bug"}')]
