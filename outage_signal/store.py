@@ -15,13 +15,15 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
 import sqlite_utils
 
 from outage_signal.collector.records import Malformed, OfficialIncident, Post, utc
-from outage_signal.detector import IncidentEvent
+
+if TYPE_CHECKING:  # for the annotation only: the store reads an event's fields, it needs no detector
+    from outage_signal.detector import IncidentEvent
 
 SCHEMA_VERSION = 2
 
