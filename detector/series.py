@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Sequence
@@ -9,7 +10,7 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
-from outage_signal.detector.changepoint import DetectorError, ServiceDetector
+from outage_signal.detector.changepoint import DetectorError, DetectorParams, ServiceDetector
 
 # Parameters for generic series. Shift, quiet period and floor come from a small grid search on all
 # ten NAB realTweets files (before the alarm memory existed); the threshold was then re-chosen with
@@ -17,7 +18,7 @@ from outage_signal.detector.changepoint import DetectorError, ServiceDetector
 # score at these settings is tuned on its own test data; benchmarks/detector_nab.py reports
 # leave-one-file-out scores, including one that re-tunes the memory too on each nine files.
 # Mention volumes are far burstier than complaint counts, hence a larger shift and threshold.
-SERIES_PARAMS: dict[str, Any] = {"shift": 5.0, "threshold": 25.0, "quiet_minutes": 240, "rate_floor": 1.0}
+SERIES_PARAMS = DetectorParams(shift=5.0, threshold=25.0, quiet_minutes=240, rate_floor=1.0)
 
 
 def detect_series(
@@ -25,13 +26,13 @@ def detect_series(
     timestamps: Sequence[Any],
     sensitivity: float = 1.0,
     alarm_kinds: tuple[str, ...] = ("opened",),
-    **params: Any,
+    params: DetectorParams = SERIES_PARAMS,
 ) -> list[pd.Timestamp]:
     """Alarm timestamps (incident openings) of one regularly sampled series of counts.
 
-    The series runs through :class:`~detector.changepoint.ServiceDetector` with the series' own step
-    (inferred as the median spacing, which must divide an hour), values rounded to counts, and no
-    hype channel. Naive timestamps are taken as UTC; alarms come back in the input's timezone
+    The series runs through :class:`~detector.changepoint.ServiceDetector` with ``params`` at the
+    series' own step (inferred as the median spacing, which must divide an hour; it replaces
+    ``params.step_minutes``), values rounded to counts, and no hype channel. Naive timestamps are taken as UTC; alarms come back in the input's timezone
     convention.
 
     Examples
@@ -56,7 +57,7 @@ def detect_series(
     # Samples are assigned to the step grid they nominally sit on (NAB stamps end in :53 seconds).
     grid = index.floor(f"{step}min").as_unit("ns")
     keep = np.concatenate(([True], np.diff(grid.asi8) > 0))
-    det = ServiceDetector("series", sensitivity, **{**SERIES_PARAMS, "step_minutes": step, **params})
+    det = ServiceDetector("series", sensitivity, params=replace(params, step_minutes=step))
     events = det.update_many(grid[keep], counts[keep], counts[keep], counts[keep])
     original = {g: o for g, o in zip(grid[keep], index[keep])}
     alarms = [original[pd.Timestamp(e.at)] for e in events if e.kind in alarm_kinds]
