@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
-from typing import Any, Hashable
+from typing import Hashable
 
-from outage_signal.detector import detect_series, read_series_csv
+from outage_signal.detector import DetectorParams, detect_series, read_series_csv
 from outage_signal.detector.nab import PROFILES, FileScore, load_windows, normalised, score_file
+from outage_signal.detector.series import SERIES_PARAMS
 
 SENSITIVITIES = [0.35, 0.5, 0.7, 1.0, 1.4, 2.0]
 MEMORY_GRID = [(0.0, 336.0)] + [(w, h) for w in (0.5, 1.0, 2.0) for h in (168.0, 336.0, 672.0)]
@@ -27,11 +29,12 @@ MEMORY_GRID = [(0.0, 336.0)] + [(w, h) for w in (0.5, 1.0, 2.0) for h in (168.0,
 Scores = dict[str, dict[str, FileScore]]  # file -> profile -> score
 
 
-def score_setting(series: dict[str, tuple], labels: Path, **params: Any) -> Scores:
+def score_setting(series: dict[str, tuple], labels: Path, sensitivity: float,
+                  params: DetectorParams = SERIES_PARAMS) -> Scores:
     """Every file's scores under every profile, for one detector setting."""
     scores: Scores = {}
     for name, (rows, values, stamps) in series.items():
-        alarms = [t.strftime("%Y-%m-%d %H:%M:%S") for t in detect_series(values, stamps, **params)]
+        alarms = [t.strftime("%Y-%m-%d %H:%M:%S") for t in detect_series(values, stamps, sensitivity, params=params)]
         windows = load_windows(labels, f"realTweets/{name}")
         scores[name] = {p: score_file(rows, alarms, windows, p) for p in PROFILES}
     return scores
@@ -65,7 +68,7 @@ def main() -> int:
         stamps, values = read_series_csv(path)
         series[path.name] = ([t.strftime("%Y-%m-%d %H:%M:%S") for t in stamps], values, stamps)
     names = list(series)
-    scores = {s: score_setting(series, labels, sensitivity=s) for s in SENSITIVITIES}
+    scores = {s: score_setting(series, labels, s) for s in SENSITIVITIES}
 
     default = 1.0
     print(f"NAB realTweets, default sensitivity {default} (untuned)")
@@ -92,9 +95,8 @@ def main() -> int:
     grid: dict[Hashable, Scores] = {}
     for weight, hours in MEMORY_GRID:
         for s in SENSITIVITIES:
-            grid[weight, hours, s] = score_setting(
-                series, labels, sensitivity=s, alarm_memory_weight=weight, alarm_memory_hours=hours
-            )
+            memory = replace(SERIES_PARAMS, alarm_memory_weight=weight, alarm_memory_hours=hours)
+            grid[weight, hours, s] = score_setting(series, labels, s, memory)
         row = " ".join(f"{total(grid[weight, hours, s], names, 'standard'):5.1f}" for s in SENSITIVITIES)
         print(f"  {weight:3.1f} {hours:5.0f}h  {row}")
     print(f"nested leave-one-file-out (memory and sensitivity tuned on the other nine files): "

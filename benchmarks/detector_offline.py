@@ -26,6 +26,7 @@ import itertools
 import math
 import sys
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -35,7 +36,7 @@ import ruptures
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from outage_signal.detector import detect_offline, read_series_csv  # noqa: E402
+from outage_signal.detector import DetectorParams, detect_offline, read_series_csv  # noqa: E402
 from outage_signal.detector.nab import load_windows, score_file  # noqa: E402
 from outage_signal.detector.series import SERIES_PARAMS  # noqa: E402
 from detector_nab import Scores, leave_one_file_out, total  # noqa: E402
@@ -71,9 +72,9 @@ def pelt_alarms(index: pd.DatetimeIndex, counts: np.ndarray, jump: int, beta: fl
     return alarms
 
 
-def replay_alarms(index: pd.DatetimeIndex, counts: np.ndarray, **params) -> list[int]:
+def replay_alarms(index: pd.DatetimeIndex, counts: np.ndarray, params: DetectorParams = DetectorParams()) -> list[int]:
     frame = pd.DataFrame({"complaints": counts, "authors": counts, "mentions": counts}, index=index)
-    events = detect_offline(frame, "series", **params)
+    events = detect_offline(frame, "series", params=params)
     return [int(index.get_loc(pd.Timestamp(e.at))) for e in events if e.kind == "opened"]
 
 
@@ -117,7 +118,7 @@ def main() -> int:
                 f"per service-week, median {figures['median_minutes_to_alarm']:.1f} min to alarm")
 
     print("replay of the online detector (detect_offline, default settings)")
-    replay_nab = nab_scores(series, lambda i, c: replay_alarms(i, c, **SERIES_PARAMS, step_minutes=5))
+    replay_nab = nab_scores(series, lambda i, c: replay_alarms(i, c, replace(SERIES_PARAMS, step_minutes=5)))
     names = list(series)
     print(f"  NAB realTweets standard: {total(replay_nab, names, 'standard'):.1f}")
     print(f"  replay data: {describe(replay_figures(counts, truth, args.days, replay_alarms))}")

@@ -5,12 +5,13 @@ negative binomial likelihood), :mod:`detector.baseline` for the seasonal rate, :
 for NAB's scoring rules. Benchmarks: benchmarks/detector_replay.py, detector_nab.py,
 detector_throughput.py.
 """
-from outage_signal.detector.changepoint import DetectorError, ServiceDetector, detect_offline
+from outage_signal.detector.changepoint import DetectorError, DetectorParams, ServiceDetector, detect_offline
 from outage_signal.detector.incidents import IncidentEvent, link_official
 from outage_signal.detector.series import detect_series, read_series_csv
 
 __all__ = [
     "DetectorError",
+    "DetectorParams",
     "IncidentEvent",
     "ServiceDetector",
     "detect_offline",

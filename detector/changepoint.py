@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
@@ -70,6 +71,75 @@ def _as_datetime(epoch_minute: int) -> datetime:
     return _EPOCH + timedelta(minutes=int(epoch_minute))
 
 
+@dataclass(frozen=True)
+class DetectorParams:
+    """The detector's model settings; the defaults are the service detector's.
+
+    Sensitivity is not among them: it is the one knob an operator turns (the config's
+    ``[detector] sensitivity``), passed to :class:`ServiceDetector` beside these.
+
+    >>> from dataclasses import replace
+    >>> five_minutes = replace(DetectorParams(threshold=20), step_minutes=5)
+    >>> five_minutes.threshold, five_minutes.step_minutes, five_minutes.shift
+    (20.0, 5, 3.0)
+    """
+
+    shift: float = 3.0
+    """The smallest surge worth an alarm, as a multiple of the expected rate (> 1)."""
+    threshold: float = 14.0
+    """CUSUM threshold at sensitivity 1 (log-likelihood-ratio units, > 0)."""
+    quiet_minutes: int = 30
+    """An open incident resolves after this many consecutive quiet minutes (the smoothed count back
+    under ``quiet_ratio`` times the baseline). Bursts closer than this merge into one incident: that
+    is the hysteresis."""
+    quiet_ratio: float = 1.5
+    """A step is quiet when its smoothed count is under this multiple of the smoothed baseline."""
+    escalation_factor: float = 2.0
+    """An ``escalated`` event is emitted when the incident's peak per minute reaches this factor
+    times the peak last reported."""
+    warmup_hours: int = 24
+    """Hours the baseline must have learnt before any incident can open. A fresh install learns its
+    rhythm online during the warm-up and stays silent; so does a restored one until then."""
+    step_minutes: int = 1
+    """Minutes per step, dividing 60 (1 for the service counts; the series' step for
+    :func:`detect_series`)."""
+    hype_pseudocount: float = 3.0
+    """Counts per step added to the non-complaint chatter and its baseline before their ratio (the hype
+    factor) is taken, so a near-silent chatter channel cannot make hype out of a post or two."""
+    adapt_after_hours: float = 6.0
+    """Hours overlapping an incident younger than this are not learnt (outages do not inflate the
+    baseline); after it, the surge is learnt as the new normal."""
+    rate_floor: float = 0.0
+    """The expected rate is never taken below this fraction of the service's overall rate, so the
+    quiet hours of a strong daily cycle do not turn ordinary chatter into alarms (>= 0)."""
+    alarm_memory_weight: float = 1.0
+    """How much each recent incident opening raises the alarm level, as a fraction of
+    ``threshold / sensitivity`` (1: the level doubles right after an opening; 0 turns the memory
+    off)."""
+    alarm_memory_hours: float = 336.0
+    """Half-life of that memory, in hours (two weeks)."""
+
+    def __post_init__(self) -> None:
+        # Coerce as the numbers may come from JSON or TOML (14 for 14.0); states compare equal after.
+        for field in fields(self):
+            cast = int if field.type == "int" else float
+            object.__setattr__(self, field.name, cast(getattr(self, field.name)))
+        rules = {
+            "shift": (self.shift > 1, "> 1"),
+            "threshold": (self.threshold > 0, "> 0"),
+            "quiet_minutes": (self.quiet_minutes >= 0, ">= 0"),
+            "warmup_hours": (self.warmup_hours >= 0, ">= 0"),
+            "step_minutes": (self.step_minutes >= 1 and 60 % self.step_minutes == 0, "dividing 60"),
+            "hype_pseudocount": (self.hype_pseudocount > 0, "> 0"),
+            "rate_floor": (self.rate_floor >= 0, ">= 0"),
+            "alarm_memory_weight": (self.alarm_memory_weight >= 0, ">= 0"),
+            "alarm_memory_hours": (self.alarm_memory_hours > 0, "> 0"),
+        }
+        for name, (ok, rule) in rules.items():
+            if not ok:
+                raise DetectorError(f"DetectorParams: need {name} {rule}, got {getattr(self, name)!r}")
+
+
 class ServiceDetector:
     """Online detector of complaint surges for one service, one step (minute) at a time.
 
@@ -78,36 +148,11 @@ class ServiceDetector:
     service:
         The service key; it prefixes incident ids.
     sensitivity:
-        The one knob. The CUSUM threshold is ``threshold / sensitivity``: 2.0 alarms on half the
-        evidence (earlier, more false alarms), 0.5 needs twice as much. Default 1.0.
-    shift:
-        The smallest surge worth an alarm, as a multiple of the expected rate (default 3x).
-    threshold:
-        CUSUM threshold at sensitivity 1, in log-likelihood-ratio units (default 14).
-    quiet_minutes:
-        An open incident resolves after this many consecutive quiet minutes (the smoothed count
-        back under ``quiet_ratio`` times the baseline). Bursts closer than this merge into one
-        incident: that is the hysteresis.
-    escalation_factor:
-        An ``escalated`` event is emitted when the incident's peak per minute reaches this factor
-        times the peak last reported.
-    adapt_after_hours:
-        Hours overlapping an incident younger than this are not learnt (outages do not inflate the
-        baseline); after it, the surge is learnt as the new normal.
-    rate_floor:
-        The expected rate is never taken below this fraction of the service's overall rate, so the
-        quiet hours of a strong daily cycle do not turn ordinary chatter into alarms (default 0).
-    alarm_memory_weight:
-        How much each recent incident opening raises the alarm level, as a fraction of
-        ``threshold / sensitivity`` (default 1: the level doubles right after an opening). 0 turns
-        the memory off.
-    alarm_memory_hours:
-        Half-life of that memory (default two weeks).
-    warmup_hours:
-        Hours the baseline must have learnt before any incident can open. A fresh install learns
-        its rhythm online during the warm-up and stays silent; so does a restored one until then.
-    step_minutes:
-        Minutes per step (1 for the service counts; the series' step for :func:`detect_series`).
+        The one knob. The CUSUM threshold is ``params.threshold / sensitivity``: 2.0 alarms on half
+        the evidence (earlier, more false alarms), 0.5 needs twice as much. Default 1.0.
+    params:
+        The model's settings (:class:`DetectorParams`); the defaults suit per-minute complaint
+        counts, ``detector.series.SERIES_PARAMS`` suit generic series.
 
     The counted signal is ``authors`` (distinct complaining authors in the step), so one account
     posting many complaints in a minute counts once; ``complaints`` is reported in events;
@@ -133,46 +178,18 @@ class ServiceDetector:
     >>> restored = ServiceDetector.from_state(det.state_dict())
     >>> restored.update(minutes[-1] + pd.Timedelta(minutes=1), 1, 1, 3)
     []
+    >>> ServiceDetector("github", 2.0, params=DetectorParams(alarm_memory_weight=0.0)).alarm_level
+    7.0
     """
 
-    def __init__(
-        self,
-        service: str,
-        sensitivity: float = 1.0,
-        *,
-        shift: float = 3.0,
-        threshold: float = 14.0,
-        quiet_minutes: int = 30,
-        quiet_ratio: float = 1.5,
-        escalation_factor: float = 2.0,
-        warmup_hours: int = 24,
-        step_minutes: int = 1,
-        hype_pseudocount: float = 3.0,
-        adapt_after_hours: float = 6.0,
-        rate_floor: float = 0.0,
-        alarm_memory_weight: float = 1.0,
-        alarm_memory_hours: float = 336.0,
-    ) -> None:
-        if sensitivity <= 0 or shift <= 1 or threshold <= 0 or step_minutes < 1 or 60 % step_minutes:
-            raise DetectorError("need sensitivity > 0, shift > 1, threshold > 0, step_minutes dividing 60")
-        if alarm_memory_weight < 0 or alarm_memory_hours <= 0:
-            raise DetectorError("need alarm_memory_weight >= 0 and alarm_memory_hours > 0")
+    def __init__(self, service: str, sensitivity: float = 1.0, *, params: DetectorParams = DetectorParams()) -> None:
+        if not sensitivity > 0:
+            raise DetectorError(f"need sensitivity > 0, got {sensitivity!r}")
         self.service = service
         self.sensitivity = float(sensitivity)
-        self.shift = float(shift)
-        self.threshold = float(threshold)
-        self.quiet_minutes = int(quiet_minutes)
-        self.quiet_ratio = float(quiet_ratio)
-        self.escalation_factor = float(escalation_factor)
-        self.warmup_hours = int(warmup_hours)
-        self.step_minutes = int(step_minutes)
-        self.hype_pseudocount = float(hype_pseudocount)
-        self.adapt_after_hours = float(adapt_after_hours)
-        self.rate_floor = float(rate_floor)
-        self.alarm_memory_weight = float(alarm_memory_weight)
-        self.alarm_memory_hours = float(alarm_memory_hours)
+        self.params = params
 
-        steps_per_hour = 60 // self.step_minutes
+        steps_per_hour = 60 // self.params.step_minutes
         self.authors_baseline = SeasonalBaseline(steps_per_hour)
         self.other_baseline = SeasonalBaseline(steps_per_hour)
         # Over-dispersion: the negative binomial's ``a`` in ``variance = mu + a * mu**2`` (0 =
@@ -205,28 +222,28 @@ class ServiceDetector:
     @property
     def alarm_memory_factor(self) -> float:
         """How far recent openings raise the alarm level: ``1 + alarm_memory_weight * recent_openings``."""
-        return 1.0 + self.alarm_memory_weight * self.recent_openings
+        return 1.0 + self.params.alarm_memory_weight * self.recent_openings
 
     @property
     def alarm_level(self) -> float:
         """The CUSUM level that opens an incident: ``threshold / sensitivity`` times the alarm memory factor."""
-        return self.threshold / self.sensitivity * self.alarm_memory_factor
+        return self.params.threshold / self.sensitivity * self.alarm_memory_factor
 
     @property
     def warmed_up(self) -> bool:
-        return self.hours_learned >= self.warmup_hours
+        return self.hours_learned >= self.params.warmup_hours
 
     def _llr_terms(self, mean: float) -> tuple[float, float]:
         """``(per_count, offset)`` with ``llr = count * per_count - offset`` at this mean."""
         a = self.overdispersion
         if a == 0.0:
-            return math.log(self.shift), (self.shift - 1.0) * mean
-        growth = math.log1p(a * self.shift * mean) - math.log1p(a * mean)
-        return math.log(self.shift) - growth, growth / a
+            return math.log(self.params.shift), (self.params.shift - 1.0) * mean
+        growth = math.log1p(a * self.params.shift * mean) - math.log1p(a * mean)
+        return math.log(self.params.shift) - growth, growth / a
 
     @property
     def _quiet_steps(self) -> int:
-        return max(1, math.ceil(self.quiet_minutes / self.step_minutes))
+        return max(1, math.ceil(self.params.quiet_minutes / self.params.step_minutes))
 
     # ------------------------------------------------------------------------------ hour rollover
     def _clear_hour_totals(self) -> None:
@@ -253,11 +270,11 @@ class ServiceDetector:
             self.other_baseline.learn_hour(self.cur_hour, self.hour_other, self.hour_steps)
             # Dispersion is learnt once the rhythm is half learnt; earlier residuals would
             # mostly measure the baseline's own ignorance.
-            if self.hours_learned >= self.warmup_hours // 2 and self.hour_squared_means > 0.0:
+            if self.hours_learned >= self.params.warmup_hours // 2 and self.hour_squared_means > 0.0:
                 self._learn_dispersion(self.hour_excess / self.hour_squared_means)
             self.hours_learned += 1
         if self.cur_hour is not None:
-            self.recent_openings *= 0.5 ** ((new_hour - self.cur_hour) / self.alarm_memory_hours)
+            self.recent_openings *= 0.5 ** ((new_hour - self.cur_hour) / self.params.alarm_memory_hours)
         self.cur_hour = new_hour
         self._clear_hour_totals()
         # Hours overlapping a young incident are not learnt; a surge that lasts longer than
@@ -265,10 +282,10 @@ class ServiceDetector:
         # shift cannot keep an incident open, or reopen one, forever.
         self.hour_tainted = (
             self.incident is not None
-            and new_hour * 60 - self.incident["started"] < self.adapt_after_hours * 60
+            and new_hour * 60 - self.incident["started"] < self.params.adapt_after_hours * 60
         )
         self.rate_authors = max(
-            self.authors_baseline.rate(new_hour), self.rate_floor * self.authors_baseline.global_rate()
+            self.authors_baseline.rate(new_hour), self.params.rate_floor * self.authors_baseline.global_rate()
         )
         self.rate_other = self.other_baseline.rate(new_hour)
         # Clipping needs a trustworthy rate; during the warm-up the baseline learns raw counts.
@@ -294,7 +311,7 @@ class ServiceDetector:
 
     def _step(self, t: int, complaints: int, authors: int, mentions: int) -> list[IncidentEvent]:
         other = max(mentions - complaints, 0)
-        hype = max(1.0, (other + self.hype_pseudocount) / (self.rate_other + self.hype_pseudocount))
+        hype = max(1.0, (other + self.params.hype_pseudocount) / (self.rate_other + self.params.hype_pseudocount))
         mean = self.rate_authors * hype
         learnt_authors = authors if self.clip_authors == _NO_CLIP else min(authors, self.clip_authors)
         learnt_other = other if self.clip_other == _NO_CLIP else min(other, self.clip_other)
@@ -325,7 +342,7 @@ class ServiceDetector:
         return self._follow(t, complaints, authors, mean)
 
     def _reset_run(self, t: int) -> None:
-        self.run_start = t + self.step_minutes
+        self.run_start = t + self.params.step_minutes
         self.run_complaints = 0
         self.run_expected = 0.0
         self.run_peak = 0
@@ -340,7 +357,7 @@ class ServiceDetector:
             at=_as_datetime(t),
             started_at=_as_datetime(inc["started"]),
             complaints=inc["complaints"],
-            peak_per_minute=float(inc["peak"]) / self.step_minutes,
+            peak_per_minute=float(inc["peak"]) / self.params.step_minutes,
             expected=inc["expected"],
             score=self.cusum,
         )
@@ -372,7 +389,7 @@ class ServiceDetector:
         # pseudo-count keeps a near-silent service from flapping on a single post.
         inc["smoothed_count"] += 0.2 * (authors - inc["smoothed_count"])
         inc["smoothed_mean"] += 0.2 * (mean - inc["smoothed_mean"])
-        quiet = inc["smoothed_count"] + 0.5 <= self.quiet_ratio * (inc["smoothed_mean"] + 0.5)
+        quiet = inc["smoothed_count"] + 0.5 <= self.params.quiet_ratio * (inc["smoothed_mean"] + 0.5)
         inc["quiet_steps"] = inc["quiet_steps"] + 1 if quiet else 0
         if inc["quiet_steps"] >= self._quiet_steps:
             event = self._event("resolved", t)
@@ -380,7 +397,7 @@ class ServiceDetector:
             self.cusum = 0.0
             self._reset_run(t)
             return [event]
-        if inc["peak"] >= self.escalation_factor * max(inc["reported_peak"], 1):
+        if inc["peak"] >= self.params.escalation_factor * max(inc["reported_peak"], 1):
             inc["reported_peak"] = inc["peak"]
             return [self._event("escalated", t)]
         return []
@@ -430,7 +447,7 @@ class ServiceDetector:
     def _fast_block(self, t: np.ndarray, c: np.ndarray, a: np.ndarray, m: np.ndarray) -> bool:
         """Apply one hour's steps vectorised; False (and nothing changed) if an alarm would fire."""
         other = np.maximum(m - c, 0)
-        hype = np.maximum(1.0, (other + self.hype_pseudocount) / (self.rate_other + self.hype_pseudocount))
+        hype = np.maximum(1.0, (other + self.params.hype_pseudocount) / (self.rate_other + self.params.hype_pseudocount))
         mean = self.rate_authors * hype
         warmed = self.warmed_up
         if warmed:
@@ -497,7 +514,8 @@ class ServiceDetector:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly; JSON-serialisable."""
-        state = {k: v for k, v in vars(self).items() if not isinstance(v, SeasonalBaseline)}
+        state = {k: v for k, v in vars(self).items() if not isinstance(v, (SeasonalBaseline, DetectorParams))}
+        state["params"] = asdict(self.params)
         state["authors_baseline"] = self.authors_baseline.state_dict()
         state["other_baseline"] = self.other_baseline.state_dict()
         state["incident"] = dict(self.incident) if self.incident is not None else None
@@ -505,24 +523,19 @@ class ServiceDetector:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> "ServiceDetector":
+        """The detector a :meth:`state_dict` describes.
+
+        A parameter the state lacks takes its default (states saved before the alarm memory
+        existed continue with the default memory). States saved before :class:`DetectorParams`
+        hold the parameters at the top level; they load the same.
+        """
+        state = dict(state)
         try:
-            obj = cls(
-                state["service"],
-                state["sensitivity"],
-                shift=state["shift"],
-                threshold=state["threshold"],
-                quiet_minutes=state["quiet_minutes"],
-                quiet_ratio=state["quiet_ratio"],
-                escalation_factor=state["escalation_factor"],
-                warmup_hours=state["warmup_hours"],
-                step_minutes=state["step_minutes"],
-                hype_pseudocount=state["hype_pseudocount"],
-                adapt_after_hours=state["adapt_after_hours"],
-                rate_floor=state["rate_floor"],
-                # States saved before the alarm memory existed continue with the default memory.
-                alarm_memory_weight=state.get("alarm_memory_weight", 1.0),
-                alarm_memory_hours=state.get("alarm_memory_hours", 336.0),
-            )
+            if "params" in state:
+                params = state.pop("params")
+            else:
+                params = {f.name: state.pop(f.name) for f in fields(DetectorParams) if f.name in state}
+            obj = cls(state.pop("service"), state.pop("sensitivity"), params=DetectorParams(**params))
             for key, value in state.items():
                 if key.endswith("_baseline"):
                     setattr(obj, key, SeasonalBaseline.from_state(value))
@@ -530,7 +543,7 @@ class ServiceDetector:
                     obj.incident = dict(value) if value is not None else None
                 else:
                     setattr(obj, key, value)
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:  # ValueError includes DetectorParams' DetectorError
             raise DetectorError(f"not a ServiceDetector state: {exc}") from exc
         return obj
 
@@ -548,7 +561,8 @@ def detect_offline(
     service: str,
     sensitivity: float = 1.0,
     history: pd.DataFrame | None = None,
-    **params: Any,
+    *,
+    params: DetectorParams = DetectorParams(),
 ) -> list[IncidentEvent]:
     """All incident events of a backfilled period, by replaying the online detector.
 
@@ -562,11 +576,11 @@ def detect_offline(
     # Pass 1 learns the overall level (its warm-up learns unclipped, outages included); pass 2
     # starts from that level as a warmed-up prior, so it clips and skips outage hours from the
     # first minute; the replay then runs on pass 2's baseline.
-    primer = ServiceDetector(service, sensitivity, **params).fit(source)
-    det = ServiceDetector(service, sensitivity, **params)
+    primer = ServiceDetector(service, sensitivity, params=params).fit(source)
+    det = ServiceDetector(service, sensitivity, params=params)
     det.authors_baseline.prior_rate = primer.authors_baseline.global_rate()
     det.other_baseline.prior_rate = primer.other_baseline.global_rate()
-    det.hours_learned = det.warmup_hours
+    det.hours_learned = det.params.warmup_hours
     det.fit(source)
     if history is None:
         det.last_minute = None  # replaying the same minutes again is intended here

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+import io
+import math
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 
-from outage_signal.detector.changepoint import DetectorError, ServiceDetector
+from outage_signal.detector.changepoint import DetectorError, DetectorParams, ServiceDetector
 
 # Parameters for generic series. Shift, quiet period and floor come from a small grid search on all
 # ten NAB realTweets files (before the alarm memory existed); the threshold was then re-chosen with
@@ -17,7 +20,7 @@ from outage_signal.detector.changepoint import DetectorError, ServiceDetector
 # score at these settings is tuned on its own test data; benchmarks/detector_nab.py reports
 # leave-one-file-out scores, including one that re-tunes the memory too on each nine files.
 # Mention volumes are far burstier than complaint counts, hence a larger shift and threshold.
-SERIES_PARAMS: dict[str, Any] = {"shift": 5.0, "threshold": 25.0, "quiet_minutes": 240, "rate_floor": 1.0}
+SERIES_PARAMS = DetectorParams(shift=5.0, threshold=25.0, quiet_minutes=240, rate_floor=1.0)
 
 
 def detect_series(
@@ -25,13 +28,13 @@ def detect_series(
     timestamps: Sequence[Any],
     sensitivity: float = 1.0,
     alarm_kinds: tuple[str, ...] = ("opened",),
-    **params: Any,
+    params: DetectorParams = SERIES_PARAMS,
 ) -> list[pd.Timestamp]:
     """Alarm timestamps (incident openings) of one regularly sampled series of counts.
 
-    The series runs through :class:`~detector.changepoint.ServiceDetector` with the series' own step
-    (inferred as the median spacing, which must divide an hour), values rounded to counts, and no
-    hype channel. Naive timestamps are taken as UTC; alarms come back in the input's timezone
+    The series runs through :class:`~detector.changepoint.ServiceDetector` with ``params`` at the
+    series' own step (inferred as the median spacing, which must divide an hour; it replaces
+    ``params.step_minutes``), values rounded to counts, and no hype channel. Naive timestamps are taken as UTC; alarms come back in the input's timezone
     convention.
 
     Examples
@@ -56,7 +59,7 @@ def detect_series(
     # Samples are assigned to the step grid they nominally sit on (NAB stamps end in :53 seconds).
     grid = index.floor(f"{step}min").as_unit("ns")
     keep = np.concatenate(([True], np.diff(grid.asi8) > 0))
-    det = ServiceDetector("series", sensitivity, **{**SERIES_PARAMS, "step_minutes": step, **params})
+    det = ServiceDetector("series", sensitivity, params=replace(params, step_minutes=step))
     events = det.update_many(grid[keep], counts[keep], counts[keep], counts[keep])
     original = {g: o for g, o in zip(grid[keep], index[keep])}
     alarms = [original[pd.Timestamp(e.at)] for e in events if e.kind in alarm_kinds]
@@ -64,11 +67,93 @@ def detect_series(
 
 
 def read_series_csv(path: str | Path) -> tuple[list[datetime], list[float]]:
-    """Read a ``timestamp,value`` CSV (NAB's layout) into timestamps and values."""
+    """Read a ``timestamp,value`` CSV (NAB's layout) into timestamps and values.
+
+    The header names the two columns (in any order; other columns are ignored). Timestamps are ISO
+    8601, all naive (taken as UTC) or all with a zone, evenly spaced by a step of whole minutes
+    that divides an hour, none missing; values are finite numbers. Anything else raises
+    :class:`DetectorError` naming the file, the line and what was expected.
+    """
+    data = _read_bytes(path)
+    try:
+        text = data.decode("utf-8-sig")  # a BOM, as spreadsheets write, is not part of the header
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DetectorError(f"{path}: line {line}: not UTF-8 text; expected a timestamp,value CSV") from None
+    rows = csv.reader(io.StringIO(text, newline=""))
+    try:
+        return _parse_series(path, rows)
+    except csv.Error as exc:  # a field beyond csv's size limit
+        raise DetectorError(f"{path}: line {rows.line_num}: {exc}") from None
+
+
+def _read_bytes(path: str | Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise DetectorError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _parse_series(path: str | Path, rows: Any) -> tuple[list[datetime], list[float]]:
+    header = next(rows, None)
+    if header is None:
+        raise DetectorError(f"{path}: empty file; expected a header line timestamp,value")
+    columns = [name.strip() for name in header]
+    missing = [name for name in ("timestamp", "value") if name not in columns]
+    if missing:
+        raise DetectorError(f"{path}: line {rows.line_num}: header {','.join(header)!r} lacks the column(s) "
+                            f"{', '.join(missing)}; expected timestamp,value")
+    at_stamp, at_value = columns.index("timestamp"), columns.index("value")
     stamps: list[datetime] = []
     values: list[float] = []
-    with open(path, newline="") as handle:
-        for row in csv.DictReader(handle):
-            stamps.append(pd.Timestamp(row["timestamp"]).to_pydatetime())
-            values.append(float(row["value"]))
+    step: timedelta | None = None
+    for row in rows:
+        if not row:
+            continue  # a blank line
+        where = f"{path}: line {rows.line_num}"
+        if len(row) != len(header):
+            raise DetectorError(f"{where}: {len(row)} field(s); expected {len(header)}, as in the header")
+        stamp = _timestamp(where, row[at_stamp])
+        value = _value(where, row[at_value])
+        if stamps:
+            if (stamp.tzinfo is None) != (stamps[0].tzinfo is None):
+                raise DetectorError(f"{where}: timestamp {row[at_stamp]!r}; expected every timestamp with "
+                                    "a time zone or every one without, as in the first row")
+            gap = stamp - stamps[-1]
+            if gap <= timedelta(0):
+                raise DetectorError(f"{where}: {_minutes(gap)} after the previous row; expected a later timestamp")
+            if step is None:
+                if gap % timedelta(minutes=1) or 60 % (gap // timedelta(minutes=1)):
+                    raise DetectorError(f"{where}: {_minutes(gap)} after the previous row; "
+                                        "expected a step of whole minutes that divides an hour")
+                step = gap
+            elif gap != step:
+                raise DetectorError(f"{where}: {_minutes(gap)} after the previous row; expected the series' "
+                                    f"step of {_minutes(step)} (evenly spaced rows, none missing)")
+        stamps.append(stamp)
+        values.append(value)
+    if not stamps:
+        raise DetectorError(f"{path}: no rows after the header; expected timestamp,value rows")
     return stamps, values
+
+
+def _timestamp(where: str, field: str) -> datetime:
+    try:
+        return datetime.fromisoformat(field.strip())
+    except ValueError:
+        raise DetectorError(f"{where}: timestamp {field!r} is not an ISO 8601 date-time "
+                            "(like 2015-03-01 00:05:00)") from None
+
+
+def _value(where: str, field: str) -> float:
+    try:
+        value = float(field)
+    except ValueError:
+        raise DetectorError(f"{where}: value {field!r} is not a number") from None
+    if not math.isfinite(value):
+        raise DetectorError(f"{where}: value {field!r} is not a finite number")
+    return value
+
+
+def _minutes(span: timedelta) -> str:
+    return f"{span / timedelta(minutes=1):g} minutes"

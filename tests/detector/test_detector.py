@@ -1,11 +1,14 @@
 import json
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from outage_signal.detector import DetectorError, ServiceDetector, detect_offline, detect_series, link_official
+from outage_signal.detector import (
+    DetectorError, DetectorParams, ServiceDetector, detect_offline, detect_series, link_official,
+)
 from outage_signal.detector.nab import FileScore, normalised, scaled_sigmoid, score_file
 
 DAY = 1440
@@ -204,18 +207,18 @@ def test_alarm_memory_quiets_a_recurring_burst_but_still_alarms_on_the_first():
     frame, _ = _bot_bursts(5)
     openings = {}
     for weight in (0.0, 1.0):
-        det = ServiceDetector("svc", alarm_memory_weight=weight)
+        det = ServiceDetector("svc", params=DetectorParams(alarm_memory_weight=weight))
         events = det.update_many(frame.index, frame.complaints, frame.authors, frame.mentions)
         openings[weight] = [e.at for e in events if e.kind == "opened"]
     assert len(openings[0.0]) >= 12  # without memory, every burst after the warm-up day alarms
     assert openings[1.0][0] == openings[0.0][0]  # the first burst is news either way
     assert len(openings[1.0]) <= len(openings[0.0]) // 2
-    assert det.alarm_level > det.threshold / det.sensitivity
+    assert det.alarm_level > det.params.threshold / det.sensitivity
 
 
 def test_alarm_memory_fades_with_its_half_life_and_old_states_still_load():
     frame, rng = _bot_bursts(6, days=4)
-    det = ServiceDetector("svc", alarm_memory_hours=24.0)
+    det = ServiceDetector("svc", params=DetectorParams(alarm_memory_hours=24.0))
     det.update_many(frame.index, frame.complaints, frame.authors, frame.mentions)
     remembered = det.recent_openings
     assert remembered > 0.5  # two openings, the last a day and a half before the end
@@ -224,7 +227,48 @@ def test_alarm_memory_fades_with_its_half_life_and_old_states_still_load():
     assert det.recent_openings == pytest.approx(remembered * 0.5 ** 4, rel=0.05)
 
     state = json.loads(json.dumps(det.state_dict()))
-    for key in ("alarm_memory_weight", "alarm_memory_hours", "recent_openings"):
-        del state[key]  # a state saved before the alarm memory existed
-    restored = ServiceDetector.from_state(state)
-    assert restored.recent_openings == 0.0 and restored.alarm_level == restored.threshold
+    del state["params"]["alarm_memory_weight"], state["params"]["alarm_memory_hours"], state["recent_openings"]
+    restored = ServiceDetector.from_state(state)  # as if saved before the alarm memory existed
+    assert restored.recent_openings == 0.0 and restored.alarm_level == restored.params.threshold
+    assert restored.params.alarm_memory_hours == DetectorParams().alarm_memory_hours != det.params.alarm_memory_hours
+
+
+def test_state_saved_before_detector_params_loads_and_continues_exactly():
+    """data/state_before_params.json was saved by the detector of commit 5f8bb53 (parameters flat in
+    the state): ``ServiceDetector("svc", 1.5, shift=2.5, quiet_minutes=20)`` after the first
+    ``split`` minutes of this frame, mid-incident."""
+    rng = np.random.default_rng(2)
+    authors = _diurnal(rng, 3)
+    authors[2 * DAY + 50:2 * DAY + 120] += 9
+    frame = _frame(authors, other=rng.poisson(2.0, len(authors)))
+    split = 2 * DAY + 80
+    old_state = json.loads((Path(__file__).parent / "data" / "state_before_params.json").read_text())
+    assert "params" not in old_state and old_state["incident"] is not None
+
+    restored = ServiceDetector.from_state(old_state)
+    assert restored.sensitivity == 1.5
+    assert restored.params == DetectorParams(shift=2.5, quiet_minutes=20)
+    whole = ServiceDetector("svc", 1.5, params=DetectorParams(shift=2.5, quiet_minutes=20))
+    events = whole.update_many(frame.index, frame.complaints, frame.authors, frame.mentions)
+    tail = frame.iloc[split:]
+    assert restored.update_many(tail.index, tail.complaints, tail.authors, tail.mentions) == [
+        e for e in events if e.at >= tail.index[0]
+    ]
+    assert restored.state_dict() == whole.state_dict()
+
+
+@pytest.mark.parametrize("bad", [{"shift": 1.0}, {"threshold": 0}, {"step_minutes": 7}, {"alarm_memory_hours": 0}])
+def test_detector_params_reject_impossible_settings_by_name(bad):
+    (name, value), = bad.items()
+    with pytest.raises(DetectorError, match=f"need {name}"):
+        DetectorParams(**bad)
+
+
+def test_detector_params_are_coerced_and_unknown_state_params_rejected():
+    assert DetectorParams(threshold=20, quiet_minutes=30.0) == DetectorParams(threshold=20.0, quiet_minutes=30)
+    state = ServiceDetector("svc").state_dict()
+    state["params"]["colour"] = 1
+    with pytest.raises(DetectorError, match="not a ServiceDetector state"):
+        ServiceDetector.from_state(state)
+    with pytest.raises(DetectorError, match="sensitivity"):
+        ServiceDetector("svc", 0.0)

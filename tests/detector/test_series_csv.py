@@ -1,0 +1,89 @@
+"""read_series_csv and the detect-series command on good and bad CSV files (issue 14, row 8)."""
+import re
+from datetime import datetime, timedelta
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from outage_signal.cli import cli
+from outage_signal.detector import DetectorError, read_series_csv
+
+START = datetime(2015, 3, 1, 0, 2, 53)
+
+
+def series_text(values, step=timedelta(minutes=5), header="timestamp,value") -> str:
+    rows = [f"{START + i * step:%Y-%m-%d %H:%M:%S},{v}" for i, v in enumerate(values)]
+    return "\n".join([header, *rows]) + "\n"
+
+
+def detect_series_cli(path):
+    return CliRunner().invoke(cli, ["detect-series", str(path)])
+
+
+def test_detect_series_prints_the_alarm_of_a_spike(tmp_path):
+    values = np.random.default_rng(4).poisson(30, 12 * 24 * 5)
+    values[1200:1230] *= 8
+    path = tmp_path / "spike.csv"
+    path.write_text(series_text(values))
+    result = detect_series_cli(path)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "timestamp" and len(lines) == 2
+    alarm = datetime.fromisoformat(lines[1])
+    assert START + 1200 * timedelta(minutes=5) <= alarm <= START + 1205 * timedelta(minutes=5)
+
+
+def test_reads_timestamps_and_values_with_a_bom_and_columns_in_any_order(tmp_path):
+    path = tmp_path / "s.csv"
+    path.write_text("\ufeffvalue,timestamp\n3,2015-03-01 00:00:00\n4.5,2015-03-01 00:05:00\n", encoding="utf-8")
+    stamps, values = read_series_csv(path)
+    assert stamps == [datetime(2015, 3, 1), datetime(2015, 3, 1, 0, 5)]
+    assert values == [3.0, 4.5]
+
+
+BAD_FILES = {
+    "bad value": (series_text([1, 2, "lots", 4]).encode(), r"line 4: value 'lots' is not a number"),
+    "infinite value": (series_text([1, 2, "inf"]).encode(), r"line 4: value 'inf' is not a finite number"),
+    "bad timestamp": (b"timestamp,value\n2015-03-01 00:00:00,1\nyesterday,2\n",
+                      r"line 3: timestamp 'yesterday' is not an ISO 8601 date-time"),
+    "missing field": (b"timestamp,value\n2015-03-01 00:00:00,1\n2015-03-01 00:05:00\n",
+                      r"line 3: 1 field\(s\); expected 2, as in the header"),
+    "wrong header": (series_text([1, 2, 3], header="time,count").encode(),
+                     r"line 1: header 'time,count' lacks the column\(s\) timestamp, value"),
+    "binary data": (b"timestamp,value\n2015-03-01 00:00:00,1\n\x89PNG\r\n\x1a\n\xff\xfe\x00\x00",
+                    r"line 3: not UTF-8 text"),
+    "NUL byte": (b"timestamp,value\n2015-03-01 00:00:00,1\x00\n", r"line 2: value '1\\x00' is not a number"),
+    "huge field": (b'timestamp,value\n2015-03-01 00:00:00,"' + b"9" * 200_000 + b'"\n', r"line 2: field larger than"),
+    "irregular step": (
+        b"timestamp,value\n2015-03-01 00:00:00,1\n2015-03-01 00:05:00,1\n2015-03-01 00:07:00,1\n",
+        r"line 4: 2 minutes after the previous row; expected the series' step of 5 minutes",
+    ),
+    "missing row": (
+        b"timestamp,value\n2015-03-01 00:00:00,1\n2015-03-01 00:05:00,1\n2015-03-01 00:15:00,1\n",
+        r"line 4: 10 minutes after the previous row; expected the series' step of 5 minutes",
+    ),
+    "backwards": (b"timestamp,value\n2015-03-01 00:05:00,1\n2015-03-01 00:00:00,1\n",
+                  r"line 3: -5 minutes after the previous row; expected a later timestamp"),
+    "step not dividing an hour": (
+        b"timestamp,value\n2015-03-01 00:00:00,1\n2015-03-01 00:07:00,1\n2015-03-01 00:14:00,1\n",
+        r"line 3: 7 minutes after the previous row; expected a step of whole minutes that divides an hour",
+    ),
+    "mixed time zones": (b"timestamp,value\n2015-03-01 00:00:00,1\n2015-03-01 00:05:00+00:00,1\n",
+                         r"line 3: timestamp '2015-03-01 00:05:00\+00:00'; expected every timestamp with a time zone or"),
+    "empty file": (b"", r"empty file; expected a header line timestamp,value"),
+    "header only": (b"timestamp,value\n", r"no rows after the header; expected timestamp,value rows"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_FILES)
+def test_bad_csv_is_one_line_naming_file_and_line(tmp_path, case):
+    content, message = BAD_FILES[case]
+    path = tmp_path / "series.csv"
+    path.write_bytes(content)
+    with pytest.raises(DetectorError, match=f"^{re.escape(str(path))}: {message}"):
+        read_series_csv(path)
+
+    result = detect_series_cli(path)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)  # not a traceback
+    assert re.fullmatch(f"Error: {re.escape(str(path))}: {message}[^\n]*\n", result.output), result.output
