@@ -1,56 +1,135 @@
-"""The configuration: which services to watch, where the database lives, where webhooks go.
+"""The configuration: which services to watch, how sensitive the detector is, where webhooks go.
 
-The configuration is one TOML file. Without ``--config`` (or ``OUTAGE_SIGNAL_CONFIG``) the catalog
-shipped with the package (``default_services.toml``) is used, so the tool runs out of the box.
-Every problem is reported as a :class:`ConfigError` naming the file, the key and what was expected.
+The configuration is one TOML file, validated against the schema below: every key is defined here, an
+unknown key is an error, and every problem is one :class:`ConfigError` line naming the file and the
+dotted key, e.g. ``config.toml: key 'detector.colour': unknown key``.
+
+Without ``--config`` (or ``OUTAGE_SIGNAL_CONFIG``) the catalog shipped with the package
+(``default_services.toml``) is used, so the tool runs out of the box. A config of your own extends that
+catalog rather than copying it:
+
+- each ``[services.KEY]`` of your config adds a service, or replaces the bundled service of the same
+  KEY wholesale (the bundled one's aliases, subreddits and status page are not kept);
+- ``catalog = "none"`` at the top of your config watches only your own services.
+
+So a config holding only ``[[webhooks]]`` watches the bundled services and notifies those webhooks.
 """
 from __future__ import annotations
 
+import functools
+import json
 import os
+import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StrictBool, ValidationError
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_services.toml")
 DEFAULT_DB = Path("outage-signal.db")
 # The bundled replay is package data (datasets/ installs as outage_signal.datasets).
 DEFAULT_REPLAY = Path(str(resources.files("outage_signal.datasets") / "replay"))
-STATUS_PAGE_KINDS = ("statuspage", "feed")
+# A display name shorter than this ("X") is a letter, not a name a post can be matched on.
+MIN_NAME_ALIAS = 3
 
 
 class ConfigError(ValueError):
     """The configuration file is missing, unreadable or not what Outage Signal expects."""
 
 
-@dataclass(frozen=True)
-class StatusPage:
-    kind: str  # "statuspage" (Atlassian Statuspage v2 API) or "feed" (RSS/Atom)
-    url: str
+def _text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("expected a non-empty string")
+    return value
 
 
-@dataclass(frozen=True)
-class Service:
-    key: str
-    name: str
-    aliases: tuple[str, ...]
-    subreddits: tuple[str, ...] = ()
-    bluesky: tuple[str, ...] = ()
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+    return value
+
+
+def _service_key(value: str) -> str:
+    # Keys name the report's files, so they must be safe as file names on every system.
+    if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", value):
+        raise ValueError("a service key is 1 to 40 lowercase letters, digits, '-' or '_', starting with a "
+                         "letter or digit")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_text)]
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+ServiceKey = Annotated[str, AfterValidator(_service_key)]
+WebhookFormat = Literal["generic", "slack", "discord"]
+EventKind = Literal["opened", "escalated", "acknowledged", "resolved"]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StatusPage(_Table):
+    kind: Literal["statuspage", "feed"]  # Atlassian Statuspage v2 API, or an RSS/Atom feed
+    url: Annotated[HttpUrl, AfterValidator(lambda url: url.rstrip("/"))]
+
+
+class Service(_Table):
+    name: Text = ""  # display name; the service's key when left out
+    aliases: tuple[Text, ...] = ()  # what a post calls the service
+    subreddits: tuple[Text, ...] = ()
+    bluesky: tuple[Text, ...] = ()  # app.bsky.feed.searchPosts queries
     status_page: StatusPage | None = None
+
+    def match_names(self) -> list[str]:
+        """The names a post may use for this service: its aliases, and its display name unless that is short."""
+        names = [self.name, *self.aliases] if len(self.name.strip()) >= MIN_NAME_ALIAS else self.aliases
+        return list(dict.fromkeys(names))
+
+
+class Webhook(_Table):
+    name: Text = ""  # webhook-N (its position) when left out
+    url: HttpUrl
+    format: WebhookFormat = "generic"
+    secret_env: Text | None = None  # the environment variable holding the secret; required for generic
+    services: Annotated[tuple[Text, ...], Field(min_length=1)] | None = None  # None: every service
+    events: Annotated[tuple[EventKind, ...], Field(min_length=1)] | None = None  # None: every kind
+
+
+class Detector(_Table):
+    # 2 alarms on half the evidence, 0.5 needs twice as much
+    sensitivity: Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)] = 1.0
+
+
+class Reddit(_Table):
+    comments: StrictBool = False  # also read the subreddits' newest comments
+
+
+class ConfigFile(_Table):
+    """One config file as written, before it is merged with the bundled catalog."""
+
+    catalog: Literal["bundled", "none"] = "bundled"
+    detector: Detector = Detector()
+    reddit: Reddit = Reddit()
+    services: dict[ServiceKey, Service] = {}
+    webhooks: tuple[Webhook, ...] = ()
 
 
 @dataclass(frozen=True)
 class Config:
     path: Path
     services: dict[str, Service]
-    sensitivity: float = 1.0  # [detector] sensitivity: 2 alarms on half the evidence, 0.5 needs twice as much
-    reddit_comments: bool = False  # [reddit] comments: also read the subreddits' newest comments
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    sensitivity: float = 1.0
+    reddit_comments: bool = False
+    webhooks: tuple[Webhook, ...] = ()
 
     def aliases(self) -> dict[str, list[str]]:
-        """``{service key: [aliases]}``, the input the classifier's ServiceMatcher takes."""
-        return {key: [s.name, *s.aliases] for key, s in self.services.items()}
+        """``{service key: [names]}``, the input the classifier's ServiceMatcher takes."""
+        return {key: s.match_names() for key, s in self.services.items()}
 
 
 def resolve_config_path(path: str | os.PathLike | None = None) -> Path:
@@ -60,8 +139,25 @@ def resolve_config_path(path: str | os.PathLike | None = None) -> Path:
 
 
 def load_config(path: str | os.PathLike | None = None) -> Config:
-    """Read and validate a configuration file."""
+    """Read and validate a configuration file, merged over the bundled catalog unless it says ``catalog = "none"``."""
     path = resolve_config_path(path)
+    file = read_config_file(path)
+    own = {key: s if s.name else s.model_copy(update={"name": key}) for key, s in file.services.items()}
+    bundled = _bundled_services() if file.catalog == "bundled" else {}
+    if not bundled and not own:
+        raise ConfigError(f"{path}: key 'services': no services to watch; add [services.KEY] tables "
+                          'or remove catalog = "none"')
+    _check_aliases(path, {k: s for k, s in bundled.items() if k not in own}, own)
+    webhooks = tuple(h if h.name else h.model_copy(update={"name": f"webhook-{n}"})
+                     for n, h in enumerate(file.webhooks))
+    services = {**bundled, **own}  # a replaced service keeps its place in the catalog's order
+    _check_webhooks(path, webhooks, services)
+    return Config(path=path, services=services, sensitivity=file.detector.sensitivity,
+                  reddit_comments=file.reddit.comments, webhooks=webhooks)
+
+
+def read_config_file(path: Path) -> ConfigFile:
+    """One file parsed and checked against the schema, on its own."""
     try:
         with open(path, "rb") as f:
             raw = tomllib.load(f)
@@ -73,52 +169,100 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text (byte {e.start}); save the file as UTF-8") from None
     except OSError as e:
         raise ConfigError(f"{path}: cannot read: {e.strerror}") from None
-    services_raw = raw.get("services")
-    if not isinstance(services_raw, dict) or not services_raw:
-        raise ConfigError(f"{path}: key 'services': expected a table of services, e.g. [services.github]")
-    services = {key: _service(path, key, value) for key, value in services_raw.items()}
-    reddit = raw.get("reddit", {})
-    if not isinstance(reddit, dict) or not isinstance(reddit.get("comments", False), bool):
-        raise ConfigError(f"{path}: key 'reddit.comments': expected true or false (default false)")
-    return Config(path=path, services=services, sensitivity=_sensitivity(path, raw.get("detector", {})),
-                  reddit_comments=reddit.get("comments", False), raw=raw)
+    try:
+        return ConfigFile.model_validate(raw)
+    except ValidationError as e:
+        raise _config_error(path, e) from None
 
 
-def _sensitivity(path: Path, detector: Any) -> float:
-    value = detector.get("sensitivity", 1.0) if isinstance(detector, dict) else None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigError(f"{path}: key 'detector.sensitivity': expected a number > 0 (default 1.0), got {value!r}")
-    return float(value)
+@functools.cache
+def _bundled_services() -> dict[str, Service]:
+    file = read_config_file(DEFAULT_CONFIG)
+    return {key: s if s.name else s.model_copy(update={"name": key}) for key, s in file.services.items()}
 
 
-def _service(path: Path, key: str, value: Any) -> Service:
-    where = f"{path}: key 'services.{key}"
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}': expected a table, got {type(value).__name__}")
-    name = value.get("name", key)
-    if not isinstance(name, str) or not name.strip():
-        raise ConfigError(f"{where}.name': expected a non-empty string")
-    lists = {}
-    for list_key in ("aliases", "subreddits", "bluesky"):
-        items = value.get(list_key, [])
-        if not isinstance(items, list) or not all(isinstance(i, str) and i.strip() for i in items):
-            raise ConfigError(f"{where}.{list_key}': expected a list of non-empty strings")
-        lists[list_key] = tuple(items)
-    unknown = set(value) - {"name", "aliases", "subreddits", "bluesky", "status_page"}
-    if unknown:
-        raise ConfigError(f"{where}': unknown key(s) {', '.join(sorted(unknown))}; "
-                          "expected name, aliases, subreddits, bluesky, status_page")
-    return Service(key=key, name=name, status_page=_status_page(where, value.get("status_page")), **lists)
+def _check_aliases(path: Path, kept: dict[str, Service], own: dict[str, Service]) -> None:
+    """No name may mean two services; the config's own services are checked last, so the error names them."""
+    owner: dict[str, str] = {}
+    for key, service in [*kept.items(), *own.items()]:
+        for name in service.match_names():
+            normal = " ".join(name.lower().split())
+            if owner.setdefault(normal, key) != key:
+                field = "name" if name == service.name else "aliases"
+                raise ConfigError(f"{path}: key 'services.{key}.{field}': {name!r} already names service "
+                                  f"{owner[normal]!r}; a name may mean only one service")
 
 
-def _status_page(where: str, value: Any) -> StatusPage | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}.status_page': expected a table {{ kind = ..., url = ... }}")
-    kind, url = value.get("kind"), value.get("url")
-    if kind not in STATUS_PAGE_KINDS:
-        raise ConfigError(f"{where}.status_page.kind': expected one of {', '.join(STATUS_PAGE_KINDS)}, got {kind!r}")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{where}.status_page.url': expected an http(s) URL, got {url!r}")
-    return StatusPage(kind=kind, url=url.rstrip("/"))
+def _check_webhooks(path: Path, webhooks: tuple[Webhook, ...], services: dict[str, Service]) -> None:
+    names: dict[str, int] = {}
+    for n, hook in enumerate(webhooks):
+        where = f"{path}: key 'webhooks[{n}]"
+        if names.setdefault(hook.name, n) != n:
+            raise ConfigError(f"{where}.name': {hook.name!r} is already the name of webhooks[{names[hook.name]}]; "
+                              "each webhook needs its own name")
+        if hook.format == "generic" and hook.secret_env is None:
+            raise ConfigError(f"{where}.secret_env': generic webhooks are signed; name the environment variable "
+                              "holding the secret (whsec_... base64, see the README, Webhooks)")
+        unknown = sorted(set(hook.services or ()) - set(services))
+        if unknown:
+            raise ConfigError(f"{where}.services': unknown service(s) {', '.join(unknown)}")
+
+
+# What a pydantic error type means, in the words the README uses.
+_EXPECTED = {
+    "string_type": "a string", "bool_type": "true or false", "float_type": "a number", "finite_number": "a number",
+    "tuple_type": "a list of strings", "dict_type": "a table", "model_type": "a table", "too_short": "a non-empty list",
+    "literal_error": "{expected}", "greater_than": "a number > {gt:g}",
+}
+_EXPECTED_AT = {("services",): "a table of services, e.g. [services.github]",
+                ("webhooks",): "an array of tables [[webhooks]]"}
+_UNKNOWN_KEY_HINTS = {("webhooks", "secret"): "never put the secret in the file: set an environment "
+                                              "variable and name it in secret_env"}
+
+
+def _config_error(path: Path, error: ValidationError) -> ConfigError:
+    """The first problem pydantic found, as one line naming the file and the dotted key."""
+    problems = error.errors(include_url=False)
+    first = problems[0]
+    loc = tuple(part for part in first["loc"] if part != "[key]")  # "[key]": the dict key itself is at fault
+    kind, ctx = first["type"], first.get("ctx", {})
+    if kind == "extra_forbidden":
+        hint = _UNKNOWN_KEY_HINTS.get((loc[0], loc[-1])) or f"expected one of {', '.join(_keys_beside(loc))}"
+        message = f"unknown key; {hint}"
+    elif kind == "missing":
+        message = "required"
+    elif kind == "value_error":
+        message = str(ctx["error"])
+    elif kind in _EXPECTED:
+        expected = _EXPECTED_AT.get(loc) or _EXPECTED[kind].format(**ctx)
+        message = f"expected {expected}, got {_short_repr(first['input'])}"
+    else:
+        message = first["msg"][:1].lower() + first["msg"][1:]
+    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+    return ConfigError(f"{path}: key '{_dotted(loc)}': {message}{more}")
+
+
+def _keys_beside(loc: tuple) -> list[str]:
+    """The keys the table holding ``loc``'s last key accepts."""
+    shape = tuple("*" if isinstance(part, int) or (i == 1 and loc[0] == "services") else part
+                  for i, part in enumerate(loc[:-1]))
+    table = {(): ConfigFile, ("detector",): Detector, ("reddit",): Reddit, ("services", "*"): Service,
+             ("services", "*", "status_page"): StatusPage, ("webhooks", "*"): Webhook}.get(shape)
+    return list(table.model_fields) if table else []
+
+
+def _dotted(loc: tuple) -> str:
+    """``('webhooks', 0, 'url')`` as ``webhooks[0].url``; keys that are not bare TOML keys are quoted."""
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            bare = re.fullmatch(r"[A-Za-z0-9_-]+", part)
+            text += ("." if text else "") + (part if bare else json.dumps(part))
+    return text
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

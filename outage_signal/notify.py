@@ -11,6 +11,7 @@ Generic deliveries are signed per the Standard Webhooks specification (``webhook
 """
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -21,12 +22,12 @@ from typing import Any
 
 import requests
 from standardwebhooks import Webhook
+from standardwebhooks.webhooks import EmptyWebhookSecretError
 
 from outage_signal.config import Config, ConfigError
+from outage_signal.config import Webhook as WebhookEntry  # a [[webhooks]] table, not the signer
 from outage_signal.store import Store
 
-FORMATS = ("generic", "slack", "discord", "console")
-EVENTS = ("opened", "escalated", "acknowledged", "resolved")
 LEASE = timedelta(minutes=2)  # a claimed row is retried by others only after this
 FIRST_RETRY = timedelta(minutes=1)  # then doubling, up to MAX_RETRY
 MAX_RETRY = timedelta(hours=1)
@@ -53,40 +54,38 @@ CONSOLE = Endpoint(name="console", url="", format="console")
 
 
 def load_endpoints(config: Config) -> list[Endpoint]:
-    """The ``[[webhooks]]`` of the config; ``[CONSOLE]`` when there are none."""
-    raw = config.raw.get("webhooks", [])
-    if not isinstance(raw, list):
-        raise ConfigError(f"{config.path}: key 'webhooks': expected an array of tables [[webhooks]]")
-    endpoints = [_endpoint(config, n, item) for n, item in enumerate(raw)]
-    return endpoints or [CONSOLE]
+    """The config's validated ``[[webhooks]]`` as endpoints, with their secrets; ``[CONSOLE]`` when there are none."""
+    return [_endpoint(config, n, hook) for n, hook in enumerate(config.webhooks)] or [CONSOLE]
 
 
-def _endpoint(config: Config, n: int, item: Any) -> Endpoint:
-    where = f"{config.path}: key 'webhooks[{n}]"
-    if not isinstance(item, dict):
-        raise ConfigError(f"{where}': expected a table with name, url, format, secret_env, services, events")
-    name, url, fmt = item.get("name", f"webhook-{n}"), item.get("url"), item.get("format", "generic")
-    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
-        raise ConfigError(f"{where}.url': expected an http:// or https:// URL, got {url!r}")
-    if fmt not in FORMATS[:3]:
-        raise ConfigError(f"{where}.format': expected one of generic, slack, discord, got {fmt!r}")
+def _endpoint(config: Config, n: int, hook: WebhookEntry) -> Endpoint:
     secret = None
-    if "secret_env" in item:
-        secret = os.environ.get(str(item["secret_env"]))
-        if not secret:
-            raise ConfigError(f"{where}.secret_env': environment variable {item['secret_env']} is not set")
-    elif fmt == "generic":
-        raise ConfigError(f"{where}.secret_env': generic webhooks are signed; name the environment variable "
-                          "holding the secret (whsec_... base64, see the README, Webhooks)")
-    services, events = item.get("services"), item.get("events")
-    unknown_services = set(services or []) - set(config.services)
-    if unknown_services:
-        raise ConfigError(f"{where}.services': unknown service(s) {', '.join(sorted(unknown_services))}")
-    if events is not None and (not isinstance(events, list) or set(events) - set(EVENTS)):
-        raise ConfigError(f"{where}.events': expected a list drawn from {', '.join(EVENTS)}")
-    return Endpoint(name=str(name), url=url, format=fmt, secret=secret,
-                    services=frozenset(services) if services else None,
-                    events=frozenset(events) if events else None)
+    if hook.secret_env is not None:
+        secret = read_secret(hook.secret_env, f"{config.path}: key 'webhooks[{n}].secret_env'")
+    return Endpoint(name=hook.name, url=hook.url, format=hook.format, secret=secret,
+                    services=frozenset(hook.services) if hook.services else None,
+                    events=frozenset(hook.events) if hook.events else None)
+
+
+def read_secret(variable: str, where: str) -> str:
+    """The Standard Webhooks secret (``whsec_`` + base64) held by environment variable ``variable``.
+
+    Checked here, when the config is loaded, so a bad secret is one line naming the variable and not a
+    traceback at the first delivery. The value itself never appears in an error.
+    """
+    secret = os.environ.get(variable)
+    if not secret:
+        raise ConfigError(f"{where}: environment variable {variable} is not set")
+    body = secret.removeprefix("whsec_")
+    try:
+        Webhook(secret)  # the library's own parsing, as signing will do it, which skips what is not base64:
+        key = base64.b64decode(body + "=" * (-len(body) % 4), validate=True)  # so a mistyped secret is refused
+    except (ValueError, EmptyWebhookSecretError):  # binascii.Error is a ValueError
+        key = b""
+    if not secret.startswith("whsec_") or not key:
+        raise ConfigError(f"{where}: environment variable {variable} does not hold a Standard Webhooks secret "
+                          "(whsec_ followed by base64; see the README, Webhooks)")
+    return secret
 
 
 def enqueue(store: Store, event_id: str, service: str, kind: str, endpoints: Sequence[Endpoint], now: str) -> int:

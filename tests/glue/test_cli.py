@@ -22,7 +22,7 @@ def test_config_error_is_one_actionable_line(tmp_path):
     bad.write_text("[services.acme]\naliases = 'acme'\n")
     result = invoke("--config", str(bad), "classify", input="x\n")
     assert result.exit_code == 1
-    assert result.output.strip() == f"Error: {bad}: key 'services.acme.aliases': expected a list of non-empty strings"
+    assert result.output.strip() == f"Error: {bad}: key 'services.acme.aliases': expected a list of strings, got 'acme'"
 
 
 def test_newer_database_is_refused_with_exit_1(tmp_path):

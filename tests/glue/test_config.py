@@ -21,20 +21,22 @@ def test_default_catalog_has_popular_services():
 
 
 def test_env_var_chooses_the_file(tmp_path, monkeypatch):
-    path = write(tmp_path, '[services.acme]\naliases = ["acme"]\n')
+    path = write(tmp_path, 'catalog = "none"\n[services.acme]\naliases = ["acme"]\n')
     monkeypatch.setenv("OUTAGE_SIGNAL_CONFIG", str(path))
     assert list(load_config().services) == ["acme"]
 
 
 @pytest.mark.parametrize("text, expected", [
     ("services = 3", "key 'services': expected a table"),
-    ("[services.acme]\naliases = 'acme'", "key 'services.acme.aliases': expected a list of non-empty strings"),
+    ("[services.acme]\naliases = 'acme'", "key 'services.acme.aliases': expected a list of strings, got 'acme'"),
+    ("[services.acme]\naliases = ['acme', ' ']", "key 'services.acme.aliases[1]': expected a non-empty string"),
     ("[services.acme]\nname = ''", "key 'services.acme.name': expected a non-empty string"),
-    ("[services.acme]\ncolour = 'red'", "key 'services.acme': unknown key(s) colour"),
+    ("[services.acme]\ncolour = 'red'",
+     "key 'services.acme.colour': unknown key; expected one of name, aliases, subreddits, bluesky, status_page"),
     ("[services.acme]\nstatus_page = { kind = 'pager', url = 'https://x' }",
-     "key 'services.acme.status_page.kind': expected one of statuspage, feed, got 'pager'"),
+     "key 'services.acme.status_page.kind': expected 'statuspage' or 'feed', got 'pager'"),
     ("[services.acme]\nstatus_page = { kind = 'feed', url = 'ftp://x' }",
-     "key 'services.acme.status_page.url': expected an http(s) URL"),
+     "key 'services.acme.status_page.url': expected an http:// or https:// URL"),
     ("[services.acme\n", "not valid TOML"),
 ])
 def test_bad_config_names_file_key_and_expectation(tmp_path, text, expected):
@@ -54,5 +56,7 @@ def test_detector_sensitivity(tmp_path):
     base = '[services.acme]\naliases = ["acme"]\n'
     assert load_config(write(tmp_path, base)).sensitivity == 1.0
     assert load_config(write(tmp_path, base + "[detector]\nsensitivity = 2\n")).sensitivity == 2.0
-    with pytest.raises(ConfigError, match="key 'detector.sensitivity': expected a number > 0"):
-        load_config(write(tmp_path, base + "[detector]\nsensitivity = 'high'\n"))
+    for bad, expected in [("'high'", "expected a number, got 'high'"), ("0", "expected a number > 0, got 0"),
+                          ("true", "expected a number, got True"), ("inf", "expected a number, got inf")]:
+        with pytest.raises(ConfigError, match=f"key 'detector.sensitivity': {expected}"):
+            load_config(write(tmp_path, base + f"[detector]\nsensitivity = {bad}\n"))
