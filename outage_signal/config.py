@@ -142,7 +142,7 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     """Read and validate a configuration file, merged over the bundled catalog unless it says ``catalog = "none"``."""
     path = resolve_config_path(path)
     file = read_config_file(path)
-    own = {key: s if s.name else s.model_copy(update={"name": key}) for key, s in file.services.items()}
+    own = _named(file.services)
     bundled = _bundled_services() if file.catalog == "bundled" else {}
     if not bundled and not own:
         raise ConfigError(f"{path}: key 'services': no services to watch; add [services.KEY] tables "
@@ -177,8 +177,12 @@ def read_config_file(path: Path) -> ConfigFile:
 
 @functools.cache
 def _bundled_services() -> dict[str, Service]:
-    file = read_config_file(DEFAULT_CONFIG)
-    return {key: s if s.name else s.model_copy(update={"name": key}) for key, s in file.services.items()}
+    return _named(read_config_file(DEFAULT_CONFIG).services)
+
+
+def _named(services: dict[str, Service]) -> dict[str, Service]:
+    """A service without a display name is called by its key."""
+    return {key: s if s.name else s.model_copy(update={"name": key}) for key, s in services.items()}
 
 
 def _check_aliases(path: Path, kept: dict[str, Service], own: dict[str, Service]) -> None:
