@@ -123,7 +123,7 @@ def main() -> None:
         folder = Path(tmp)
         names = [f"Nimbus{k:02d}" for k in range(args.services)]
         config_path = folder / "services.toml"
-        config_path.write_text("".join(f'[services.{n.lower()}]\nname = "{n}"\naliases = ["{n.lower()}"]\n\n' for n in names))
+        config_path.write_text('catalog = "none"\n' + "".join(f'[services.{n.lower()}]\nname = "{n}"\naliases = ["{n.lower()}"]\n\n' for n in names))
         config, model = load_config(config_path), ComplaintClassifier.load(DEFAULT_MODEL)
         t = time.perf_counter()
         files, outages = write_month(folder, args.days, names, args.rate)

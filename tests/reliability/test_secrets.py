@@ -37,6 +37,8 @@ def test_planted_secrets_reach_no_log_output_or_database(tmp_path, receiver):
     url = receiver.url
     config = tmp_path / "services.toml"
     config.write_text(f'''
+catalog = "none"  # only the service the cassette recorded
+
 [services.github]
 name = "GitHub"
 aliases = ["github"]
