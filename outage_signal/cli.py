@@ -211,7 +211,7 @@ def _print_generic_table(app: App, rows: Rows) -> None:
     for column in rows[0]:
         table.add_column(column)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
+        table.add_row(*("" if v is None else ", ".join(v) if isinstance(v, list) else str(v) for v in row.values()))
     app.console.print(table)
 
 
