@@ -106,33 +106,45 @@ def classify_lines(lines: Iterable[str], model: ComplaintClassifier, matcher: Se
                    chunk: int = 2000) -> Iterator[dict[str, Any]]:
     """Label posts given one per line: plain text, or JSON objects with a ``text`` field.
 
-    A JSON line without a text field yields ``{"line": n, "error": ...}`` instead of a label.
+    A JSON object without a string ``text`` yields ``{"line": n, "error": ...}`` in its place, and the
+    lines after it are labeled as usual; the output keeps the input's order.
     """
     batch: list[tuple[int, str]] = []
     for number, line in enumerate(lines, start=1):
         line = line.rstrip("\n")
         if not line.strip():
             continue
-        text: Any = line
-        if line.lstrip().startswith("{"):
-            try:
-                text = json.loads(line).get("text")
-            except (ValueError, AttributeError):
-                text = line  # not JSON after all: classify it as text
-            if not isinstance(text, str):
-                yield from _label(batch, model, matcher)  # keep the output in input order
-                batch = []
-                yield {"line": number, "error": "JSON line without a string 'text' field"}
-                continue
+        text, error = _text_of(line)
+        if error:
+            yield from _label(batch, model, matcher)
+            batch = []
+            yield {"line": number, "error": error}
+            continue
         batch.append((number, text))
         if len(batch) >= chunk:
             yield from _label(batch, model, matcher)
             batch = []
-    if batch:
-        yield from _label(batch, model, matcher)
+    yield from _label(batch, model, matcher)
+
+
+def _text_of(line: str) -> tuple[str, str | None]:
+    """The post's text and None, or "" and why the line has none. A line that is not a JSON object is text."""
+    if not line.lstrip().startswith("{"):
+        return line, None
+    try:
+        post = json.loads(line)
+    except ValueError:
+        return line, None  # not JSON after all: classify it as text
+    if "text" not in post:
+        return "", "JSON line without a 'text' field"
+    if not isinstance(post["text"], str):
+        return "", f"JSON line whose 'text' is {type(post['text']).__name__}, not a string"
+    return post["text"], None
 
 
 def _label(batch: list[tuple[int, str]], model: ComplaintClassifier, matcher: ServiceMatcher) -> Iterator[dict]:
+    if not batch:  # scikit-learn refuses an empty batch
+        return
     probabilities = model.predict_proba([text for _, text in batch])
     for (number, text), p in zip(batch, probabilities):
         yield {"line": number, "probability": round(float(p), 4), "is_complaint": bool(p >= model.threshold),

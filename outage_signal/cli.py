@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import dataclasses
+import functools
 import gc
 import json
 import logging
@@ -11,7 +12,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -38,7 +39,57 @@ from outage_signal.store import Store, StoreError
 USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreError, ModelLoadError, detector.DetectorError)
 
 
+def global_options(after_command: bool = False) -> list[click.Option]:
+    """The options every command takes, before its name or after it (`outage-signal demo --db x.db`).
+
+    Defined once for both places. Before the command they carry the environment variable and the default;
+    after it they default to None, so only an option actually given there overrides the one before.
+    """
+    def option(*names: str, envvar: str | None, default: Any, **kwargs: Any) -> click.Option:
+        if after_command:
+            return click.Option(names, default=None, **kwargs)
+        return click.Option(names, envvar=envvar, default=default, **kwargs)
+
+    return [
+        option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="OUTAGE_SIGNAL_DB",
+               default=DEFAULT_DB, help=f"SQLite database file (env OUTAGE_SIGNAL_DB) [default: {DEFAULT_DB}]."),
+        option("--config", "config_path", type=click.Path(dir_okay=False), envvar="OUTAGE_SIGNAL_CONFIG",
+               default=None, help="Service catalog TOML (env OUTAGE_SIGNAL_CONFIG) [default: the bundled catalog]."),
+        option("--quiet", "-q", envvar=None, default=False, is_flag=True,
+               help="Print only results and errors: no progress, no notices."),
+        option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), envvar="OUTAGE_SIGNAL_LOG_LEVEL",
+               default="warning",
+               help="How much to log (env OUTAGE_SIGNAL_LOG_LEVEL) [default: warning]; info shows each source, batch "
+                    "and delivery."),
+        option("--log-file", type=click.Path(dir_okay=False, path_type=Path), envvar="OUTAGE_SIGNAL_LOG_FILE",
+               default=None, help="Append the log to this file (env OUTAGE_SIGNAL_LOG_FILE) [default: stderr]."),
+    ]
+
+
+GLOBAL_OPTION_NAMES = ("db_path", "config_path", "quiet", "log_level", "log_file")
+
+
+class OutageSignalCommand(click.Command):
+    """A command that takes the global options after its name too, and builds the App they describe."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.params.extend(global_options(after_command=True))
+
+    def invoke(self, ctx: click.Context) -> Any:
+        before = ctx.parent.params if ctx.parent else {}
+        given_after = {name: ctx.params.pop(name) for name in GLOBAL_OPTION_NAMES}
+        settings = {name: before.get(name) if given_after[name] is None else given_after[name]
+                    for name in GLOBAL_OPTION_NAMES}
+        setup_logging(settings["log_level"] or "warning", settings["log_file"])
+        ctx.obj = App(settings["db_path"] or DEFAULT_DB, settings["config_path"], bool(settings["quiet"]),
+                      Console(stderr=False))
+        return super().invoke(ctx)
+
+
 class OutageSignalGroup(click.Group):
+    command_class = OutageSignalCommand
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -91,32 +142,108 @@ class RateColumn(ProgressColumn):
 
 pass_app = click.make_pass_decorator(App)
 
+Rows = Sequence[dict[str, Any]]
 
-@click.group(cls=OutageSignalGroup)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), envvar="OUTAGE_SIGNAL_DB",
-              default=DEFAULT_DB, show_default=True, help="SQLite database file (env OUTAGE_SIGNAL_DB).")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="OUTAGE_SIGNAL_CONFIG",
-              default=None, help="Service catalog TOML (env OUTAGE_SIGNAL_CONFIG) [default: the bundled catalog].")
-@click.option("--quiet", "-q", is_flag=True, help="Print only results and errors: no progress, no notices.")
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]), default="warning",
-              envvar="OUTAGE_SIGNAL_LOG_LEVEL", show_default=True,
-              help="How much to log (env OUTAGE_SIGNAL_LOG_LEVEL); info shows each source, batch and delivery.")
-@click.option("--log-file", type=click.Path(dir_okay=False, path_type=Path), envvar="OUTAGE_SIGNAL_LOG_FILE",
-              default=None, help="Append the log to this file (env OUTAGE_SIGNAL_LOG_FILE) [default: stderr].")
+
+def listing(print_table: Callable[[App, Rows], None]) -> Callable[[Callable[..., Rows]], Callable[..., None]]:
+    """The one output of every listing command: its function returns rows; they are printed as a table,
+    or with --json as JSON lines (one object per row, lists as JSON lists) or with --csv as CSV."""
+    def decorate(list_rows: Callable[..., Rows]) -> Callable[..., None]:
+        @click.option("--json", "as_json", is_flag=True, help="JSON lines: one JSON object per row.")
+        @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row (lists as JSON text).")
+        @functools.wraps(list_rows)
+        def command(*args: Any, as_json: bool, as_csv: bool, **kwargs: Any) -> None:
+            if as_json and as_csv:
+                raise click.ClickException("--json and --csv: choose one")
+            rows = list_rows(*args, **kwargs)
+            if as_json:
+                for row in rows:
+                    click.echo(json.dumps(row, default=str))
+            elif as_csv:
+                write_csv(rows)
+            else:
+                print_table(click.get_current_context().find_object(App), rows)
+        return command
+    return decorate
+
+
+def write_csv(rows: Rows) -> None:
+    if not rows:
+        return
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+    writer.writeheader()
+    for row in rows:  # a CSV cell is text: a list or mapping goes in as JSON
+        writer.writerow({k: json.dumps(v) if isinstance(v, (list, dict)) else v for k, v in row.items()})
+
+
+def known_service(config: Config, service: str | None) -> str | None:
+    """``service`` when the catalog has it (or None): a typo gets the list, not an empty answer."""
+    if service is not None and service not in config.services:
+        raise click.ClickException(f"unknown service {service!r}; the catalog has {', '.join(config.services)}")
+    return service
+
+
+# --- tables: what each listing looks like in a terminal ---
+
+def _print_incident_table(app: App, incidents: Rows) -> None:
+    table = Table(title="Incidents")
+    for column in ("service", "opened at (UTC)", "status", "complaints", "official acknowledgement", "lead"):
+        table.add_column(column)
+    for i in incidents:
+        lead = f"{i['lead_minutes']:+.0f} min" if i["lead_minutes"] is not None else "-"
+        table.add_row(i["service"], i["opened_at"][:16].replace("T", " "),
+                      i["status"] + (f" {i['resolved_at'][11:16]}" if i["resolved_at"] else ""),
+                      str(i["complaints"]),
+                      (i["acknowledged_at"] or "never")[:16].replace("T", " "), lead)
+    app.console.print(table)
+
+
+def _print_figures(app: App, rows: Rows) -> None:
+    for key, value in rows[0].items():
+        click.echo(f"{key:36} {value}")
+
+
+def _print_generic_table(app: App, rows: Rows) -> None:
+    if not rows:
+        app.console.print("(none)")
+        return
+    table = Table()
+    for column in rows[0]:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*("" if v is None else ", ".join(v) if isinstance(v, list) else str(v) for v in row.values()))
+    app.console.print(table)
+
+
+def _print_status_table(app: App, rows: Rows) -> None:
+    table = Table()
+    for column in ("service", "last hour: authors / expected", "alarm bar", "open incident", "last official",
+                   "collected"):
+        table.add_column(column)
+    for r in rows:
+        expected = "-" if r["expected_authors_last_hour"] is None else f"{r['expected_authors_last_hour']:.1f}"
+        incident = (f"since {r['open_incident_since'][:16]} ({r['open_incident_complaints']} complaints)"
+                    if r["open_incident_since"] else "-")
+        failing = f" FAILING: {', '.join(r['failing_sources'])}" if r["failing_sources"] else ""
+        bar = "-" if r["alarm_bar"] is None else f"×{r['alarm_bar']:.1f}"
+        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", bar, incident, r["last_official"] or "-",
+                      (r["last_collected"] or "never")[:16] + failing)
+    app.console.print(table)
+
+
+@click.group(cls=OutageSignalGroup, params=global_options())
 @click.version_option(package_name="outage-signal")
-@click.pass_context
-def cli(ctx: click.Context, db_path: Path, config_path: str | None, quiet: bool, log_level: str,
-        log_file: Path | None) -> None:
+def cli(**global_settings: Any) -> None:
     """Outage Signal: spot service outages from what people post, before the status page does.
 
     Start with `outage-signal demo`: it replays two bundled weeks of posts, detects the
-    outages in them and shows how early each was caught.
+    outages in them and shows how early each was caught. The options below are also
+    accepted after the command: `outage-signal demo --db x.db`.
     """
-    setup_logging(log_level, log_file)
+    # Each command reads these settings (see OutageSignalCommand.invoke), after its own.
     # The ~200,000 objects of the loaded modules live until exit: frozen, the cyclic collector stops
     # rescanning them on every full collection, which made a bulk import 15% slower.
     gc.freeze()
-    ctx.obj = App(db_path, config_path, quiet, Console(stderr=False))
 
 
 def setup_logging(level: str, log_file: Path | None) -> None:
@@ -124,7 +251,10 @@ def setup_logging(level: str, log_file: Path | None) -> None:
 
     Secrets never reach a log: they live in Endpoint/clients, which neither log nor print them.
     """
-    handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
+    try:
+        handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
+    except OSError as e:
+        raise click.ClickException(f"--log-file {log_file}: cannot open it: {e.strerror}") from None
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     for old in root.handlers[:]:
@@ -164,45 +294,15 @@ def demo(app: App, replay_dir: Path) -> None:
         highlight=False)
 
 
-def _print_incident_table(app: App, incidents: Sequence[dict[str, Any]]) -> None:
-    table = Table(title="Incidents")
-    for column in ("service", "opened at (UTC)", "status", "complaints", "official acknowledgement", "lead"):
-        table.add_column(column)
-    for i in incidents:
-        lead = f"{i['lead_minutes']:+.0f} min" if i["lead_minutes"] is not None else "-"
-        table.add_row(i["service"], i["opened_at"][:16].replace("T", " "),
-                      i["status"] + (f" {i['resolved_at'][11:16]}" if i["resolved_at"] else ""),
-                      str(i["complaints"]),
-                      (i["acknowledged_at"] or "never")[:16].replace("T", " "), lead)
-    app.console.print(table)
-
-
 @cli.command()
-@click.option("--format", "output_format", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="Output format.")
-@click.option("--json", "as_json", is_flag=True, help="Shorthand for --format json.")
-@click.option("--csv", "as_csv", is_flag=True, help="Shorthand for --format csv.")
+@listing(_print_incident_table)
 @click.option("--service", default=None, help="Only this service (key from the catalog).")
 @pass_app
-def incidents(app: App, output_format: str, as_json: bool, as_csv: bool, service: str | None) -> None:
+def incidents(app: App, service: str | None) -> Rows:
     """List detected incidents, with their official acknowledgement and lead time."""
+    known_service(app.config(), service)
     with app.store() as store:
-        rows = store.incidents(service)
-    emit_rows(app, rows, "json" if as_json else "csv" if as_csv else output_format, _print_incident_table)
-
-
-def emit_rows(app: App, rows: Sequence[dict[str, Any]], output_format: str, table: Any) -> None:
-    """Print a listing as a table, JSON lines or CSV: the one way every listing command outputs."""
-    if output_format == "json":
-        for row in rows:
-            click.echo(json.dumps(row, default=str))
-    elif output_format == "csv":
-        if rows:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-    else:
-        table(app, rows)
+        return store.incidents(service)
 
 
 # --- detector (issue 5) ---
@@ -227,23 +327,18 @@ def detect_series(app: App, csv_file: Path, sensitivity: float) -> None:
 
 
 @cli.command("evaluate-detector")
+@listing(_print_figures)
 @click.option("--replay", "replay_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_REPLAY,
               show_default=True, help="Replay folder with truth.json.")
-@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @pass_app
-def evaluate_detector(app: App, replay_dir: Path, as_json: bool) -> None:
+def evaluate_detector(app: App, replay_dir: Path) -> Rows:
     """Score the whole pipeline on a replay against its truth, in a throw-away database.
 
     Prints recall, false alarms per service-week, median minutes from outage start to
     alarm and median lead over the official acknowledgement. The sensitivity is the
     config's `[detector] sensitivity`. (NAB scores: `python benchmarks/detector_nab.py`.)
     """
-    figures = evaluate_detector_on_replay(app, replay_dir)
-    if as_json:
-        click.echo(json.dumps(figures))
-    else:
-        for key, value in figures.items():
-            click.echo(f"{key:36} {value}")
+    return [evaluate_detector_on_replay(app, replay_dir)]
 
 
 def evaluate_detector_on_replay(app: App, replay_dir: Path) -> dict[str, Any]:
@@ -335,30 +430,15 @@ def parse_duration(text: str) -> float:
 
 
 @cli.command("deliveries")
+@listing(_print_generic_table)
 @click.option("--status", type=click.Choice(["pending", "delivered", "dead"]), default=None,
               help="Only rows of this status [default: pending and dead].")
-@click.option("--json", "as_json", is_flag=True, help="JSON lines.")
-@click.option("--csv", "as_csv", is_flag=True, help="CSV.")
 @pass_app
-def deliveries(app: App, status: str | None, as_json: bool, as_csv: bool) -> None:
+def deliveries(app: App, status: str | None) -> Rows:
     """List webhook deliveries: pending (will be retried) and dead (gave up) by default."""
     with app.store() as store:
         rows = store.deliveries(status)
-    if status is None:
-        rows = [r for r in rows if r["status"] != "delivered"]
-    emit_rows(app, rows, "json" if as_json else "csv" if as_csv else "table", _print_generic_table)
-
-
-def _print_generic_table(app: App, rows: Sequence[dict[str, Any]]) -> None:
-    if not rows:
-        app.console.print("(none)")
-        return
-    table = Table()
-    for column in rows[0]:
-        table.add_column(column)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
-    app.console.print(table)
+    return rows if status else [r for r in rows if r["status"] != "delivered"]
 
 
 @cli.command("test-webhook")
@@ -368,14 +448,20 @@ def _print_generic_table(app: App, rows: Sequence[dict[str, Any]]) -> None:
 @click.option("--secret-env", default="OUTAGE_SIGNAL_WEBHOOK_SECRET", show_default=True,
               help="Environment variable holding the signing secret (whsec_...).")
 def test_webhook(url: str, fmt: str, secret_env: str) -> None:
-    """Send a signed sample `incident.opened` event to URL and say whether it was accepted."""
+    """Send a signed sample `incident.opened` event to URL and say whether it was accepted.
+
+    Without the secret the event goes unsigned, with a warning: a receiver that checks signatures
+    would refuse the real ones."""
+    secret = os.environ.get(secret_env)
+    if not secret:
+        click.echo(f"warning: ${secret_env} is not set: the sample event is sent unsigned", err=True)
     try:
-        error = notify.test_webhook(url, os.environ.get(secret_env), fmt)
+        error = notify.test_webhook(url, secret, fmt)
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
     if error:
         raise click.ClickException(f"not delivered: {error}")
-    click.echo(f"delivered a sample event to {url}")
+    click.echo(f"delivered a{'' if secret else 'n unsigned'} sample event to {url}")
 
 
 # --- classifier (issue 4) ---
@@ -467,15 +553,15 @@ def backfill(app: App, source: str, since: str, until: str | None, service: str 
     incidents are recorded and linked, not notified.
     """
     config = app.config()
-    if service:
-        if service not in config.services:
-            raise click.ClickException(f"unknown service {service!r}; the catalog has {', '.join(config.services)}")
+    if known_service(config, service):
         config = dataclasses.replace(config, services={service: config.services[service]})
-    window = (datetime.fromisoformat(iso_bound(since)), datetime.fromisoformat(iso_bound(until) if until else
-                                                                              datetime.now(timezone.utc).isoformat()))
+    start, end = time_window(since, until)
+    now = datetime.now(timezone.utc)
+    if start > now:
+        raise click.ClickException(f"--since {since} is in the future: there is nothing to collect yet")
     with app.store() as store, app.progress(f"backfilling {source}") as progress:
         try:
-            summary = pipeline.backfill(store, config, app.model(), source, *window, progress=progress)
+            summary = pipeline.backfill(store, config, app.model(), source, start, end or now, progress=progress)
         except sources.CollectorSetupError as e:
             raise click.ClickException(str(e)) from None
     for name, error in summary.ingest.failures.items():
@@ -514,9 +600,9 @@ def import_command(app: App, files: tuple[Path, ...]) -> None:
 # --- status, report, plot (issue 7) ---
 
 @cli.command("status")
-@click.option("--json", "as_json", is_flag=True, help="JSON lines, one per service.")
+@listing(_print_status_table)
 @pass_app
-def status_command(app: App, as_json: bool) -> None:
+def status_command(app: App) -> Rows:
     """One row per service: the last hour against its baseline, the alarm bar, open incident, last
     official status, last collection and failing sources.
 
@@ -524,23 +610,7 @@ def status_command(app: App, as_json: bool) -> None:
     each incident opened adds 1, halving every two weeks): a service that keeps alarming needs more
     evidence before it alarms again."""
     with app.store() as store:
-        rows = report_module.status(store, app.config())
-    if as_json:
-        emit_rows(app, rows, "json", None)
-        return
-    table = Table()
-    for column in ("service", "last hour: authors / expected", "alarm bar", "open incident", "last official",
-                   "collected"):
-        table.add_column(column)
-    for r in rows:
-        expected = "-" if r["expected_authors_last_hour"] is None else f"{r['expected_authors_last_hour']:.1f}"
-        incident = (f"since {r['open_incident_since'][:16]} ({r['open_incident_complaints']} complaints)"
-                    if r["open_incident_since"] else "-")
-        failing = f" FAILING: {', '.join(r['failing_sources'])}" if r["failing_sources"] else ""
-        bar = "-" if r["alarm_bar"] is None else f"×{r['alarm_bar']:.1f}"
-        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", bar, incident, r["last_official"] or "-",
-                      (r["last_collected"] or "never")[:16] + failing)
-    app.console.print(table)
+        return report_module.status(store, app.config())
 
 
 @cli.command("report")
@@ -553,8 +623,11 @@ def status_command(app: App, as_json: bool) -> None:
 def report(app: App, since: str | None, until: str | None, service: str | None, out_dir: Path) -> None:
     """Write a self-contained HTML report: per service, complaints against the baseline band with
     incidents, acknowledgements and lead times, and a table of incidents with sample posts."""
+    config = app.config()
+    known_service(config, service)
+    start, end = time_window(since, until)
     with app.store() as store:
-        index = report_module.report(store, app.config(), out_dir, iso_bound(since), iso_bound(until), service)
+        index = report_module.report(store, config, out_dir, iso_text(start), iso_text(end), service)
     click.echo(f"wrote {index}")
 
 
@@ -567,37 +640,49 @@ def report(app: App, since: str | None, until: str | None, service: str | None, 
 @pass_app
 def plot(app: App, service: str, since: str | None, until: str | None, out: Path | None) -> None:
     """One service's complaints against its baseline as a PNG."""
-    services = app.config().services
-    if service not in services:
-        raise click.ClickException(f"unknown service {service!r}; the catalog has {', '.join(services)}")
+    known_service(app.config(), service)
+    start, end = time_window(since, until)
     with app.store() as store:
-        path = report_module.plot(store, service, out or Path(f"{service}.png"), iso_bound(since), iso_bound(until))
+        path = report_module.plot(store, service, out or Path(f"{service}.png"), iso_text(start), iso_text(end))
     click.echo(f"wrote {path}")
 
 
-def iso_bound(value: str | None) -> str | None:
-    """A user's date or time as the store's ISO UTC text."""
+def time_window(since: str | None, until: str | None) -> tuple[datetime | None, datetime | None]:
+    """--since and --until as UTC moments; an empty window (since not before until) is refused."""
+    start, end = utc_moment(since, "--since"), utc_moment(until, "--until")
+    if start and end and start >= end:
+        raise click.ClickException(f"--since {since} is not before --until {until}: the window is empty")
+    return start, end
+
+
+def utc_moment(value: str | None, option: str) -> datetime | None:
+    """A user's ISO date or time (UTC unless it says otherwise)."""
     if value is None:
         return None
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise click.BadParameter(f"{value!r}: expected an ISO date or time such as 2026-09-10 or 2026-09-10T14:00")
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc).isoformat()
+        raise click.ClickException(f"{option} {value!r}: expected an ISO date or time such as 2026-09-10 or "
+                                   "2026-09-10T14:00") from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+
+
+def iso_text(moment: datetime | None) -> str | None:
+    """The store's ISO UTC text of a moment."""
+    return moment.isoformat() if moment else None
 
 
 @cli.command("posts")
+@listing(_print_generic_table)
 @click.option("--service", default=None, help="Only posts naming this service.")
 @click.option("--complaints-only", is_flag=True, help="Only posts classified as complaints.")
-@click.option("--limit", type=int, default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--csv", "as_csv", is_flag=True)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many posts.")
 @pass_app
-def posts(app: App, service: str | None, complaints_only: bool, limit: int, as_json: bool, as_csv: bool) -> None:
+def posts(app: App, service: str | None, complaints_only: bool, limit: int) -> Rows:
     """List stored posts, newest first, with their labels."""
+    known_service(app.config(), service)
     with app.store() as store:
-        rows = store.posts(service, complaints_only, limit)
-    emit_rows(app, rows, "json" if as_json else "csv" if as_csv else "table", _print_generic_table)
+        return store.posts(service, complaints_only, limit)
 
 
 if __name__ == "__main__":

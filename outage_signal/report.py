@@ -149,9 +149,7 @@ def report(store: Store, config: Config, out_dir: str | Path, since: str | None 
             if (since and incident["opened_at"] < since) or (until and incident["opened_at"] > until):
                 continue
             samples = store.sample_complaints(key, incident["started_at"], incident["resolved_at"] or incident["opened_at"])
-            links = "<br>".join(
-                (f'<a href="{html.escape(url)}">{html.escape(text[:120])}</a>' if url else html.escape(text[:120]))
-                for text, url in samples)
+            links = "<br>".join(sample_post(text, url) for text, url in samples)
             lead = "" if incident["lead_minutes"] is None else f"{incident['lead_minutes']:+.0f} min"
             rows.append(f"<tr><td>{html.escape(key)}</td><td>{incident['opened_at'][:16]}</td>"
                         f"<td>{(incident['resolved_at'] or 'open')[:16]}</td><td>{incident['complaints']}</td>"
@@ -161,7 +159,8 @@ def report(store: Store, config: Config, out_dir: str | Path, since: str | None 
 <style>body{{font-family:sans-serif;margin:2em;max-width:1250px}}table{{border-collapse:collapse;font-size:13px}}
 td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}th{{background:#eee}}</style></head>
 <body><h1>Outage Signal report</h1>
-<p>Window: {html.escape(since or 'start')} to {html.escape(until or 'end')} (UTC). Lead = status page acknowledgement
+<p>Window: {html.escape(_shown(since or store.first_post_minute()))} to
+{html.escape(_shown(until or store.last_post_minute()))} (UTC). Lead = status page acknowledgement
 minus our alarm: positive when we were first.</p>
 <h2>Incidents</h2>
 <table id="incidents"><tr><th>service</th><th>opened</th><th>resolved</th><th>complaints</th>
@@ -178,3 +177,17 @@ for (const img of document.images) {{
     index = out_dir / "index.html"
     index.write_text(page)
     return index
+
+
+def sample_post(text: str, url: str | None) -> str:
+    """A sample post's opening words, linked to the post when its URL is a web address: a post's URL
+    comes from whoever posted it, and a ``javascript:`` or ``data:`` one would run in the reader's browser."""
+    words = html.escape(text[:120])
+    if url and url.lower().startswith(("http://", "https://")):
+        return f'<a href="{html.escape(url)}" rel="noopener noreferrer">{words}</a>'
+    return words
+
+
+def _shown(moment: str | None) -> str:
+    """``2026-09-09T14:18:00+00:00`` as ``2026-09-09 14:18``; "-" for a database with no posts."""
+    return moment[:16].replace("T", " ") if moment else "-"

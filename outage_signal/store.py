@@ -443,7 +443,8 @@ class Store:
         return self.conn.execute(sql, args).fetchall()
 
     def posts(self, service: str | None = None, complaints_only: bool = False, limit: int = 50) -> list[dict[str, Any]]:
-        """Stored posts, newest first, with their newest label (if any)."""
+        """Stored posts, newest first, with their newest label (if any), shaped like ``classify``'s output:
+        ``services`` a list, ``is_complaint`` a bool (both None for a post not yet labeled)."""
         where = ["1"]
         args: list[Any] = []
         if service:
@@ -451,10 +452,14 @@ class Store:
             args.append(service)
         if complaints_only:
             where.append("l.is_complaint")
-        return list(self.db.query(
+        rows = list(self.db.query(
             "SELECT p.source, p.source_id, p.created_at, p.text, p.url, l.probability, l.is_complaint, l.services"
             " FROM posts p LEFT JOIN labels l ON l.post_id = p.id AND l.rowid = (SELECT MAX(rowid) FROM labels"
             f" WHERE post_id = p.id) WHERE {' AND '.join(where)} ORDER BY p.created_at DESC LIMIT ?", [*args, limit]))
+        for row in rows:
+            if row["services"] is not None:
+                row["services"], row["is_complaint"] = json.loads(row["services"]), bool(row["is_complaint"])
+        return rows
 
     def sample_complaints(self, service: str, since: str, until: str, limit: int = 3) -> list[tuple[str, str | None]]:
         """The most confident distinct complaints about ``service`` in a window: (text, url)."""

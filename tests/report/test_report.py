@@ -67,3 +67,28 @@ def test_report_renders_in_headless_chromium(built, tmp_path):
     subprocess.run([CHROMIUM, *flags, f"--screenshot={shot}", "--window-size=1280,2400", url],
                    capture_output=True, timeout=120)
     assert shot.stat().st_size > 50_000
+
+
+def test_only_web_addresses_become_links(demo_run, tmp_path):
+    db = tmp_path / "demo.db"
+    shutil.copy(demo_run[0], db)
+    with Store(db) as store:  # a post's url is whatever its source sent
+        store.conn.execute("UPDATE posts SET url = CASE WHEN rowid % 2 THEN 'javascript:alert(2)'"
+                           " ELSE 'HTTPS://example.org/' || rowid END")
+        store.conn.commit()
+    result = CliRunner().invoke(cli, ["--db", str(db), "report", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "index.html").read_text()
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    assert hrefs and all(h.startswith("HTTPS://example.org/") for h in hrefs)
+    assert "javascript:" not in page
+
+
+def test_report_header_shows_the_real_window(demo_run, tmp_path):
+    with Store(demo_run[0]) as store:
+        first, last = store.first_post_minute(), store.last_post_minute()
+        page = report.report(store, load_config(), tmp_path, service="github").read_text()
+    assert f"Window: {first[:10]} {first[11:16]} to\n{last[:10]} {last[11:16]} (UTC)" in page
+    with Store(demo_run[0]) as store:
+        page = report.report(store, load_config(), tmp_path, since="2026-09-09T00:00:00+00:00", service="github").read_text()
+    assert f"Window: 2026-09-09 00:00 to\n{last[:10]} {last[11:16]} (UTC)" in page
