@@ -126,6 +126,14 @@ def test_test_webhook_without_a_secret_warns_that_the_event_went_unsigned(make_r
     assert "webhook-signature" not in {k.lower() for k in receiver.requests[0][0]}
 
 
+def test_test_webhook_with_a_malformed_secret_is_one_line(make_receiver):
+    receiver = make_receiver()
+    result = CliRunner().invoke(cli, ["test-webhook", receiver.url], env={"OUTAGE_SIGNAL_WEBHOOK_SECRET": "notbase64"})
+    assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
+    assert "OUTAGE_SIGNAL_WEBHOOK_SECRET does not hold a Standard Webhooks secret" in result.output
+    assert "notbase64" not in result.output and receiver.requests == []
+
+
 @pytest.mark.parametrize("command", [["report", "--out"], ["plot", "github", "--out"]])
 def test_a_window_that_ends_before_it_starts_is_refused(tmp_path, command):
     result = invoke("--db", str(tmp_path / "a.db"), *command, str(tmp_path / "out"), "--since", "2026-09-13",
