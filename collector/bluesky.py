@@ -8,8 +8,7 @@ the end, and yields everything as one batch, so the cursor moves only with the p
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from atproto import Client
@@ -17,9 +16,7 @@ from atproto_client.exceptions import (AtProtocolError, BadRequestError, ModelEr
                                        RequestException, UnauthorizedError)
 
 from outage_signal.collector.records import Batch, Malformed, Post, checked_text, checked_time
-from outage_signal.collector.retry import backoff_seconds
-
-RETRIED_STATUSES = {408, 429, 500, 502, 503, 504}
+from outage_signal.collector.retry import GaveUp, Retryable, RetryPolicy, retried_status
 
 
 class BlueskyError(RuntimeError):
@@ -74,18 +71,18 @@ class BlueskyCollector:
     window:
         ``(since, until)`` ISO times to backfill a window instead of following the newest posts; the
         window gets cursors of its own, so an interrupted backfill resumes.
+    retry:
+        How each page request is retried on 429, 5xx and network errors.
     """
 
     def __init__(self, client: Client, queries: Iterable[str], page_size: int = 100, max_pages: int = 10,
-                 window: tuple[str, str] | None = None, attempts: int = 4,
-                 sleep: Callable[[float], None] = time.sleep):
+                 window: tuple[str, str] | None = None, retry: RetryPolicy = RetryPolicy()):
         self.client = client
         self.queries = list(queries)
         self.page_size = page_size
         self.max_pages = max_pages
         self.window = window
-        self.attempts = attempts
-        self.sleep = sleep
+        self.retry = retry
 
     def batches(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
         for query in self.queries:
@@ -123,23 +120,27 @@ class BlueskyCollector:
         return batch
 
     def _search(self, params: dict[str, Any], key: str) -> Any:
-        for attempt in range(self.attempts):
-            try:
-                return self.client.app.bsky.feed.search_posts(params=params)
-            except UnauthorizedError:
-                raise BlueskyError(f"{key}: Bluesky refused the session; check OUTAGE_SIGNAL_BLUESKY_HANDLE and "
-                                   "OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD") from None
-            except (NetworkError, RequestException) as e:
-                status = e.response.status_code if e.response is not None else None
-                if status is not None and status not in RETRIED_STATUSES and not isinstance(e, NetworkError):
-                    raise BlueskyError(f"{key}: Bluesky answered {e}") from None
-                error: Exception = e
-            except BadRequestError as e:
-                raise BlueskyError(f"{key}: Bluesky rejected the query: {e}") from None
-            except (ModelError, ValueError) as e:  # not the lexicon's shape, or not JSON at all
-                raise MalformedPage(f"{key}: a page that does not follow app.bsky.feed.searchPosts "
-                                    f"({str(e).splitlines()[0]}: {' '.join(str(e).splitlines()[1:3])})"[:300]) from None
-            if attempt + 1 < self.attempts:
-                headers = getattr(getattr(error, "response", None), "headers", None) or {}
-                self.sleep(backoff_seconds(attempt, {k.lower(): v for k, v in headers.items()}.get("retry-after")))
-        raise BlueskyError(f"{key}: gave up after {self.attempts} attempts ({type(error).__name__})")
+        try:
+            return self.retry.call(lambda: self._search_once(params, key))
+        except GaveUp as e:
+            raise BlueskyError(f"{key}: {e}") from None
+
+    def _search_once(self, params: dict[str, Any], key: str) -> Any:
+        try:
+            return self.client.app.bsky.feed.search_posts(params=params)
+        except UnauthorizedError:
+            raise BlueskyError(f"{key}: Bluesky refused the session; check OUTAGE_SIGNAL_BLUESKY_HANDLE and "
+                               "OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD") from None
+        except (NetworkError, RequestException) as e:
+            response = e.response
+            if isinstance(e, NetworkError) or response is None:
+                raise Retryable(type(e).__name__) from None
+            if not retried_status(response.status_code):
+                raise BlueskyError(f"{key}: Bluesky answered {e}") from None
+            headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+            raise Retryable(f"{type(e).__name__}: HTTP {response.status_code}", headers.get("retry-after")) from None
+        except BadRequestError as e:
+            raise BlueskyError(f"{key}: Bluesky rejected the query: {e}") from None
+        except (ModelError, ValueError) as e:  # not the lexicon's shape, or not JSON at all
+            raise MalformedPage(f"{key}: a page that does not follow app.bsky.feed.searchPosts "
+                                f"({str(e).splitlines()[0]}: {' '.join(str(e).splitlines()[1:3])})"[:300]) from None

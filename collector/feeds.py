@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import calendar
 from datetime import datetime, timezone
-from typing import Any
 
 import feedparser
+import requests
 
 from outage_signal.collector.records import Batch, Malformed, OfficialIncident
+from outage_signal.collector.retry import RetryPolicy
 from outage_signal.collector.statuspage import get_with_retries
 
 RESOLVED_WORDS = ("resolved", "completed", "[resolved]")
 
 
-def fetch_feed(url: str, service: str, **retry: Any) -> Batch:
-    """GET a status feed (with :func:`collector.statuspage.get_with_retries`) and parse it."""
-    return parse_feed(get_with_retries(url, **retry).content, service, location=url)
+def fetch_feed(url: str, service: str, session: requests.Session | None = None, timeout: float = 15.0,
+               retry: RetryPolicy = RetryPolicy()) -> Batch:
+    """GET a status feed (as :func:`~outage_signal.collector.statuspage.get_with_retries` does) and parse it."""
+    return parse_feed(get_with_retries(url, session, timeout, retry).content, service, location=url)
 
 
 def parse_feed(content: bytes | str, service: str, location: str = "feed") -> Batch:

@@ -9,7 +9,6 @@ yields everything it read as one batch, so the cursor moves only with the posts 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -17,7 +16,7 @@ import praw
 import prawcore
 
 from outage_signal.collector.records import Batch, Malformed, Post, checked_text, checked_time
-from outage_signal.collector.retry import backoff_seconds
+from outage_signal.collector.retry import GaveUp, Retryable, RetryPolicy
 
 USER_AGENT = "outage-signal/0.1 (outage detection from public posts; read-only)"
 RETRIED = (prawcore.exceptions.TooManyRequests, prawcore.exceptions.ServerError,
@@ -99,14 +98,13 @@ class RedditCollector:
         ``(since, until)`` as Unix times to backfill: listings get cursors of their own, and only posts
         inside the window are kept (Reddit lists at most the newest 1,000 of a listing; older history
         comes from dumps, see ``outage-signal import``).
-    attempts, sleep:
-        Retries with exponential backoff on 429, 5xx and network errors; ``sleep`` is injectable.
+    retry:
+        How a listing read is retried on 429, 5xx and network errors (after prawcore's own retries).
     """
 
     def __init__(self, reddit: praw.Reddit, subreddits: Iterable[str] = (), queries: Iterable[str] = (),
                  limit: int | None = 1000, time_filter: str = "day", window: tuple[float, float] | None = None,
-                 comments: bool = False, attempts: int = 4,
-                 sleep: Callable[[float], None] = time.sleep):
+                 comments: bool = False, retry: RetryPolicy = RetryPolicy()):
         self.reddit = reddit
         self.subreddits = list(subreddits)
         self.queries = list(queries)
@@ -114,8 +112,7 @@ class RedditCollector:
         self.time_filter = time_filter
         self.window = window
         self.comments = comments
-        self.attempts = attempts
-        self.sleep = sleep
+        self.retry = retry
 
     def listings(self) -> list[tuple[str, Callable[[], Iterable[Any]]]]:
         new = [(f"reddit:new:r/{sub}", lambda sub=sub: self.reddit.subreddit(sub).new(limit=self.limit))
@@ -135,35 +132,38 @@ class RedditCollector:
                 yield self._read(key, listing, float(cursors.get(key) or 0))
 
     def _read(self, key: str, listing: Callable[[], Iterable[Any]], since: float) -> Batch:
-        for attempt in range(self.attempts):
-            try:
-                batch = Batch(source=key, cursor=None)
-                for n, item in enumerate(listing()):
-                    try:
-                        post = (comment_post if isinstance(item, praw.models.Comment) else submission_post)(item)
-                    except (AttributeError, TypeError, KeyError, ValueError) as e:
-                        batch.malformed.append(Malformed(f"{key} item {n + 1} ({vars(item).get('id', '?')})",
-                                                         f"{type(e).__name__}: {e}"[:300]))
-                        continue
-                    created = post.created_at.timestamp()
-                    if created < since:
-                        break  # newest first: everything after this is already stored
-                    if not self.window or created <= self.window[1]:
-                        batch.posts.append(post)
-                newest = max((p.created_at.timestamp() for p in batch.posts), default=since)
-                batch.cursor = repr(newest) if newest else None
-                return batch
-            except RETRIED as e:
-                error: Exception = e
-            except (LookupError, TypeError, ValueError, AttributeError) as e:  # praw could not read the listing
-                raise RedditError(f"{key}: Reddit sent a body that is not a listing ({type(e).__name__}: {e})"[:300]) from None
-            except prawcore.exceptions.PrawcoreException as e:
-                status = getattr(getattr(e, "response", None), "status_code", None)
-                if isinstance(e, prawcore.exceptions.OAuthException) or status in (401, 403):
-                    raise RedditError(f"{key}: Reddit refused the credentials ({e}); check "
-                                      "OUTAGE_SIGNAL_REDDIT_CLIENT_ID and OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET") from None
-                raise RedditError(f"{key}: {type(e).__name__}: {e}") from None
-            if attempt + 1 < self.attempts:
-                headers = getattr(getattr(error, "response", None), "headers", {})
-                self.sleep(backoff_seconds(attempt, headers.get("retry-after")))
-        raise RedditError(f"{key}: gave up after {self.attempts} attempts ({type(error).__name__}: {error})")
+        """The listing back to ``since`` as one batch; a retried attempt reads it again from the top."""
+        try:
+            return self.retry.call(lambda: self._read_once(key, listing, since))
+        except GaveUp as e:
+            raise RedditError(f"{key}: {e}") from None
+
+    def _read_once(self, key: str, listing: Callable[[], Iterable[Any]], since: float) -> Batch:
+        batch = Batch(source=key, cursor=None)
+        try:
+            for n, item in enumerate(listing()):
+                try:
+                    post = (comment_post if isinstance(item, praw.models.Comment) else submission_post)(item)
+                except (AttributeError, TypeError, KeyError, ValueError) as e:
+                    batch.malformed.append(Malformed(f"{key} item {n + 1} ({vars(item).get('id', '?')})",
+                                                     f"{type(e).__name__}: {e}"[:300]))
+                    continue
+                created = post.created_at.timestamp()
+                if created < since:
+                    break  # newest first: everything after this is already stored
+                if not self.window or created <= self.window[1]:
+                    batch.posts.append(post)
+        except RETRIED as e:
+            headers = getattr(getattr(e, "response", None), "headers", None) or {}
+            raise Retryable(f"{type(e).__name__}: {e}", headers.get("retry-after")) from None
+        except (LookupError, TypeError, ValueError, AttributeError) as e:  # praw could not read the listing
+            raise RedditError(f"{key}: Reddit sent a body that is not a listing ({type(e).__name__}: {e})"[:300]) from None
+        except prawcore.exceptions.PrawcoreException as e:
+            status = getattr(getattr(e, "response", None), "status_code", None)
+            if isinstance(e, prawcore.exceptions.OAuthException) or status in (401, 403):
+                raise RedditError(f"{key}: Reddit refused the credentials ({e}); check "
+                                  "OUTAGE_SIGNAL_REDDIT_CLIENT_ID and OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET") from None
+            raise RedditError(f"{key}: {type(e).__name__}: {e}") from None
+        newest = max((p.created_at.timestamp() for p in batch.posts), default=since)
+        batch.cursor = repr(newest) if newest else None
+        return batch

@@ -5,15 +5,13 @@ The first update of an incident is the moment the company owned up: it becomes
 """
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 import requests
 
 from outage_signal.collector.records import Batch, Malformed, OfficialIncident, utc
-from outage_signal.collector.retry import backoff_seconds
+from outage_signal.collector.retry import GaveUp, Retryable, RetryPolicy, retried_status
 
 
 def parse_time(value: str) -> datetime:
@@ -60,10 +58,10 @@ def parse_incidents(payload: dict[str, Any] | list[Any], service: str,
 
 
 def fetch_incidents(base_url: str, service: str, session: requests.Session | None = None, timeout: float = 15.0,
-                    attempts: int = 4, sleep: Callable[[float], None] = time.sleep) -> Batch:
+                    retry: RetryPolicy = RetryPolicy()) -> Batch:
     """GET ``<base_url>/api/v2/incidents.json`` (the last 50 incidents) as one batch."""
     url = f"{base_url.rstrip('/')}/api/v2/incidents.json"
-    response = get_with_retries(url, session, timeout, attempts, sleep)
+    response = get_with_retries(url, session, timeout, retry)
     try:
         payload = response.json()
     except ValueError:
@@ -72,26 +70,33 @@ def fetch_incidents(base_url: str, service: str, session: requests.Session | Non
     return Batch(source=f"status:{service}", cursor=None, incidents=incidents, malformed=malformed)
 
 
-def get_with_retries(url: str, session: requests.Session | None = None, timeout: float = 15.0, attempts: int = 4,
-                     sleep: Callable[[float], None] = time.sleep) -> requests.Response:
-    """GET ``url``; 429, 5xx and network errors are retried with exponential backoff (honouring
-    Retry-After); other errors raise :class:`StatusPageError` with a one-line reason."""
+# Worth another try: the connection failed, timed out, or broke off mid-answer.
+NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+
+
+def get_with_retries(url: str, session: requests.Session | None = None, timeout: float = 15.0,
+                     retry: RetryPolicy = RetryPolicy()) -> requests.Response:
+    """GET ``url`` under ``retry`` (429, 5xx and network errors are retried); other failures raise
+    :class:`StatusPageError` with a one-line reason."""
     session = session or requests.Session()
-    for attempt in range(attempts):
+
+    def attempt() -> requests.Response:
         try:
             response = session.get(url, timeout=timeout, headers={"user-agent": "outage-signal (status collector)"})
+        except NETWORK_ERRORS as e:
+            raise Retryable(type(e).__name__) from None
         except requests.RequestException as e:
-            reason, wait = f"{type(e).__name__}", backoff_seconds(attempt)
-        else:
-            if response.status_code == 200:
-                return response
-            if response.status_code != 429 and response.status_code < 500:
-                raise StatusPageError(f"{url}: HTTP {response.status_code}; check status_page.url in the config")
-            reason = f"HTTP {response.status_code}"
-            wait = backoff_seconds(attempt, response.headers.get("retry-after"))
-        if attempt + 1 < attempts:
-            sleep(min(wait, 60.0))
-    raise StatusPageError(f"{url}: gave up after {attempts} attempts ({reason})")
+            raise StatusPageError(f"{url}: {type(e).__name__}: {e}"[:300]) from None
+        if response.status_code == 200:
+            return response
+        if retried_status(response.status_code):
+            raise Retryable(f"HTTP {response.status_code}", response.headers.get("retry-after"))
+        raise StatusPageError(f"{url}: HTTP {response.status_code}; check status_page.url in the config")
+
+    try:
+        return retry.call(attempt)
+    except GaveUp as e:
+        raise StatusPageError(f"{url}: {e}") from None
 
 
 class StatusPageError(RuntimeError):

@@ -5,6 +5,9 @@ import vcr
 from atproto import Client
 
 from outage_signal.collector.bluesky import BlueskyCollector, BlueskyError, bluesky_from_env
+from outage_signal.collector.retry import RetryPolicy
+
+NO_WAIT = RetryPolicy(sleep=lambda seconds: None)
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 
@@ -36,20 +39,20 @@ def test_empty_result_keeps_the_cursor():
 
 def test_429_then_success():
     waits = []
-    [batch] = collect("bluesky_429_then_ok", sleep=waits.append)
+    [batch] = collect("bluesky_429_then_ok", retry=RetryPolicy(jitter=0, sleep=waits.append))
     assert waits == [5.0] and len(batch.posts) == 2
 
 
 def test_5xx_gives_up_with_a_message():
     waits = []
     with pytest.raises(BlueskyError, match="gave up after 4 attempts"):
-        collect("bluesky_500", sleep=waits.append)
+        collect("bluesky_500", retry=RetryPolicy(jitter=0, sleep=waits.append))
     assert waits == [1.0, 2.0, 4.0]
 
 
 def test_auth_failure_says_what_to_fix():
     with pytest.raises(BlueskyError, match="OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD"):
-        collect("bluesky_401", sleep=lambda s: None)
+        collect("bluesky_401", retry=NO_WAIT)
     with pytest.raises(BlueskyError, match="set OUTAGE_SIGNAL_BLUESKY_HANDLE and OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD"):
         bluesky_from_env({})
 

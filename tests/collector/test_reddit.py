@@ -5,6 +5,9 @@ import pytest
 import vcr
 
 from outage_signal.collector.reddit import RedditCollector, RedditError, reddit_from_env
+from outage_signal.collector.retry import RetryPolicy
+
+NO_WAIT = RetryPolicy(sleep=lambda seconds: None)
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 
@@ -45,13 +48,14 @@ def test_pagination_and_the_cursor_stops_at_what_is_stored(reddit):
 def test_429_is_retried_after_retry_after(reddit):
     waits = []
     with replay("reddit_429_then_ok"):
-        [batch] = RedditCollector(reddit, subreddits=["askreddit"], limit=100, sleep=waits.append).batches({})
+        [batch] = RedditCollector(reddit, subreddits=["askreddit"], limit=100,
+                                  retry=RetryPolicy(jitter=0, sleep=waits.append)).batches({})
     assert waits == [3.0] and len(batch.posts) == 100
 
 
 def test_bad_credentials_say_what_to_fix(reddit):
     with replay("reddit_401"), pytest.raises(RedditError, match="OUTAGE_SIGNAL_REDDIT_CLIENT_ID"):
-        list(RedditCollector(reddit, subreddits=["askreddit"], limit=100, sleep=lambda s: None).batches({}))
+        list(RedditCollector(reddit, subreddits=["askreddit"], limit=100, retry=NO_WAIT).batches({}))
 
 
 def test_missing_credentials_are_named():
@@ -89,14 +93,15 @@ def test_empty_listing_keeps_the_cursor(reddit):
 
 def test_malformed_body_is_a_one_line_error(reddit):
     with replay("reddit_malformed"), pytest.raises(RedditError, match="reddit:new:r/askreddit: BadJSON"):
-        list(RedditCollector(reddit, subreddits=["askreddit"], limit=100, sleep=lambda s: None).batches({}))
+        list(RedditCollector(reddit, subreddits=["askreddit"], limit=100, retry=NO_WAIT).batches({}))
 
 
 def test_5xx_is_retried_by_prawcore_then_with_backoff(reddit, monkeypatch):
     prawcore_sleeps, waits = [], []
     monkeypatch.setattr("prawcore.sessions.time.sleep", prawcore_sleeps.append)  # prawcore's own pause
     with replay("reddit_503_then_ok"):
-        [batch] = RedditCollector(reddit, subreddits=["askreddit"], limit=100, sleep=waits.append).batches({})
+        [batch] = RedditCollector(reddit, subreddits=["askreddit"], limit=100,
+                                  retry=RetryPolicy(jitter=0, sleep=waits.append)).batches({})
     assert waits == [1.0] and len(batch.posts) == 100
 
 
@@ -125,7 +130,7 @@ def test_access_revoked_mid_run_keeps_what_was_stored_and_says_what_to_fix(reddi
     with Store(tmp_path / "t.db") as store, replay("reddit_revoked_mid_run"):
         with pytest.raises(RedditError, match="refused the credentials.*OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET"):
             pipeline.ingest(store, RedditCollector(reddit, subreddits=["askreddit", "github"], limit=100,
-                                                   sleep=lambda s: None).batches({}))
+                                                   retry=NO_WAIT).batches({}))
         cursors = store.cursors()
         stored = store.conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
     # The listing read before the revocation is stored with its cursor; the next run starts from there.

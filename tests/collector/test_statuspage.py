@@ -4,6 +4,7 @@ import pytest
 import vcr
 
 from outage_signal.collector.statuspage import StatusPageError, fetch_incidents
+from outage_signal.collector.retry import RetryPolicy
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 BASE = "https://www.githubstatus.com"
@@ -34,20 +35,20 @@ def test_reads_a_page_of_real_incidents():
 def test_429_is_retried_after_retry_after():
     waits = []
     with replay("status_429_then_ok"):
-        batch = fetch_incidents(BASE, "github", sleep=waits.append)
+        batch = fetch_incidents(BASE, "github", retry=RetryPolicy(jitter=0, sleep=waits.append))
     assert waits == [2.0] and len(batch.incidents) == 50
 
 
 def test_5xx_gives_up_with_a_clear_message():
     waits = []
     with replay("status_503"), pytest.raises(StatusPageError, match=r"gave up after 4 attempts \(HTTP 503\)"):
-        fetch_incidents(BASE, "github", sleep=waits.append)
+        fetch_incidents(BASE, "github", retry=RetryPolicy(jitter=0, sleep=waits.append))
     assert waits == [1.0, 2.0, 4.0]
 
 
 def test_404_is_not_retried():
     with replay("status_404"), pytest.raises(StatusPageError, match="HTTP 404; check status_page.url"):
-        fetch_incidents(BASE, "github", sleep=lambda s: pytest.fail("slept"))
+        fetch_incidents(BASE, "github", retry=RetryPolicy(sleep=lambda s: pytest.fail("slept")))
 
 
 def test_malformed_body_and_items():
@@ -68,8 +69,8 @@ def test_a_page_that_does_not_answer_in_time_is_retried_then_reported():
     waits = []
     try:
         with pytest.raises(StatusPageError, match=r"gave up after 3 attempts \(ReadTimeout\)"):
-            fetch_incidents(f"http://127.0.0.1:{listener.getsockname()[1]}", "github", timeout=0.3, attempts=3,
-                            sleep=waits.append)
+            fetch_incidents(f"http://127.0.0.1:{listener.getsockname()[1]}", "github", timeout=0.3,
+                            retry=RetryPolicy(attempts=3, jitter=0, sleep=waits.append))
     finally:
         listener.close()
     assert waits == [1.0, 2.0]

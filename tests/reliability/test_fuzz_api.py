@@ -20,6 +20,9 @@ from requests.structures import CaseInsensitiveDict
 
 from outage_signal.collector.bluesky import BlueskyCollector, BlueskyError
 from outage_signal.collector.reddit import RedditCollector, RedditError
+from outage_signal.collector.retry import RetryPolicy
+
+NO_WAIT = RetryPolicy(sleep=lambda seconds: None)
 
 SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "api-samples"
 REDDIT_NEW = json.loads(json.loads((SAMPLES / "reddit" / "TestSubredditListings.test_new.json").read_text())
@@ -79,7 +82,7 @@ def read_reddit(body: bytes):
     session.mount("https://", Canned(body))
     reddit = praw.Reddit(client_id="fuzz", client_secret="fuzz", user_agent="outage-signal fuzz tests",
                          requestor_kwargs={"session": session}, check_for_async=False)
-    [batch] = RedditCollector(reddit, subreddits=["askreddit"], limit=100, sleep=lambda s: None).batches({})
+    [batch] = RedditCollector(reddit, subreddits=["askreddit"], limit=100, retry=NO_WAIT).batches({})
     return batch
 
 
@@ -119,7 +122,7 @@ def read_bluesky(body: bytes):
     transport = httpx.MockTransport(lambda request: httpx.Response(200, content=body,
                                                                    headers={"content-type": "application/json"}))
     client = Client(request=Request(transport=transport))
-    [batch] = BlueskyCollector(client, ["github down"], page_size=25, sleep=lambda s: None).batches({})
+    [batch] = BlueskyCollector(client, ["github down"], page_size=25, retry=NO_WAIT).batches({})
     return batch
 
 
