@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import orjson
 import zstandard
@@ -62,18 +62,29 @@ class Chunk:
 
 
 def read_chunks(path: Path, cursor: str | None, size: int) -> Iterator[Chunk]:
-    """The records of a JSON-lines or CSV file after line ``cursor``, ``size`` at a time, unparsed."""
+    """The records of a JSON-lines or CSV file after line ``cursor``, ``size`` at a time, unparsed.
+
+    Raises :class:`UnreadableDump` for a file that is binary, a CSV without the columns a post needs,
+    or a zstandard stream that is cut or corrupt; in the last case only after yielding every whole
+    line before the damage, so what can be loaded is.
+    """
     skip = int(cursor or 0)
     with _open_text(path) as text:
         records = _csv_rows(text) if ".csv" in path.suffixes else _lines(text)
         chunk: list[tuple[int, str | dict[str, str]]] = []
-        for number, record in records:
-            if number <= skip:
-                continue
-            chunk.append((number, record))
-            if len(chunk) >= size:
-                yield Chunk(chunk, str(number))
-                chunk = []
+        number = 0
+        try:
+            for number, record in records:
+                if number <= skip:
+                    continue
+                chunk.append((number, record))
+                if len(chunk) >= size:
+                    yield Chunk(chunk, str(number))
+                    chunk = []
+        except DamagedStream as e:
+            if chunk:
+                yield Chunk(chunk, str(chunk[-1][0]))
+            raise UnreadableDump(f"{e} after line {number}; the lines before it are loaded") from None
         if chunk:
             yield Chunk(chunk, str(chunk[-1][0]))
 
@@ -107,12 +118,86 @@ def _parsed(record: str | dict[str, str]) -> Any:
         raise ValueError(f"not JSON: {e}") from None
 
 
+class UnreadableDump(ValueError):
+    """A file that cannot be imported as a whole (binary, a CSV header without the needed columns, a
+    cut or corrupt zstandard stream): one line for the file, not one per line."""
+
+
+class DamagedStream(UnreadableDump):
+    """The zstandard stream stops inside a frame, or its data is corrupt (read_chunks adds the line)."""
+
+
+# A post needs an id, a text and a time; each may come under any of the names to_post reads.
+CSV_COLUMNS = {"id": ("id",), "text": ("text", "title", "body"), "created_at": ("created_at", "created_utc")}
+CSV_HEADER = "id,text,author,created_at"
+SNIFF_BYTES = 8192
+
+
 def _open_text(path: Path) -> TextIO:
+    """The file as text (a UTF-8 BOM dropped, undecodable bytes replaced); zstandard decompressed."""
     raw = open(path, "rb")
-    if path.suffix == ".zst":
-        stream = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW).stream_reader(raw, closefd=True)
-        return io.TextIOWrapper(stream, encoding="utf-8", errors="replace", newline="")
-    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="")
+    stream = io.BufferedReader(_ZstdReader(raw), 1 << 20) if path.suffix == ".zst" else raw
+    try:
+        head = stream.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+        if not head:
+            raise UnreadableDump("empty file: nothing to import")
+        if _looks_binary(head):
+            raise UnreadableDump("binary data, not UTF-8 text: expected JSON lines or CSV")
+    except BaseException:
+        stream.close()
+        raise
+    return io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+
+
+def _looks_binary(head: bytes) -> bool:
+    """Whether the first line holds a NUL byte, or a tenth of it is not text (as ``grep`` and ``file``
+    judge): a line or two of bad bytes later in a file are counted lines, not a binary file."""
+    line = head.lstrip(b"\r\n").split(b"\n", 1)[0]
+    if b"\0" in line:
+        return True
+    text = line.decode("utf-8", errors="replace")
+    not_text = sum(c == "\ufffd" or (c < " " and c not in "\t\r\f") for c in text)
+    return not_text * 10 > len(text)
+
+
+class _ZstdReader(io.RawIOBase):
+    """The decompressed bytes of a zstandard file, frame after frame. Unlike zstandard's own
+    stream_reader, says when the file ends inside a frame (a cut download) instead of just stopping."""
+
+    def __init__(self, compressed: BinaryIO):
+        self._compressed = compressed
+        self._decompressor = zstandard.ZstdDecompressor(max_window_size=MAX_WINDOW)
+        self._frame = self._decompressor.decompressobj()
+        self._in_frame = False
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            if self._frame.eof:  # the next frame, if any, starts in what the last one left over
+                left, self._frame = self._frame.unused_data, self._decompressor.decompressobj()
+            else:
+                left = b""
+            data = left or self._compressed.read(1 << 17)
+            if not data:
+                if self._in_frame:
+                    raise DamagedStream("truncated: the zstandard stream ends inside a frame")
+                return 0
+            try:
+                self._pending = memoryview(self._frame.decompress(data))
+            except zstandard.ZstdError as e:
+                raise DamagedStream(f"corrupt zstandard data ({e})") from None
+            self._in_frame = not self._frame.eof
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def close(self) -> None:
+        self._compressed.close()
+        super().close()
 
 
 def _lines(text: TextIO) -> Iterator[tuple[int, str]]:
@@ -123,6 +208,11 @@ def _lines(text: TextIO) -> Iterator[tuple[int, str]]:
 
 def _csv_rows(text: TextIO) -> Iterator[tuple[int, Any]]:
     reader = csv.DictReader(text)
+    header = reader.fieldnames or []
+    missing = [need for need, names in CSV_COLUMNS.items() if not set(names) & set(header)]
+    if missing:
+        raise UnreadableDump(f"the CSV header {','.join(header)!r} lacks {', '.join(missing)}; expected "
+                             f"{CSV_HEADER!r} (Reddit dump fields title or body, and created_utc, also do)")
     for row in reader:
         yield reader.line_num, row
 

@@ -577,7 +577,10 @@ def import_command(app: App, files: tuple[Path, ...]) -> None:
     """Load bulk dumps: JSON lines, CSV, or zstandard NDJSON Reddit dumps (Pushshift / Arctic Shift).
 
     Streams each file with constant memory and resumes an interrupted import. Lines that
-    cannot be read are counted and listed with their line numbers; the rest is loaded.
+    cannot be read are counted and listed with their line numbers; the rest is loaded. A CSV
+    needs the header id,text,author,created_at (a UTF-8 BOM is fine). A file that cannot be
+    read at all (binary, wrong header, a cut .zst: what came before the cut is loaded) or
+    that loads nothing gets one line, and the exit status is 3.
     Then `outage-signal run --no-status-pages` classifies and detects (history behind where
     detection stands is detected again, without notifications).
 
@@ -590,7 +593,7 @@ def import_command(app: App, files: tuple[Path, ...]) -> None:
     if len(report.malformed) > 20:
         click.echo(f"... and {len(report.malformed) - 20} more skipped lines", err=True)
     for path, error in report.failures.items():
-        click.echo(f"could not read {path}: {error}", err=True)
+        click.echo(f"{path}: {error}", err=True)
     click.echo(f"{report.new_posts} new posts from {len(files)} file(s), {len(report.malformed)} malformed line(s)")
     if report.failures:
         sys.exit(3)

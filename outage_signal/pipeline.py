@@ -14,11 +14,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import zstandard
 
 from outage_signal.classifier import ComplaintClassifier, ServiceMatcher
 from outage_signal.collector.records import Batch, Malformed
-from outage_signal.collector.dumps import dump_reader, source_key
+from outage_signal.collector.dumps import UnreadableDump, dump_reader, source_key
 from outage_signal.detector import IncidentEvent, ServiceDetector, link_official
 from outage_signal import notify
 from outage_signal.config import DEFAULT_REPLAY, Config
@@ -251,14 +250,24 @@ def run_pass(store: Store, config: Config, model: ComplaintClassifier, sources: 
 
 
 def import_files(store: Store, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:
-    """Load bulk dump files (resuming each from its stored cursor); a failing file does not stop the rest."""
+    """Load bulk dump files (resuming each from its stored cursor); a failing file does not stop the rest.
+
+    A file is failing when it cannot be read as a whole (see :class:`UnreadableDump`), or when it had
+    lines to read and none of them loaded."""
     report = IngestReport()
     for path in paths:
+        new_posts, malformed = report.new_posts, len(report.malformed)
         try:
             chunks, parse = dump_reader(path, store.cursor(source_key(Path(path))))
             ingest(store, parallel_encoded(chunks, parse, store.encoder), report, progress)
-        except (OSError, zstandard.ZstdError, HelperDied) as e:
+        except (OSError, HelperDied) as e:
             report.failures[str(path)] = f"{type(e).__name__}: {e}"
+        except UnreadableDump as e:
+            report.failures[str(path)] = str(e)
+        else:
+            if report.new_posts == new_posts and len(report.malformed) > malformed:
+                report.failures[str(path)] = (f"nothing loaded: {len(report.malformed) - malformed} malformed "
+                                              "line(s) and no new post")
     return report
 
 

@@ -54,7 +54,8 @@ def parallel_encoded(chunks: Iterable[Chunk], parse: Callable[[Chunk], Batch], e
     """``encode(parse(chunk))`` for each chunk, in order, computed by ``helpers`` forked processes.
 
     Chunks go to the helpers in turn, one at a time each: memory stays at a few chunks. An exception
-    in ``parse`` is raised here, in the caller. Where fork does not exist the work stays in-process.
+    in ``parse`` is raised here, in the caller; one from ``chunks`` (a file cut short) is raised after
+    the chunks read before it. Where fork does not exist the work stays in-process.
     """
     if "fork" not in multiprocessing.get_all_start_methods():
         yield from (encode(parse(chunk), encoder) for chunk in chunks)
@@ -78,12 +79,20 @@ def parallel_encoded(chunks: Iterable[Chunk], parse: Callable[[Chunk], Batch], e
         results_out.close()
     pending = iter(chunks)
     in_flight: deque[int] = deque()
+    unreadable: list[Exception] = []  # reading the file failed: what is in flight is still delivered first
 
     def hand_out(k: int) -> None:
-        for chunk in pending:  # at most one
-            tasks[k].send(chunk)
-            in_flight.append(k)
-            break
+        if unreadable:
+            return
+        try:
+            chunk = next(pending)
+        except StopIteration:
+            return
+        except Exception as e:  # noqa: BLE001 - raised below, after the chunks read before it
+            unreadable.append(e)
+            return
+        tasks[k].send(chunk)
+        in_flight.append(k)
 
     try:
         for k in range(helpers):
@@ -100,6 +109,8 @@ def parallel_encoded(chunks: Iterable[Chunk], parse: Callable[[Chunk], Batch], e
                 raise value
             hand_out(k)  # it parses the next chunk while this one is written
             yield EncodedBatch(value, rows)
+        if unreadable:
+            raise unreadable[0]
     finally:
         for connection in tasks + results:
             connection.close()  # a helper waiting to receive or to send sees it and exits

@@ -75,11 +75,16 @@ def test_a_caller_that_stops_early_stops_the_helpers():
     assert not multiprocessing.active_children()
 
 
-def test_an_error_reading_the_file_stops_the_helpers():
+@pytest.mark.parametrize("helpers", [1, 2, 3])
+def test_an_error_reading_the_file_comes_after_every_chunk_read_before_it(helpers):
+    """A file cut short: the chunks before the cut, already with the helpers, are still delivered."""
     def chunks():
-        yield from range(3)
+        yield from range(5)
         raise OSError("disk gone")
 
+    got = []
     with pytest.raises(OSError, match="disk gone"):
-        list(parallel_encoded(chunks(), parse, PostEncoder("s"), 2))
+        for encoded in parallel_encoded(chunks(), parse, PostEncoder("s"), helpers):
+            got.append(encoded.batch.cursor)
+    assert got == ["0", "1", "2", "3", "4"]
     assert not multiprocessing.active_children()

@@ -3,6 +3,7 @@ import csv
 import io
 import json
 
+import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -120,28 +121,55 @@ csv_row = st.fixed_dictionaries({"id": csv_cell, "text": csv_cell, "author": csv
 
 
 @FUZZ
-@given(st.lists(csv_row, max_size=8), st.binary(max_size=60))
-def test_csv_dumps_load_what_they_can_and_count_the_rest(tmp_path_factory, rows, garbage):
-    """Any CSV (and trailing bytes that are not UTF-8) loads into the store without corrupting it."""
+@given(st.lists(csv_row, max_size=8), st.binary(max_size=60), st.booleans())
+def test_csv_dumps_load_what_they_can_and_count_the_rest(tmp_path_factory, rows, garbage, bom):
+    """Any CSV (with or without a UTF-8 BOM, and trailing bytes that are not UTF-8) loads into the
+    store without corrupting it."""
     folder = tmp_path_factory.mktemp("csv")
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=["id", "text", "author", "created_at"])
     writer.writeheader()
     writer.writerows(rows)
     path = folder / "posts.csv"
-    path.write_bytes(buffer.getvalue().encode("utf-8", "surrogatepass") + garbage)
+    path.write_bytes(b"\xef\xbb\xbf" * bom + buffer.getvalue().encode("utf-8", "surrogatepass") + garbage)
     with Store(folder / "t.db") as store:
         report = pipeline.import_files(store, [path])
         again = pipeline.import_files(store, [path])  # re-running changes nothing
         assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         stored = store.conn.execute("SELECT COUNT(*) FROM posts").fetchone()[0]
-    assert not report.failures and again.new_posts == 0 and stored == report.new_posts
+    assert again.new_posts == 0 and stored == report.new_posts
+    # The file fails only when it had lines and none of them loaded.
+    assert list(report.failures) == ([str(path)] if report.malformed and not report.new_posts else [])
     # Every row the CSV reader finds is a stored post, a counted malformed line, or a repeated id.
     ids, bad = set(), 0
-    for row in csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8", "replace"), newline="")):
+    for row in csv.DictReader(io.StringIO(path.read_bytes().decode("utf-8-sig", "replace"), newline="")):
         try:
             ids.add(to_post(row).source_id)
         except (KeyError, TypeError, ValueError, OverflowError):
             bad += 1
     assert (report.new_posts, len(report.malformed)) == (len(ids), bad)
     assert all(m.location.startswith("posts.csv:") and m.reason for m in report.malformed)
+
+
+DUMP_LINES = [json.dumps({"id": f"p{i}", "title": f"reddit down {i}", "author": "a", "created_utc": 1788000000 + i})
+              for i in range(3000)]
+DUMP = zstandard.ZstdCompressor().compress(("\n".join(DUMP_LINES) + "\n").encode())
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=0, max_value=len(DUMP)))
+def test_a_zst_dump_cut_anywhere_loads_the_whole_lines_before_the_cut(tmp_path_factory, cut):
+    folder = tmp_path_factory.mktemp("zst")
+    path = folder / "RS_cut.zst"
+    path.write_bytes(DUMP[:cut])
+    with Store(folder / "t.db") as store:
+        report = pipeline.import_files(store, [path])
+        ids = [i for (i,) in store.conn.execute("SELECT source_id FROM posts ORDER BY created_at")]
+    assert not report.malformed  # a cut is not a bad line
+    assert ids == [f"t3_p{i}" for i in range(len(ids))]  # a prefix of the file, nothing invented
+    if cut == len(DUMP):
+        assert len(ids) == 3000 and not report.failures
+    else:
+        [failure] = report.failures.values()
+        assert failure.startswith(("truncated", "empty")), failure
+        assert f"after line {len(ids)}" in failure or not ids
