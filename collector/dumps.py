@@ -5,7 +5,8 @@ submissions have ``id``, ``title``, ``selftext``, ``author``, ``created_utc``, `
 ``subreddit``; comments have ``id``, ``body``, ``link_id``, ``author``, ``created_utc``. Files are
 streamed line by line (constant memory); the cursor is the number of lines already stored, so an
 interrupted import resumes, and a line that cannot be read becomes a :class:`Malformed` record with
-its line number while the rest still loads.
+its line number while the rest still loads. What concerns the whole file (binary data, a CSV header
+without the needed columns, a zstandard stream cut short) is one :class:`UnreadableDump` instead.
 """
 from __future__ import annotations
 

@@ -84,3 +84,12 @@ def test_huge_lines_invalid_utf8_and_future_times_are_counted_lines(tmp_path):
     assert [m.location for m in report.malformed] == ["RS_edge.zst:1", "RS_edge.zst:2", "RS_edge.zst:3"]
     assert "longer than any post" in report.malformed[0].reason
     assert texts == ["caf\ufffd down", "Is Reddit down?\n\n500 errors on every page"]  # invalid UTF-8 replaced
+
+
+def test_a_zst_of_several_frames_is_read_to_the_end(tmp_path):
+    # pzstd and zstd -T write one frame per block of input; each frame's end is not the file's.
+    path = tmp_path / "RS_frames.zst"
+    rows = [json.dumps({**SUBMISSION, "id": f"f{i}"}) + "\n" for i in range(6)]
+    compressor = zstandard.ZstdCompressor()
+    path.write_bytes(b"".join(compressor.compress("".join(rows[i:i + 2]).encode()) for i in range(0, 6, 2)))
+    assert [p.source_id for b in read_dump(path) for p in b.posts] == [f"t3_f{i}" for i in range(6)]

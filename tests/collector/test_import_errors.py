@@ -111,3 +111,10 @@ def test_importing_the_same_file_again_is_not_an_error(tmp_path):
     assert run_import(tmp_path, path).exit_code == 0
     again = run_import(tmp_path, path)
     assert again.exit_code == 0 and "0 new posts" in again.output
+
+
+def test_an_empty_file_is_one_line(tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_bytes(b"")  # a download that never started
+    result = run_import(tmp_path, path)
+    assert result.exit_code == 3 and "empty.jsonl: empty file" in result.output
