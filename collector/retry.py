@@ -67,7 +67,7 @@ class RetryPolicy:
     exponential backoff (``base``, 2×, 4×, ...) shortened by up to ``jitter`` of itself at random, so
     clients that failed together do not all return together; never more than ``max_wait`` seconds.
 
-    ``sleep``, ``random`` and ``now`` are injectable: tests record the waits instead of waiting.
+    ``sleep``, ``random_fraction`` and ``now`` are injectable: tests record the waits instead of waiting.
     """
 
     attempts: int = 4
@@ -75,13 +75,13 @@ class RetryPolicy:
     max_wait: float = 60.0
     jitter: float = 0.5
     sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
-    random: Callable[[], float] = field(default=random.random, repr=False)
+    random_fraction: Callable[[], float] = field(default=random.random, repr=False)
     now: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc), repr=False)
 
     def wait(self, attempt: int, retry_after: str | None = None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (0 for the first).
 
-        >>> policy = RetryPolicy(random=lambda: 1.0)
+        >>> policy = RetryPolicy(random_fraction=lambda: 1.0)
         >>> policy.wait(0), policy.wait(3), policy.wait(3, "7"), policy.wait(1, "soon"), policy.wait(9, "3600")
         (0.5, 4.0, 7.0, 1.0, 60.0)
         """
@@ -89,7 +89,7 @@ class RetryPolicy:
         if asked is not None:
             return min(asked, self.max_wait)
         backoff = min(self.base * 2.0 ** attempt, self.max_wait)
-        return backoff * (1.0 - self.jitter * self.random())
+        return backoff * (1.0 - self.jitter * self.random_fraction())
 
     def call(self, attempt: Callable[[], T]) -> T:
         """``attempt()`` until it returns; a :class:`Retryable` is retried, any other exception raised."""

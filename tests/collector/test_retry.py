@@ -53,7 +53,7 @@ def test_waits_are_capped_whatever_the_server_asks():
 
 def test_backoff_is_exponential_with_jitter_below_it():
     assert [policy([], jitter=0).wait(n) for n in range(4)] == [1.0, 2.0, 4.0, 8.0]
-    assert [policy([], jitter=0.5, random=lambda: 1.0).wait(n) for n in range(3)] == [0.5, 1.0, 2.0]
+    assert [policy([], jitter=0.5, random_fraction=lambda: 1.0).wait(n) for n in range(3)] == [0.5, 1.0, 2.0]
     waits = {RetryPolicy().wait(3) for _ in range(50)}  # the real random source
     assert all(4.0 <= w <= 8.0 for w in waits) and len(waits) > 1
 
