@@ -32,11 +32,11 @@ from outage_signal.classifier import DEFAULT_DATASET, DEFAULT_MODEL, ComplaintCl
 from outage_signal import notify, pipeline, sources
 from outage_signal import report as report_module
 from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config
-from outage_signal.lock import LockHeld, RunLock
+from outage_signal.lock import LockError, LockHeld, RunLock
 from outage_signal.store import Store, StoreError
 
 # Errors a person can act on: shown as one line, exit status 1, no traceback.
-USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreError, ModelLoadError, detector.DetectorError)
+USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreError, LockError, ModelLoadError, detector.DetectorError)
 
 
 def global_options(after_command: bool = False) -> list[click.Option]:
@@ -276,15 +276,19 @@ def demo(app: App, replay_dir: Path) -> None:
     Collect (replay) -> classify -> detect -> link to status pages -> notify, then print
     every incident with its lead over the official acknowledgement, and the totals of
     outages caught, missed and false alarms. Running it again adds nothing: every stage
-    resumes where it stopped.
+    resumes where it stopped. Exit status 2: a run holds the database's lock (nothing done).
     """
     config, model = app.config(), app.model()
     endpoints = notify.load_endpoints(config)
-    with app.store() as store, app.progress("replaying") as progress:
-        summary, score = pipeline.demo(store, config, model, endpoints, replay_dir, progress=progress,
-                                       echo=app.echo)
-        app.echo(summary.line())
-        _print_incident_table(app, store.incidents())
+    try:
+        with RunLock(app.db_path, "demo"), app.store() as store, app.progress("replaying") as progress:
+            summary, score = pipeline.demo(store, config, model, endpoints, replay_dir, progress=progress,
+                                           echo=app.echo)
+            app.echo(summary.line())
+            _print_incident_table(app, store.incidents())
+    except LockHeld as e:
+        click.echo(f"Not running: {e}", err=True)
+        sys.exit(2)
     figures = score.figures()
     app.console.print(
         f"Against the replay's truth: {figures['caught']} of {figures['outages']} outages caught, "
