@@ -9,6 +9,7 @@ import gc
 import json
 import logging
 import os
+import sqlite3
 import sys
 import tempfile
 import time
@@ -33,7 +34,7 @@ from outage_signal import notify, pipeline, sources
 from outage_signal import report as report_module
 from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config
 from outage_signal.lock import LockError, LockHeld, RunLock
-from outage_signal.store import Store, StoreError
+from outage_signal.store import Store, StoreError, database_error
 
 # Errors a person can act on: shown as one line, exit status 1, no traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreError, LockError, ModelLoadError, detector.DetectorError)
@@ -95,6 +96,11 @@ class OutageSignalGroup(click.Group):
             return super().invoke(ctx)
         except USER_ERRORS as e:
             raise click.ClickException(str(e)) from None
+        except sqlite3.DatabaseError as e:  # a corrupt page met mid-command, past the check on opening
+            error = database_error(ctx.obj.db_path, e) if isinstance(ctx.obj, App) else None
+            if error is None:
+                raise
+            raise click.ClickException(str(error)) from None
 
 
 @dataclass
@@ -109,8 +115,9 @@ class App:
     def config(self) -> Config:
         return load_config(self.config_path)
 
-    def store(self) -> Store:
-        return Store(self.db_path)
+    def store(self, readonly: bool = False) -> Store:
+        """The database; ``readonly`` for commands that only read: they never create, migrate or write it."""
+        return Store(self.db_path, readonly=readonly)
 
     def model(self, path: Path = DEFAULT_MODEL) -> ComplaintClassifier:
         return ComplaintClassifier.load(path)
@@ -305,7 +312,7 @@ def demo(app: App, replay_dir: Path) -> None:
 def incidents(app: App, service: str | None) -> Rows:
     """List detected incidents, with their official acknowledgement and lead time."""
     known_service(app.config(), service)
-    with app.store() as store:
+    with app.store(readonly=True) as store:
         return store.incidents(service)
 
 
@@ -440,7 +447,7 @@ def parse_duration(text: str) -> float:
 @pass_app
 def deliveries(app: App, status: str | None) -> Rows:
     """List webhook deliveries: pending (will be retried) and dead (gave up) by default."""
-    with app.store() as store:
+    with app.store(readonly=True) as store:
         rows = store.deliveries(status)
     return rows if status else [r for r in rows if r["status"] != "delivered"]
 
@@ -615,7 +622,7 @@ def status_command(app: App) -> Rows:
     The alarm bar is how far recent incidents have raised the service's alarm level (1.0: its base;
     each incident opened adds 1, halving every two weeks): a service that keeps alarming needs more
     evidence before it alarms again."""
-    with app.store() as store:
+    with app.store(readonly=True) as store:
         return report_module.status(store, app.config())
 
 
@@ -632,7 +639,7 @@ def report(app: App, since: str | None, until: str | None, service: str | None, 
     config = app.config()
     known_service(config, service)
     start, end = time_window(since, until)
-    with app.store() as store:
+    with app.store(readonly=True) as store:
         index = report_module.report(store, config, out_dir, iso_text(start), iso_text(end), service)
     click.echo(f"wrote {index}")
 
@@ -648,7 +655,7 @@ def plot(app: App, service: str, since: str | None, until: str | None, out: Path
     """One service's complaints against its baseline as a PNG."""
     known_service(app.config(), service)
     start, end = time_window(since, until)
-    with app.store() as store:
+    with app.store(readonly=True) as store:
         path = report_module.plot(store, service, out or Path(f"{service}.png"), iso_text(start), iso_text(end))
     click.echo(f"wrote {path}")
 
@@ -687,7 +694,7 @@ def iso_text(moment: datetime | None) -> str | None:
 def posts(app: App, service: str | None, complaints_only: bool, limit: int) -> Rows:
     """List stored posts, newest first, with their labels."""
     known_service(app.config(), service)
-    with app.store() as store:
+    with app.store(readonly=True) as store:
         return store.posts(service, complaints_only, limit)
 
 

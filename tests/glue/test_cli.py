@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from outage_signal.cli import cli
 from outage_signal.lock import LockHeld, RunLock
+from outage_signal.store import Store
 
 NAB = Path(__file__).resolve().parents[3] / "shared" / "data" / "nab" / "realTweets" / "Twitter_volume_AAPL.csv"
 
@@ -27,7 +28,7 @@ def test_config_error_is_one_actionable_line(tmp_path):
 
 def test_newer_database_is_refused_with_exit_1(tmp_path):
     db = tmp_path / "a.db"
-    assert invoke("--db", str(db), "incidents").exit_code == 0
+    Store(db).close()
     import sqlite3
     conn = sqlite3.connect(db)
     conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
