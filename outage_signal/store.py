@@ -198,8 +198,8 @@ def _connect(path: Path, readonly: bool) -> sqlite3.Connection:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.OperationalError as e:
             # A WAL database in a read-only folder: its -shm file cannot be made. With no -wal file beside
-            # it, no writer has changes pending (a writer could not create one either), so the file alone is
-            # the whole database.
+            # it no writer has changes pending, so the file alone is the whole database (read as immutable,
+            # SQLite takes no locks: fine for a folder nobody here may write).
             conn.close()
             if e.sqlite_errorcode != sqlite3.SQLITE_READONLY_DIRECTORY or Path(f"{path}-wal").exists():
                 raise
@@ -296,7 +296,7 @@ class Store:
             else:
                 self._check_integrity()
                 self._migrate(version, salt)
-            self.encoder = PostEncoder(self.meta("author_salt") or "")
+            self.encoder = PostEncoder(self.meta("author_salt"))
         except BaseException as e:
             self.conn.close()
             if isinstance(e, sqlite3.Error):
@@ -336,8 +336,8 @@ class Store:
         with self.transaction():
             for statement in _statements(SCHEMA):
                 self.conn.execute(statement)
-            for statement in (s for v in range(SCHEMA_VERSION + 1 if version is None else version + 1, SCHEMA_VERSION + 1)
-                              for s in UPGRADES.get(v, ())):
+            first = SCHEMA_VERSION + 1 if version is None else version + 1  # a new database needs no upgrade
+            for statement in (s for v in range(first, SCHEMA_VERSION + 1) for s in UPGRADES.get(v, ())):
                 self.conn.execute(statement)
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
             # The salt for author hashes is made once per database and never leaves it.
