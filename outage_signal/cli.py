@@ -9,7 +9,6 @@ import gc
 import json
 import logging
 import os
-import sqlite3
 import sys
 import tempfile
 import time
@@ -96,7 +95,7 @@ class OutageSignalGroup(click.Group):
             return super().invoke(ctx)
         except USER_ERRORS as e:
             raise click.ClickException(str(e)) from None
-        except sqlite3.DatabaseError as e:  # a corrupt page met mid-command, past the check on opening
+        except Exception as e:  # a corrupt page met mid-command, past the check on opening, say
             error = database_error(ctx.obj.db_path, e) if isinstance(ctx.obj, App) else None
             if error is None:
                 raise

@@ -162,10 +162,12 @@ def _corrupt(path: Path, detail: str) -> StoreError:
                       f"with `sqlite3 {path} .recover | sqlite3 recovered.db`")
 
 
-def database_error(path: Path, error: sqlite3.Error) -> StoreError | None:
+def database_error(path: Path, error: BaseException) -> StoreError | None:
     """The one line to show for an SQLite error a person must act on (corrupt file, read-only file, full disk),
-    or None for an error that is a bug."""
-    code = getattr(error, "sqlite_errorcode", 0) & 0xFF  # extended codes too
+    or None for any other error (a bug)."""
+    if not isinstance(error, sqlite3.Error):
+        return None
+    code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF  # extended codes too; none from the driver
     if code == sqlite3.SQLITE_CORRUPT:
         return _corrupt(path, str(error))
     if code == sqlite3.SQLITE_NOTADB:
