@@ -84,7 +84,13 @@ class OutageSignalCommand(click.Command):
         setup_logging(settings["log_level"] or "warning", settings["log_file"])
         ctx.obj = App(settings["db_path"] or DEFAULT_DB, settings["config_path"], bool(settings["quiet"]),
                       Console(stderr=False))
-        return super().invoke(ctx)
+        try:
+            return super().invoke(ctx)
+        except Exception as e:  # a corrupt page met mid-command, past the check on opening, say
+            error = database_error(ctx.obj.db_path, e)
+            if error is None:
+                raise
+            raise click.ClickException(str(error)) from None
 
 
 class OutageSignalGroup(click.Group):
@@ -95,11 +101,6 @@ class OutageSignalGroup(click.Group):
             return super().invoke(ctx)
         except USER_ERRORS as e:
             raise click.ClickException(str(e)) from None
-        except Exception as e:  # a corrupt page met mid-command, past the check on opening, say
-            error = database_error(ctx.obj.db_path, e) if isinstance(ctx.obj, App) else None
-            if error is None:
-                raise
-            raise click.ClickException(str(error)) from None
 
 
 @dataclass
