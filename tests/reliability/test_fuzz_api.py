@@ -24,11 +24,10 @@ from outage_signal.collector.retry import RetryPolicy
 
 NO_WAIT = RetryPolicy(sleep=lambda seconds: None)
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "api-samples"
-REDDIT_NEW = json.loads(json.loads((SAMPLES / "reddit" / "TestSubredditListings.test_new.json").read_text())
-                        ["interactions"][-1]["response"]["body"]["string"])
+DATA = Path(__file__).resolve().parents[1] / "data"  # real recorded bodies; see each folder's SOURCE.txt
+REDDIT_NEW = json.loads((DATA / "reddit" / "askreddit-new.json").read_text())
 REAL_SUBMISSION = REDDIT_NEW["data"]["children"][0]["data"]
-REAL_POST_VIEW = json.loads((SAMPLES / "bluesky" / "thread_view_post_with_embed_media.json").read_text())["thread"]["post"]
+REAL_POST_VIEW = json.loads((DATA / "bluesky" / "thread_view_post_with_embed_media.json").read_text())["thread"]["post"]
 REAL_POST_VIEW["record"]["text"] = "is github down for anyone else?"  # the sample is a media post without text
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)  # emoji, RTL, controls
