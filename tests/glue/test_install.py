@@ -25,6 +25,14 @@ def test_no_test_or_package_module_reads_the_shared_folder():
     assert readers == [], "a user's clone has no ../shared: copy the fixture into tests/data (with its SOURCE.txt)"
 
 
+
+def test_ci_runs_the_readme_test_command():
+    readme = (REPO / "README.md").read_text()
+    command = re.search(r"Run the tests.*?```bash\n(.+?)\n```", readme, re.S).group(1)
+    assert command == ".venv/bin/python -m pytest"
+    assert (REPO / ".ci" / "run").read_text().rstrip().splitlines()[-1] == command
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     """A wheel built from a copy of the sources (building in place would leave build/ in the checkout)."""

@@ -21,6 +21,7 @@ import pytest
 from outage_signal.config import DEFAULT_CONFIG
 
 REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # whole jobs started and killed, minutes
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import praw
+import pytest
 import requests
 from atproto import Client
 from atproto_client.request import Request
@@ -35,6 +36,7 @@ value = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow
                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3), max_leaves=8)
 timestamp = st.one_of(st.integers(min_value=-2**40, max_value=2**40), st.floats(allow_nan=False), text,
                       st.sampled_from([1788000000, 1788000000.5, 946684800, 4102444800]))
+pytestmark = pytest.mark.slow  # hundreds of generated bodies a test, through the real clients
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
