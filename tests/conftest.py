@@ -10,6 +10,17 @@ from outage_signal.config import load_config
 from outage_signal.store import Store
 
 
+def pytest_collection_modifyitems(config, items):
+    """Live tests talk to real APIs with real credentials: they run only when ``-m`` names them
+    (``pytest -m live``), so any other ``-m`` (``-m "not slow"``) still leaves them out."""
+    if "live" in config.getoption("markexpr"):
+        return
+    live = [item for item in items if item.get_closest_marker("live")]
+    if live:
+        config.hook.pytest_deselected(items=live)
+        items[:] = [item for item in items if not item.get_closest_marker("live")]
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory):
     """The demo run once on the bundled replay: (database path, summary, score, printed notifications)."""

@@ -2,6 +2,9 @@
 
     python tests/cassettes/make_bluesky_cassettes.py
 
+A developer script, never run by the tests (they read the committed cassettes): it needs the project's
+shared data folder beside the repository (../shared/data), which a user's clone does not have.
+
 The response follows the app.bsky.feed.searchPosts lexicon ({posts: [postView], cursor, hitsTotal});
 each postView is the real one recorded in the atproto SDK's tests, given its own uri, text and times.
 The login cassettes follow com.atproto.server.createSession's output (accessJwt, refreshJwt, handle,

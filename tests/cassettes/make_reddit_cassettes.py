@@ -2,6 +2,9 @@
 
     python tests/cassettes/make_reddit_cassettes.py
 
+A developer script, never run by the tests (they read the committed cassettes): it needs the project's
+shared data folder beside the repository (../shared/data), which a user's clone does not have.
+
 Bodies are the real r/askreddit/new listing and OAuth token answer (token already scrubbed by praw's
 recorders, and scrubbed again here); the variants cut the same listing into two pages, or put a
 429 with Retry-After or a 401 in front of it.

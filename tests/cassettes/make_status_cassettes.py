@@ -2,6 +2,9 @@
 
     python tests/cassettes/make_status_cassettes.py
 
+A developer script, never run by the tests (they read the committed cassettes): it needs the project's
+shared data folder beside the repository (../shared/data), which a user's clone does not have.
+
 The bodies are the real incident objects (the first 50, as one page of /api/v2/incidents.json
 returns them), wrapped in the API's real {"page": ..., "incidents": [...]} envelope; the error
 cassettes reuse them around the failures the API really gives (429 with Retry-After, 503, 404).

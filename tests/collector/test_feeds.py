@@ -4,7 +4,7 @@ from xml.sax.saxutils import escape
 
 from outage_signal.collector.feeds import parse_feed
 
-INCIDENTS = Path(__file__).resolve().parents[3] / "shared" / "data" / "status" / "github-statuses" / "incidents.jsonl"
+INCIDENTS = Path(__file__).resolve().parents[1] / "data" / "github-statuses" / "incidents.jsonl"  # see its SOURCE.txt
 
 
 def atom_from_real_incidents(n: int = 20) -> str:

@@ -15,6 +15,7 @@ from outage_signal.cli import App, cli
 from outage_signal.store import Store
 
 REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow  # imports a 120,000-line dump into full disks
 
 
 def import_with_page_limit(db: Path, dump: Path, pages: int | None, monkeypatch):

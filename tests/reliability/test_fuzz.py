@@ -3,6 +3,7 @@ import csv
 import io
 import json
 
+import pytest
 import zstandard
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -22,6 +23,7 @@ timestamp = st.one_of(st.integers(min_value=-2**40, max_value=2**40), st.floats(
 record = st.fixed_dictionaries({}, optional={"id": value | text, "title": value | text, "selftext": value | text,
                                              "body": value | text, "text": value | text, "author": value,
                                              "created_utc": timestamp, "permalink": value | text})
+pytestmark = pytest.mark.slow  # hundreds of generated examples a test
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

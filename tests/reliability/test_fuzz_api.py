@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import praw
+import pytest
 import requests
 from atproto import Client
 from atproto_client.request import Request
@@ -24,11 +25,10 @@ from outage_signal.collector.retry import RetryPolicy
 
 NO_WAIT = RetryPolicy(sleep=lambda seconds: None)
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "api-samples"
-REDDIT_NEW = json.loads(json.loads((SAMPLES / "reddit" / "TestSubredditListings.test_new.json").read_text())
-                        ["interactions"][-1]["response"]["body"]["string"])
+DATA = Path(__file__).resolve().parents[1] / "data"  # real recorded bodies; see each folder's SOURCE.txt
+REDDIT_NEW = json.loads((DATA / "reddit" / "askreddit-new.json").read_text())
 REAL_SUBMISSION = REDDIT_NEW["data"]["children"][0]["data"]
-REAL_POST_VIEW = json.loads((SAMPLES / "bluesky" / "thread_view_post_with_embed_media.json").read_text())["thread"]["post"]
+REAL_POST_VIEW = json.loads((DATA / "bluesky" / "thread_view_post_with_embed_media.json").read_text())["thread"]["post"]
 REAL_POST_VIEW["record"]["text"] = "is github down for anyone else?"  # the sample is a media post without text
 
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)  # emoji, RTL, controls
@@ -36,6 +36,7 @@ value = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow
                      lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3), max_leaves=8)
 timestamp = st.one_of(st.integers(min_value=-2**40, max_value=2**40), st.floats(allow_nan=False), text,
                       st.sampled_from([1788000000, 1788000000.5, 946684800, 4102444800]))
+pytestmark = pytest.mark.slow  # hundreds of generated bodies a test, through the real clients
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 

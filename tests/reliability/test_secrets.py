@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import vcr
 import yaml
 from click.testing import CliRunner
@@ -33,6 +34,7 @@ def cassette(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow  # a whole run at debug level through recorded APIs and a webhook
 def test_planted_secrets_reach_no_log_output_or_database(tmp_path, receiver):
     url = receiver.url
     config = tmp_path / "services.toml"

@@ -53,6 +53,7 @@ def test_plot_command(demo_run, tmp_path):
     assert CliRunner().invoke(cli, ["--db", str(demo_run[0]), "plot", "nosuch"]).exit_code == 1
 
 
+@pytest.mark.slow  # starts a browser
 @pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)")
 def test_report_renders_in_headless_chromium(built, tmp_path):
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
