@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, confusion_matrix, precision_recall_curve, \
     precision_recall_fscore_support
 
+from outage_signal.classifier.dataset import DatasetError, read_labeled
 from outage_signal.classifier.model import DEFAULT_MODEL, ComplaintClassifier
 from outage_signal.classifier.services import ServiceMatcher
 
@@ -47,8 +48,10 @@ def choose_threshold(labels: np.ndarray, probabilities: np.ndarray, target: floa
 def metrics(labels: Sequence, probabilities: np.ndarray, threshold: float) -> dict[str, Any]:
     predicted = probabilities >= threshold
     precision, recall, f1, _ = precision_recall_fscore_support(labels, predicted, average="binary", zero_division=0)
+    # PR-AUC means nothing without a complaint among the rows (a small label file may have none).
+    pr_auc = round(float(average_precision_score(labels, probabilities)), 4) if 1 in set(labels) else None
     return {"precision": round(float(precision), 4), "recall": round(float(recall), 4), "f1": round(float(f1), 4),
-            "pr_auc": round(float(average_precision_score(labels, probabilities)), 4),
+            "pr_auc": pr_auc,
             "confusion_matrix": confusion_matrix(labels, predicted, labels=[0, 1]).tolist(),
             "rows": int(len(labels))}
 
@@ -57,48 +60,69 @@ def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def included_rows(include: Sequence[str | Path]) -> pd.DataFrame:
+    """The text and label of every good row of users' label files (``classifier.dataset`` format)."""
+    frames = [read_labeled(path).frame[["text", "label"]] for path in include]
+    if not frames:
+        return pd.DataFrame({"text": pd.Series(dtype=str), "label": pd.Series(dtype=int)})
+    return pd.concat(frames, ignore_index=True)
+
+
 def train(dataset_path: str | Path = DEFAULT_DATASET, model_path: str | Path = DEFAULT_MODEL,
-          seed: int = 0) -> dict[str, Any]:
+          seed: int = 0, include: Sequence[str | Path] = ()) -> dict[str, Any]:
     """Fit on train, pick the threshold on validation, score on test, then refit on train + validation
-    and save. Returns the saved metadata (its ``test`` figures come from the split the model never saw)."""
+    and save. Returns the saved metadata (its ``test`` figures come from the split the model never saw).
+
+    The rows of the ``include`` label files join the training rows only, so the test figures stay
+    comparable with and without them."""
     dataset_path = Path(dataset_path)
     data = load_dataset(dataset_path)
+    extra = included_rows(include)
     train_rows, validation, test = (data[data.split == s] for s in ("train", "validation", "test"))
+    train_rows = pd.concat([train_rows, extra], ignore_index=True)
     model = ComplaintClassifier(seed=seed).fit(train_rows.text, train_rows.label)
     model.threshold = choose_threshold(validation.label.to_numpy(), model.predict_proba(validation.text))
     test_figures = metrics(test.label.to_numpy(), model.predict_proba(test.text), model.threshold)
-    seen = data[data.split != "test"]
+    seen = pd.concat([data[data.split != "test"], extra], ignore_index=True)
     final = ComplaintClassifier(threshold=model.threshold, seed=seed).fit(seen.text, seen.label)
     final.save(model_path, {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "dataset": dataset_path.name, "dataset_sha256": file_hash(dataset_path),
         "train_rows": int(len(seen)), "test": test_figures,
+        "included": {Path(path).name: file_hash(Path(path)) for path in include},
         "note": "test figures: model fit on train, threshold on validation; shipped model refit on train+validation",
     })
     return final.metadata
 
 
 def evaluate(model_path: str | Path = DEFAULT_MODEL, dataset_path: str | Path = DEFAULT_DATASET,
-             aliases: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    """Figures of a saved model on the test split, overall, per category and per service."""
+             aliases: dict[str, list[str]] | None = None, on: str | Path | None = None) -> dict[str, Any]:
+    """Figures of a saved model on the test split (or on every good row of the label file ``on``),
+    overall, per category (the dataset has them, label files do not) and per service."""
     model = ComplaintClassifier.load(model_path)
-    data = load_dataset(dataset_path)
-    test = data[data.split == "test"].copy()
+    if on is not None:
+        test = read_labeled(on).frame.assign(category="", origin="")
+        if test.empty:
+            raise DatasetError(f"{on}: no good row to score")
+    else:
+        data = load_dataset(dataset_path)
+        test = data[data.split == "test"].copy()
     test["probability"] = model.predict_proba(test.text)
     report = {"model_version": model.version, "threshold": model.threshold,
               "overall": metrics(test.label.to_numpy(), test.probability.to_numpy(), model.threshold)}
     report["per_category"] = {
         category: {"rows": int(len(rows)),
                    "accuracy": round(float(((rows.probability >= model.threshold) == rows.label.astype(bool)).mean()), 4)}
-        for category, rows in test.groupby("category")}
+        for category, rows in test.groupby("category") if category}
     report["per_service"] = {
         service: metrics(rows.label.to_numpy(), rows.probability.to_numpy(), model.threshold)
         for service, rows in test[test.service != ""].groupby("service") if rows.label.nunique() == 2}
     if aliases:
         matcher = ServiceMatcher(aliases)
         written = test[(test.origin == "written") & (test.service != "")]
-        report["service_attribution_accuracy"] = round(float(np.mean(
-            [service in matcher.match(text) for text, service in zip(written.text, written.service)])), 4)
+        if len(written):  # a label file's services come from the matcher: nothing to check them against
+            report["service_attribution_accuracy"] = round(float(np.mean(
+                [service in matcher.match(text) for text, service in zip(written.text, written.service)])), 4)
     return report
 
 

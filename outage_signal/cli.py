@@ -29,14 +29,16 @@ from rich.text import Text
 from outage_signal import classifier
 from outage_signal import detector
 from outage_signal.classifier import DEFAULT_DATASET, DEFAULT_MODEL, ComplaintClassifier, ModelLoadError
-from outage_signal import notify, pipeline, sources
+from outage_signal.classifier.dataset import DatasetError, read_labeled
+from outage_signal import labeling, notify, pipeline, sources
 from outage_signal import report as report_module
 from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config
 from outage_signal.lock import LockError, LockHeld, RunLock
 from outage_signal.store import Store, StoreError, database_error
 
 # Errors a person can act on: shown as one line, exit status 1, no traceback.
-USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreError, LockError, ModelLoadError, detector.DetectorError)
+USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreError, LockError, ModelLoadError,
+                                             detector.DetectorError, DatasetError)
 
 
 def global_options(after_command: bool = False) -> list[click.Option]:
@@ -479,13 +481,19 @@ def test_webhook(url: str, fmt: str, secret_env: str) -> None:
 @cli.command("train")
 @click.option("--dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_DATASET,
               show_default=True, help="Labeled posts CSV: text, label, group, ...")
+@click.option("--include", "include", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also train on this label file (as `outage-signal label` writes); repeatable.")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_MODEL,
               show_default=True, help="Where to write the model (and its .json metadata).")
 @pass_app
-def train_command(app: App, dataset: Path, model_path: Path) -> None:
-    """Retrain the complaint classifier from the labeled dataset, and report its held-out figures."""
+def train_command(app: App, dataset: Path, include: tuple[Path, ...], model_path: Path) -> None:
+    """Retrain the complaint classifier from the labeled dataset, and report its held-out figures.
+
+    Rows of --include files are added to the training rows only: the held-out figures stay
+    comparable from one training to the next. A bad row of such a file is named and skipped."""
+    print_bad_rows(include)
     with app.console.status("training", spinner="dots") if not app.quiet else contextlib.nullcontext():
-        metadata = classifier.train(dataset, model_path)
+        metadata = classifier.train(dataset, model_path, include=include)
     test = metadata["test"]
     click.echo(f"model {metadata['version']} -> {model_path}; threshold {metadata['threshold']:.3f}; held-out "
                f"precision {test['precision']}, recall {test['recall']}, F1 {test['f1']}, PR-AUC {test['pr_auc']}")
@@ -494,24 +502,64 @@ def train_command(app: App, dataset: Path, model_path: Path) -> None:
 @cli.command("evaluate")
 @click.option("--dataset", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=DEFAULT_DATASET,
               show_default=True)
+@click.option("--on", "on", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Score every row of this label file (as `outage-signal label` writes) instead of the held-out split.")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_MODEL,
               show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="The whole report as JSON.")
 @pass_app
-def evaluate_command(app: App, dataset: Path, model_path: Path, as_json: bool) -> None:
-    """Precision, recall, F1, PR-AUC, confusion matrix and per-service figures on the held-out split."""
-    report = classifier.evaluate(model_path, dataset, app.config().aliases())
+def evaluate_command(app: App, dataset: Path, on: Path | None, model_path: Path, as_json: bool) -> None:
+    """Precision, recall, F1, PR-AUC, confusion matrix and per-service figures on the held-out split
+    (or on a label file's rows with --on; a bad row of it is named and skipped)."""
+    print_bad_rows([on] if on else [])
+    report = classifier.evaluate(model_path, dataset, app.config().aliases(), on=on)
     if as_json:
         click.echo(json.dumps(report, indent=1))
         return
     o = report["overall"]
     (tn, fp), (fn, tp) = o["confusion_matrix"]
-    click.echo(f"model {report['model_version']}, threshold {report['threshold']:.3f}, {o['rows']} held-out posts")
+    scored = f"posts of {on}" if on else "held-out posts"
+    click.echo(f"model {report['model_version']}, threshold {report['threshold']:.3f}, {o['rows']} {scored}")
     click.echo(f"precision {o['precision']}  recall {o['recall']}  F1 {o['f1']}  PR-AUC {o['pr_auc']}")
     click.echo(f"confusion: {tp} true complaints caught, {fn} missed, {fp} false, {tn} true negatives")
-    click.echo(f"service attribution accuracy: {report.get('service_attribution_accuracy')}")
+    if "service_attribution_accuracy" in report:  # not of a label file: its services come from the matcher
+        click.echo(f"service attribution accuracy: {report['service_attribution_accuracy']}")
     for service, m in sorted(report["per_service"].items()):
         click.echo(f"  {service:12} precision {m['precision']:.3f} recall {m['recall']:.3f} F1 {m['f1']:.3f} ({m['rows']} posts)")
+
+
+def print_bad_rows(label_files: Sequence[Path]) -> None:
+    """One line per bad row of the label files (on stderr, before the result): the rest of each file loads."""
+    for path in label_files:
+        for error in read_labeled(path).errors:
+            click.echo(f"skipped {error}", err=True)
+
+
+@cli.command("label")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The label file to add to, created if missing [default: my-labels.tsv in the database's folder].")
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
+              help="Ask about this many of the posts the model is least sure of...")
+@click.option("--random", "random_count", type=click.IntRange(min=0), default=3, show_default=True,
+              help="...and this many others drawn at random.")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_MODEL,
+              show_default=True, help="The model whose stored probabilities pick the posts.")
+@pass_app
+def label(app: App, out: Path | None, limit: int, random_count: int, model_path: Path) -> None:
+    """Label stored posts yourself, to retrain the model on them (`train --include FILE`).
+
+    Shows the posts the model is least sure of, and a few random ones, each with the services it
+    names and the model's probability. Keys: y (a complaint: the service is down or failing now),
+    n (not), s (skip), u (undo the last answer), q (quit). Each answer is saved at once; run it
+    again to go on where you stopped. Answers can also come from standard input, one per line:
+
+        printf 'y\\nn\\nq\\n' | outage-signal label
+    """
+    model = app.model(model_path)
+    out = out or labeling.default_label_file(app.db_path)
+    with app.store(readonly=True) as store:  # the answers go to the label file, never to the database
+        session = labeling.label(store, model.version, model.threshold, out, limit, random_count)
+    click.echo(session.line(out))
 
 
 @cli.command("classify")

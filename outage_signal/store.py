@@ -546,6 +546,40 @@ class Store:
                 row["services"], row["is_complaint"] = json.loads(row["services"]), bool(row["is_complaint"])
         return rows
 
+    def uncertain_posts(self, model_version: str, threshold: float, limit: int, random: int = 0,
+                        exclude: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """Posts labeled by ``model_version`` for a person to label: the ``limit`` whose probability is
+        closest to ``threshold`` (the model is least sure of them), then ``random`` others drawn at random
+        (so labeling does not only sharpen the boundary the model already has).
+
+        One post per distinct text (posts repeat each other); ``exclude`` holds ``source:source_id``
+        keys of posts already labeled, whose texts are not asked again. Rows: source, source_id, text, language, probability, services
+        (a list) and ``picked`` ("uncertain" or "random").
+        """
+        # Posts of one text (in any case): the one nearest the threshold stands for all (SQLite takes
+        # the bare columns from the row that gives MIN).
+        candidates = ("SELECT p.id, p.source, p.source_id, p.text, p.language, l.probability, l.services,"
+                      " MIN(abs(l.probability - ?)) AS distance"
+                      " FROM posts p JOIN labels l ON l.post_id = p.id AND l.model_version = ?"
+                      " WHERE lower(p.text) NOT IN (SELECT lower(text) FROM posts"
+                      "   WHERE source || ':' || source_id IN (SELECT value FROM json_each(?)))"
+                      " GROUP BY lower(p.text)")
+        args = [threshold, model_version, json.dumps(sorted(set(exclude)))]
+        uncertain = list(self.db.query(f"{candidates} ORDER BY distance, p.id LIMIT ?", [*args, limit]))
+        drawn = list(self.db.query(
+            f"SELECT * FROM ({candidates}) WHERE id NOT IN (SELECT value FROM json_each(?)) ORDER BY random() LIMIT ?",
+            [*args, json.dumps([row["id"] for row in uncertain]), random])) if random else []
+        for picked, rows in (("uncertain", uncertain), ("random", drawn)):
+            for row in rows:
+                del row["id"], row["distance"]
+                row["services"], row["picked"] = json.loads(row["services"]), picked
+        return uncertain + drawn
+
+    def model_versions(self) -> list[str]:
+        """The versions of the models whose labels are stored, most labels first."""
+        return [version for (version,) in self.conn.execute(
+            "SELECT model_version FROM labels GROUP BY model_version ORDER BY COUNT(*) DESC")]
+
     def sample_complaints(self, service: str, since: str, until: str, limit: int = 3) -> list[tuple[str, str | None]]:
         """The most confident distinct complaints about ``service`` in a window: (text, url)."""
         return self.conn.execute(
