@@ -1,14 +1,17 @@
 """The complaint classifier: is this post a user reporting that a service is down *now*?
 
-Word and character n-grams (TF-IDF) into a logistic regression whose probabilities are calibrated
-(Platt scaling, cross-validated), with an operating threshold chosen on validation data for high
-precision. Saved with skops, whose loader builds only the types it is told to trust: a model file
-cannot run code when loaded.
+Posts are normalised (links, @handles and numbers become tokens, HTTP error codes gain their class;
+Chinese, Japanese and Korean characters are spaced out, so word uni- and bigrams are their character
+n-grams), then word (1-2) and character (2-3 within words) n-grams, TF-IDF weighted, go into a
+logistic regression whose probabilities are calibrated (Platt scaling, cross-validated by thread), with an operating threshold chosen on validation data. ``benchmarks/classifier_models.py``
+compares this choice with others. Saved with skops, whose loader builds only the types it is told to
+trust: a model file cannot run code when loaded.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zipfile
 from collections.abc import Sequence
 from importlib import resources
@@ -20,7 +23,9 @@ import skops.io as sio
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
 
 # The shipped model is package data (models/ installs as outage_signal.models), found wherever it is installed.
 DEFAULT_MODEL = Path(str(resources.files("outage_signal.models") / "complaint-classifier.skops"))
@@ -35,6 +40,8 @@ TRUSTED_TYPES = [
     "sklearn.feature_extraction.text.TfidfTransformer",
     "sklearn.linear_model._logistic.LogisticRegression",
     "sklearn.pipeline.FeatureUnion",
+    "sklearn.preprocessing._function_transformer.FunctionTransformer",
+    "outage_signal.classifier.model.normalise_texts",
     "sklearn.pipeline.Pipeline",
     "sklearn.preprocessing._label.LabelEncoder",
     "sklearn.utils._metadata_requests.MetadataRequest",
@@ -46,6 +53,44 @@ TRUSTED_TYPES = [
     "numpy.ndarray",
     "scipy.sparse._csr.csr_matrix",
 ]
+
+
+_URL = re.compile(r"(?:https?://|www\.)(?:www\.)?([^/\s?#:]+)\S*")
+_HANDLE = re.compile(r"(?<![\w.])@[\w.-]+")
+_NUMBER = re.compile(r"(?<!\d)(?![45]\d\d(?!\d))\d+")  # any number but a 4xx/5xx code
+_HTTP_ERROR = re.compile(r"(?<!\d)([45])\d\d(?!\d)")
+# Chinese, Japanese and Korean characters, which are written without spaces between words.
+_CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uff66-\uff9f])")
+
+
+def normalise(text: str) -> str:
+    """Lower case; a link becomes ``urltok`` and its host, an @handle ``handletok``, other numbers ``0``,
+    and an HTTP error code keeps its number and gains its class, so "502" and "503" share ``http5xx``.
+
+    >>> normalise("GitHub 502 again https://www.githubstatus.com/x/1 @bob since 14:05")
+    'github  502 http5xx  again  urltok githubstatus.com   handletok  since 0:0'
+    """
+    text = _URL.sub(r" urltok \1 ", text.lower())
+    text = _HANDLE.sub(" handletok ", text)
+    text = _NUMBER.sub("0", text)
+    return _HTTP_ERROR.sub(r" \g<0> http\1xx ", text)
+
+
+def segment_cjk(text: str) -> str:
+    """Space out Chinese, Japanese and Korean characters, so word uni- and bigrams are their character
+    uni- and bigrams (far cheaper than character n-grams of every script).
+
+    >>> segment_cjk("github挂了 again")
+    'github 挂  了  again'
+    """
+    return _CJK.sub(r" \1 ", text)
+
+
+def normalise_texts(texts: Sequence[str], segment: bool = False) -> list[str]:
+    """:func:`normalise` each text, and with ``segment`` also :func:`segment_cjk`."""
+    if segment:
+        return [_CJK.sub(r" \1 ", normalise(text)) for text in texts]
+    return [normalise(text) for text in texts]
 
 
 class ModelLoadError(ValueError):
@@ -87,19 +132,31 @@ class ComplaintClassifier:
         """Stored with every label, so labels from different models are never mixed."""
         return self.metadata.get("version", "unsaved")
 
-    def _pipeline(self) -> Pipeline:
+    def _pipeline(self, calibration_folds: Any = 3) -> Pipeline:
         features = FeatureUnion([
-            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, lowercase=True,
+            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
                                       token_pattern=r"(?u)\b\w[\w']*\b|[?!]+", dtype=np.float32)),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), min_df=3, sublinear_tf=True,
-                                      max_features=60_000, dtype=np.float32)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 3), min_df=2, sublinear_tf=True,
+                                      dtype=np.float32)),
         ])
-        linear = LogisticRegression(C=self.C, max_iter=2000, class_weight="balanced")
-        return Pipeline([("features", features),
-                         ("model", CalibratedClassifierCV(linear, method="sigmoid", cv=3))])
+        linear = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
+        return Pipeline([("normalise", FunctionTransformer(normalise_texts, kw_args={"segment": True})),
+                         ("features", features),
+                         ("model", CalibratedClassifierCV(linear, method="sigmoid", cv=calibration_folds))])
 
-    def fit(self, texts: Sequence[str], labels: Sequence[int]) -> ComplaintClassifier:
-        self.pipeline_ = self._pipeline().fit(list(texts), np.asarray(labels, dtype=int))
+    def fit(self, texts: Sequence[str], labels: Sequence[int], groups: Sequence[str] | None = None,
+            weights: Sequence[float] | None = None) -> ComplaintClassifier:
+        """Fit; with ``groups`` (thread, page or account of each text) the calibration's folds keep each
+        group on one side, so the probabilities are calibrated on threads the model did not see;
+        ``weights`` weigh each text in the fit and the calibration."""
+        texts, labels = list(texts), np.asarray(labels, dtype=int)
+        folds: Any = 3
+        if groups is not None:
+            folds = [(a.astype(np.int32), b.astype(np.int32)) for a, b in GroupKFold(3).split(texts, labels, list(groups))]
+        fit_params = {} if weights is None else {"model__sample_weight": np.asarray(weights, dtype=float)}
+        pipeline = self._pipeline(folds).fit(texts, labels, **fit_params)
+        pipeline.named_steps["model"].cv = 3 if groups is None else "GroupKFold(3)"  # the folds are spent: not saved
+        self.pipeline_ = pipeline
         return self
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:

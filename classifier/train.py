@@ -1,7 +1,10 @@
-"""Train, evaluate and apply the complaint classifier on the labeled dataset.
+"""Train, evaluate and apply the complaint classifier.
 
-The split is by ``group`` (one phrase form, or one real thread): every near-duplicate of a test row
-is in the test split too, so the test figures measure phrasing the model never saw.
+The data are the real posts (``datasets/real/``, see ``classifier.dataset``), split by ``group`` (one
+GitHub thread, one web page, one support account) into train / validation / test, so a test post's
+thread was never seen in training. Borderline rows are left out of every validation and test figure.
+The written posts (``datasets/labeled/posts.csv``) and users' ``include`` files only ever add training
+rows; the written test split is scored apart, never mixed with the real figures.
 """
 from __future__ import annotations
 
@@ -15,15 +18,20 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, confusion_matrix, precision_recall_curve, \
+from sklearn.metrics import average_precision_score, brier_score_loss, confusion_matrix, precision_recall_curve, \
     precision_recall_fscore_support
+from sklearn.model_selection import GroupKFold
 
-from outage_signal.classifier.dataset import DatasetError, read_labeled
+from outage_signal.classifier.dataset import DEFAULT_REAL, load_real, read_labeled
 from outage_signal.classifier.model import DEFAULT_MODEL, ComplaintClassifier
 from outage_signal.classifier.services import ServiceMatcher
 
 DEFAULT_DATASET = Path(str(resources.files("outage_signal.datasets") / "labeled" / "posts.csv"))
-TARGET_PRECISION = 0.95  # the threshold is the lowest that keeps validation precision at this
+TARGET_PRECISION = 0.85  # the threshold gives the best validation F1 among those keeping precision at this
+# What goes into training, chosen with benchmarks/classifier_models.py (nested cross-validation by group).
+TRAIN_ON_BORDERLINE = True
+# Weight of each written post against a real one's 1 (0: not used); their test split is never trained on.
+WRITTEN_WEIGHT = 0.0
 
 
 def split_of(group: str) -> str:
@@ -32,97 +40,224 @@ def split_of(group: str) -> str:
     return "test" if bucket < 2 else "validation" if bucket < 4 else "train"
 
 
-def load_dataset(path: str | Path = DEFAULT_DATASET) -> pd.DataFrame:
-    data = pd.read_csv(path, keep_default_na=False)
+def load_real_split(folder: str | Path = DEFAULT_REAL) -> pd.DataFrame:
+    """The bundled real posts with their ``split``."""
+    data = load_real(folder).frame
     data["split"] = data["group"].map(split_of)
     return data
 
 
+def load_written(path: str | Path = DEFAULT_DATASET) -> pd.DataFrame:
+    """The written posts CSV (``text``, ``label``, optionally ``group``, ``category``...), with a ``split``.
+
+    Only ``text`` and ``label`` are required, so any version of the file loads; without ``group`` each
+    text is its own group.
+    """
+    data = pd.read_csv(path, keep_default_na=False)
+    missing = {"text", "label"} - set(data.columns)
+    if missing:
+        raise ValueError(f"{path}: no {' or '.join(sorted(missing))} column")
+    if "group" not in data.columns:
+        data["group"] = data["text"]
+    data["group"] = "written:" + data["group"].astype(str)
+    data["label"] = data["label"].astype(int)
+    data["split"] = data["group"].map(split_of)
+    return data
+
+
+def load_dataset(path: str | Path = DEFAULT_DATASET) -> pd.DataFrame:
+    """The written dataset with its split (kept for callers of the first version)."""
+    return load_written(path)
+
+
+def non_borderline(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows["borderline"] != "b"] if "borderline" in rows.columns else rows
+
+
 def choose_threshold(labels: np.ndarray, probabilities: np.ndarray, target: float = TARGET_PRECISION) -> float:
-    """The lowest threshold whose precision reaches ``target`` (the most recall at that precision)."""
-    precision, _, thresholds = precision_recall_curve(labels, probabilities)
-    ok = np.flatnonzero(precision[:-1] >= target)
-    return float(thresholds[ok[0]]) if len(ok) else 0.5
+    """The threshold with the best F1 among those whose precision reaches ``target``; the best F1 if none does."""
+    precision, recall, thresholds = precision_recall_curve(labels, probabilities)
+    precision, recall = precision[:-1], recall[:-1]
+    f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
+    ok = precision >= target
+    if not ok.any():
+        return float(thresholds[np.argmax(f1)]) if len(thresholds) else 0.5
+    return float(thresholds[np.flatnonzero(ok)[np.argmax(f1[ok])]])
 
 
 def metrics(labels: Sequence, probabilities: np.ndarray, threshold: float) -> dict[str, Any]:
+    """Precision, recall, F1, PR-AUC, Brier score and confusion matrix ``[[tn, fp], [fn, tp]]``."""
+    labels, probabilities = np.asarray(labels, dtype=int), np.asarray(probabilities, dtype=float)
+    if not len(labels):
+        return {"precision": None, "recall": None, "f1": None, "pr_auc": None, "brier": None,
+                "confusion_matrix": [[0, 0], [0, 0]], "rows": 0}
     predicted = probabilities >= threshold
     precision, recall, f1, _ = precision_recall_fscore_support(labels, predicted, average="binary", zero_division=0)
-    # PR-AUC means nothing without a complaint among the rows (a small label file may have none).
-    pr_auc = round(float(average_precision_score(labels, probabilities)), 4) if 1 in set(labels) else None
+    both = len(set(labels.tolist())) == 2
     return {"precision": round(float(precision), 4), "recall": round(float(recall), 4), "f1": round(float(f1), 4),
-            "pr_auc": pr_auc,
+            "pr_auc": round(float(average_precision_score(labels, probabilities)), 4) if both else None,
+            "brier": round(float(brier_score_loss(labels, probabilities, pos_label=1)), 4),
             "confusion_matrix": confusion_matrix(labels, predicted, labels=[0, 1]).tolist(),
             "rows": int(len(labels))}
+
+
+def reliability(labels: Sequence, probabilities: np.ndarray, bins: int = 5) -> list[dict[str, Any]]:
+    """Mean predicted probability against the observed complaint share, per probability bin."""
+    frame = pd.DataFrame({"label": np.asarray(labels, dtype=int), "p": np.asarray(probabilities, dtype=float)})
+    frame["bin"] = np.minimum((frame.p * bins).astype(int), bins - 1)
+    return [{"bin": f"{b / bins:.1f}-{(b + 1) / bins:.1f}", "rows": int(len(rows)),
+             "predicted": round(float(rows.p.mean()), 3), "observed": round(float(rows.label.mean()), 3)}
+            for b, rows in frame.groupby("bin")]
 
 
 def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def included_rows(include: Sequence[str | Path]) -> pd.DataFrame:
-    """The text and label of every good row of users' label files (``classifier.dataset`` format)."""
-    frames = [read_labeled(path).frame[["text", "label"]] for path in include]
-    if not frames:
-        return pd.DataFrame({"text": pd.Series(dtype=str), "label": pd.Series(dtype=int)})
-    return pd.concat(frames, ignore_index=True)
+def folder_hash(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.tsv")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
 
 
-def train(dataset_path: str | Path = DEFAULT_DATASET, model_path: str | Path = DEFAULT_MODEL,
-          seed: int = 0, include: Sequence[str | Path] = ()) -> dict[str, Any]:
-    """Fit on train, pick the threshold on validation, score on test, then refit on train + validation
-    and save. Returns the saved metadata (its ``test`` figures come from the split the model never saw).
+def _read_included(include: Sequence[Path], held_out_groups: set[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Users' labeled files as training rows; rows from a thread of the real test split are left out (with
+    a message), so the reported figures stay on threads the model never saw."""
+    frames, messages = [], []
+    for path in include:
+        labeled = read_labeled(path)
+        messages += labeled.errors
+        frame = labeled.frame
+        overlap = frame.group.isin(held_out_groups)
+        if overlap.any():
+            messages.append(f"{Path(path).name}: {int(overlap.sum())} row(s) from threads of the real test split "
+                            "left out of training")
+        frames.append(frame[~overlap])
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["text", "label", "group"])), messages
 
-    The rows of the ``include`` label files join the training rows only, so the test figures stay
-    comparable with and without them."""
-    dataset_path = Path(dataset_path)
-    data = load_dataset(dataset_path)
-    extra = included_rows(include)
-    train_rows, validation, test = (data[data.split == s] for s in ("train", "validation", "test"))
-    train_rows = pd.concat([train_rows, extra], ignore_index=True)
-    model = ComplaintClassifier(seed=seed).fit(train_rows.text, train_rows.label)
-    model.threshold = choose_threshold(validation.label.to_numpy(), model.predict_proba(validation.text))
-    test_figures = metrics(test.label.to_numpy(), model.predict_proba(test.text), model.threshold)
-    seen = pd.concat([data[data.split != "test"], extra], ignore_index=True)
-    final = ComplaintClassifier(threshold=model.threshold, seed=seed).fit(seen.text, seen.label)
-    final.save(model_path, {
+
+def _fit(rows: pd.DataFrame, threshold: float = 0.5, seed: int = 0) -> ComplaintClassifier:
+    """A classifier fit on ``rows`` (``text``, ``label``, ``group``, ``weight``)."""
+    weights = rows.weight if (rows.weight != 1).any() else None
+    return ComplaintClassifier(threshold=threshold, seed=seed).fit(rows.text, rows.label, groups=rows.group,
+                                                                   weights=weights)
+
+
+def out_of_fold(rows: pd.DataFrame, scored: pd.Series, extra: pd.DataFrame, folds: int = 5, seed: int = 0) -> np.ndarray:
+    """Probabilities for the ``scored`` rows, each from a model fit on the other folds' rows (folds by group)
+    plus ``extra``: validation predictions for every row, from models that did not see its thread."""
+    probability = np.full(len(rows), np.nan)
+    for fit_part, held in GroupKFold(min(folds, rows.group.nunique())).split(rows, groups=rows.group):
+        held = held[scored.to_numpy()[held]]
+        if len(held):
+            model = _fit(pd.concat([rows.iloc[fit_part], extra], ignore_index=True), seed=seed)
+            probability[held] = model.predict_proba(rows.text.iloc[held])
+    return probability[scored.to_numpy()]
+
+
+def train(dataset_path: str | Path = DEFAULT_DATASET, model_path: str | Path = DEFAULT_MODEL, seed: int = 0,
+          include: Sequence[Path] = (), real_folder: str | Path = DEFAULT_REAL) -> dict[str, Any]:
+    """Fit on the real train + validation splits (plus the written posts at ``WRITTEN_WEIGHT`` and the
+    ``include`` files), with the
+    threshold chosen on validation predictions, score on the real test split, and save.
+
+    The validation predictions are out-of-fold: train + validation in five folds by group, each predicted by
+    a model fit on the other four, so every one of their non-borderline rows (not only the validation
+    split's few hundred) votes on the threshold, and from a model of nearly the shipped one's size.
+    Returns the saved metadata: ``test`` holds the shipped model's figures on the real test split
+    (non-borderline rows; no test thread is ever trained on); ``include_messages`` the bad or left-out
+    rows of the ``include`` files.
+    """
+    dataset_path, real_folder = Path(dataset_path), Path(real_folder)
+    real = load_real_split(real_folder)
+    written = load_written(dataset_path)
+    included, messages = _read_included(include, set(real.group[real.split == "test"]))
+    columns = ["text", "label", "group", "weight"]
+    extra = [included.assign(weight=1.0)[columns]]
+    if WRITTEN_WEIGHT:
+        extra.append(written[written.split != "test"].assign(weight=WRITTEN_WEIGHT)[columns])
+    extra_rows = pd.concat(extra, ignore_index=True)
+
+    seen = real[real.split != "test"].assign(weight=1.0).reset_index(drop=True)
+    seen = seen if TRAIN_ON_BORDERLINE else non_borderline(seen).reset_index(drop=True)
+    scored = seen.borderline != "b"
+    threshold = choose_threshold(seen.label[scored].to_numpy(), out_of_fold(seen, scored, extra_rows, seed=seed))
+    training = pd.concat([seen[columns], extra_rows], ignore_index=True)
+    model = _fit(training, threshold=threshold, seed=seed)
+    test = non_borderline(real[real.split == "test"])
+    test_probability = model.predict_proba(test.text)
+    written_test = written[written.split == "test"]
+    model.save(model_path, {
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "real": str(real_folder.name), "real_sha256": folder_hash(real_folder),
         "dataset": dataset_path.name, "dataset_sha256": file_hash(dataset_path),
-        "train_rows": int(len(seen)), "test": test_figures,
-        "included": {Path(path).name: file_hash(Path(path)) for path in include},
-        "note": "test figures: model fit on train, threshold on validation; shipped model refit on train+validation",
+        "include": [Path(p).name for p in include], "include_messages": messages,
+        "train_rows": int(len(training)), "train_on_borderline": TRAIN_ON_BORDERLINE, "written_weight": WRITTEN_WEIGHT,
+        "test": metrics(test.label, test_probability, threshold),
+        "test_per_language": _per(test, test_probability, threshold, "lang"),
+        "written_test": metrics(written_test.label, model.predict_proba(written_test.text), threshold),
+        "note": "test: this model on the real test split (non-borderline rows); fit on the real train + validation "
+                "splits (+ the written posts at WRITTEN_WEIGHT and the include files), threshold from their out-of-fold predictions. "
+                "written_test: the written posts' test split, scored apart",
     })
-    return final.metadata
+    return model.metadata
+
+
+def _per(rows: pd.DataFrame, probability: np.ndarray, threshold: float, column: str) -> dict[str, Any]:
+    frame = rows.assign(probability=probability)
+    return {key: metrics(part.label, part.probability, threshold) for key, part in frame.groupby(column)}
+
+
+def labeled_figures(rows: pd.DataFrame, model: ComplaintClassifier) -> dict[str, Any]:
+    """Figures on labeled rows (``label``, ``borderline``, ``lang``, ``part``): overall without borderline rows,
+    the borderline rows apart, per language and per source part, and the reliability table."""
+    rows = rows.assign(probability=model.predict_proba(rows.text) if len(rows) else np.zeros(0))
+    clean, unsure = non_borderline(rows), rows[rows.borderline == "b"]
+    return {"overall": metrics(clean.label, clean.probability, model.threshold),
+            "borderline": metrics(unsure.label, unsure.probability, model.threshold),
+            "per_language": _per(clean, clean.probability, model.threshold, "lang"),
+            "per_part": _per(clean, clean.probability, model.threshold, "part"),
+            "reliability": reliability(clean.label, clean.probability)}
+
+
+def service_attribution(rows: pd.DataFrame, matcher: ServiceMatcher, catalog: Iterable[str]) -> dict[str, Any]:
+    """Among complaints whose ``service`` is in the catalog, the share the matcher finds in the text.
+    Complaints naming no catalog service are counted apart: they are still complaints (``services: []``)."""
+    complaints = rows[rows.label == 1]
+    named = complaints[complaints.service.isin(set(catalog))]
+    found = [service in matcher.match(text) for text, service in zip(named.text, named.service)]
+    return {"accuracy": round(float(np.mean(found)), 4) if found else None, "complaints_naming_a_catalog_service":
+            int(len(named)), "complaints_naming_none": int(len(complaints) - len(named))}
 
 
 def evaluate(model_path: str | Path = DEFAULT_MODEL, dataset_path: str | Path = DEFAULT_DATASET,
-             aliases: dict[str, list[str]] | None = None, on: str | Path | None = None) -> dict[str, Any]:
-    """Figures of a saved model on the test split (or on every good row of the label file ``on``),
-    overall, per category (the dataset has them, label files do not) and per service."""
+             aliases: dict[str, list[str]] | None = None, on: Path | None = None,
+             real_folder: str | Path = DEFAULT_REAL) -> dict[str, Any]:
+    """Figures of a saved model: on the real test split (``real``, borderline rows apart) and the written
+    test split (``written``); or, with ``on``, on that labeled file only (``on``, with its bad-row messages).
+    With ``aliases``, service attribution is measured on the real rows (or on ``on``'s)."""
     model = ComplaintClassifier.load(model_path)
+    report: dict[str, Any] = {"model_version": model.version, "threshold": model.threshold}
     if on is not None:
-        test = read_labeled(on).frame.assign(category="", origin="")
-        if test.empty:
-            raise DatasetError(f"{on}: no good row to score")
+        labeled = read_labeled(on)
+        report["on"] = {"file": str(on), "messages": labeled.errors, **labeled_figures(labeled.frame, model)}
+        attributed = labeled.frame
     else:
-        data = load_dataset(dataset_path)
-        test = data[data.split == "test"].copy()
-    test["probability"] = model.predict_proba(test.text)
-    report = {"model_version": model.version, "threshold": model.threshold,
-              "overall": metrics(test.label.to_numpy(), test.probability.to_numpy(), model.threshold)}
-    report["per_category"] = {
-        category: {"rows": int(len(rows)),
-                   "accuracy": round(float(((rows.probability >= model.threshold) == rows.label.astype(bool)).mean()), 4)}
-        for category, rows in test.groupby("category") if category}
-    report["per_service"] = {
-        service: metrics(rows.label.to_numpy(), rows.probability.to_numpy(), model.threshold)
-        for service, rows in test[test.service != ""].groupby("service") if rows.label.nunique() == 2}
+        real = load_real_split(real_folder)
+        report["real"] = labeled_figures(real[real.split == "test"], model)
+        written = load_written(dataset_path)
+        written_test = written[written.split == "test"]
+        probability = model.predict_proba(written_test.text)
+        report["written"] = {"overall": metrics(written_test.label, probability, model.threshold)}
+        if "category" in written_test.columns:
+            report["written"]["per_category"] = {
+                category: {"rows": int(len(rows)), "accuracy": round(float(
+                    ((probability[rows.index] >= model.threshold) == rows.label.astype(bool)).mean()), 4)}
+                for category, rows in written_test.reset_index(drop=True).groupby("category")}
+        attributed = real
     if aliases:
-        matcher = ServiceMatcher(aliases)
-        written = test[(test.origin == "written") & (test.service != "")]
-        if len(written):  # a label file's services come from the matcher: nothing to check them against
-            report["service_attribution_accuracy"] = round(float(np.mean(
-                [service in matcher.match(text) for text, service in zip(written.text, written.service)])), 4)
+        report["service_attribution"] = service_attribution(attributed, ServiceMatcher(aliases), aliases)
     return report
 
 

@@ -493,10 +493,13 @@ def train_command(app: App, dataset: Path, include: tuple[Path, ...], model_path
     comparable from one training to the next. A bad row of such a file is named and skipped."""
     print_bad_rows(include)
     with app.console.status("training", spinner="dots") if not app.quiet else contextlib.nullcontext():
-        metadata = classifier.train(dataset, model_path, include=include)
-    test = metadata["test"]
-    click.echo(f"model {metadata['version']} -> {model_path}; threshold {metadata['threshold']:.3f}; held-out "
-               f"precision {test['precision']}, recall {test['recall']}, F1 {test['f1']}, PR-AUC {test['pr_auc']}")
+        metadata = classifier.train(dataset, model_path)
+    for message in metadata.get("include_messages", []):
+        click.echo(f"warning: {message}", err=True)
+    test, written = metadata["test"], metadata["written_test"]
+    click.echo(f"model {metadata['version']} -> {model_path}; threshold {metadata['threshold']:.3f}; real test split "
+               f"({test['rows']} posts): precision {test['precision']}, recall {test['recall']}, F1 {test['f1']}, "
+               f"PR-AUC {test['pr_auc']}; written test split: F1 {written['f1']}")
 
 
 @cli.command("evaluate")
@@ -508,24 +511,40 @@ def train_command(app: App, dataset: Path, include: tuple[Path, ...], model_path
               show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="The whole report as JSON.")
 @pass_app
-def evaluate_command(app: App, dataset: Path, on: Path | None, model_path: Path, as_json: bool) -> None:
-    """Precision, recall, F1, PR-AUC, confusion matrix and per-service figures on the held-out split
-    (or on a label file's rows with --on; a bad row of it is named and skipped)."""
-    print_bad_rows([on] if on else [])
-    report = classifier.evaluate(model_path, dataset, app.config().aliases(), on=on)
+def evaluate_command(app: App, dataset: Path, model_path: Path, as_json: bool) -> None:
+    """Precision, recall, F1, PR-AUC and confusion matrix on the real posts' test split (per language and
+    source part), then on the written posts' test split, and service attribution on real complaints."""
+    report = classifier.evaluate(model_path, dataset, app.config().aliases())
     if as_json:
         click.echo(json.dumps(report, indent=1))
         return
-    o = report["overall"]
+    click.echo(f"model {report['model_version']}, threshold {report['threshold']:.3f}")
+    if "on" in report:
+        for message in report["on"]["messages"]:
+            click.echo(f"warning: {message}", err=True)
+        _echo_labeled_figures(f"{report['on']['file']}", report["on"])
+    else:
+        _echo_labeled_figures("real posts, test split (threads never seen in training)", report["real"])
+        w = report["written"]["overall"]
+        click.echo(f"written posts, test split ({w['rows']} posts): precision {w['precision']}  recall {w['recall']}  "
+                   f"F1 {w['f1']}  PR-AUC {w['pr_auc']}")
+    if "service_attribution" in report:
+        a = report["service_attribution"]
+        click.echo(f"service attribution: {a['accuracy']} of {a['complaints_naming_a_catalog_service']} complaints naming "
+                   f"a catalog service ({a['complaints_naming_none']} complaints name none)")
+
+
+def _echo_labeled_figures(title: str, figures: dict[str, Any]) -> None:
+    o, b = figures["overall"], figures["borderline"]
     (tn, fp), (fn, tp) = o["confusion_matrix"]
-    scored = f"posts of {on}" if on else "held-out posts"
-    click.echo(f"model {report['model_version']}, threshold {report['threshold']:.3f}, {o['rows']} {scored}")
-    click.echo(f"precision {o['precision']}  recall {o['recall']}  F1 {o['f1']}  PR-AUC {o['pr_auc']}")
+    click.echo(f"{title}, {o['rows']} posts without the borderline ones:")
+    click.echo(f"precision {o['precision']}  recall {o['recall']}  F1 {o['f1']}  PR-AUC {o['pr_auc']}  Brier {o['brier']}")
     click.echo(f"confusion: {tp} true complaints caught, {fn} missed, {fp} false, {tn} true negatives")
-    if "service_attribution_accuracy" in report:  # not of a label file: its services come from the matcher
-        click.echo(f"service attribution accuracy: {report['service_attribution_accuracy']}")
-    for service, m in sorted(report["per_service"].items()):
-        click.echo(f"  {service:12} precision {m['precision']:.3f} recall {m['recall']:.3f} F1 {m['f1']:.3f} ({m['rows']} posts)")
+    for heading, key in (("language", "per_language"), ("source part", "per_part")):
+        for name, m in sorted(figures[key].items(), key=lambda item: -item[1]["rows"]):
+            click.echo(f"  {heading} {name:20} precision {m['precision']:.3f} recall {m['recall']:.3f} "
+                       f"F1 {m['f1']:.3f} ({m['rows']} posts)")
+    click.echo(f"borderline posts ({b['rows']}, not in the figures above): precision {b['precision']} recall {b['recall']}")
 
 
 def print_bad_rows(label_files: Sequence[Path]) -> None:
