@@ -48,8 +48,8 @@ def main() -> None:
     print(f"real posts, test split ({overall['rows']} posts, threads never seen in training, borderline left out):")
     print(f"  precision {overall['precision']}  recall {overall['recall']}  F1 {overall['f1']}  PR-AUC {overall['pr_auc']}"
           f"  Brier {overall['brier']}")
-    for lang, m in sorted(real["per_language"].items(), key=lambda item: -item[1]["rows"]):
-        print(f"  {lang:3} precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f}  ({m['rows']} posts)")
+    for lang, m in [*real["english_and_other"].items(), *sorted(real["per_language"].items(), key=lambda item: -item[1]["rows"])]:
+        print(f"  {lang:15} precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f}  ({m['rows']} posts)")
     print("  reliability: " + "; ".join(f"{b['bin']}: predicted {b['predicted']:.2f}, observed {b['observed']:.2f} "
                                         f"({b['rows']})" for b in real["reliability"]))
     b = real["borderline"]

@@ -174,7 +174,7 @@ class ComplaintClassifier:
             raise ModelLoadError("cannot save an unfitted classifier")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        sio.dump(self.pipeline_, path)
+        sio.dump(self.pipeline_, path, compression=zipfile.ZIP_DEFLATED)  # the vocabulary is verbose JSON
         untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
         if untrusted:
             path.unlink()

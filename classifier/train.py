@@ -211,12 +211,15 @@ def _per(rows: pd.DataFrame, probability: np.ndarray, threshold: float, column: 
 
 def labeled_figures(rows: pd.DataFrame, model: ComplaintClassifier) -> dict[str, Any]:
     """Figures on labeled rows (``label``, ``borderline``, ``lang``, ``part``): overall without borderline rows,
-    the borderline rows apart, per language and per source part, and the reliability table."""
+    the borderline rows apart, per language, English against all others, per source part, and the
+    reliability table."""
     rows = rows.assign(probability=model.predict_proba(rows.text) if len(rows) else np.zeros(0))
     clean, unsure = non_borderline(rows), rows[rows.borderline == "b"]
     return {"overall": metrics(clean.label, clean.probability, model.threshold),
             "borderline": metrics(unsure.label, unsure.probability, model.threshold),
             "per_language": _per(clean, clean.probability, model.threshold, "lang"),
+            "english_and_other": _per(clean.assign(english=np.where(clean.lang == "en", "english", "other languages")),
+                                      clean.probability, model.threshold, "english"),
             "per_part": _per(clean, clean.probability, model.threshold, "part"),
             "reliability": reliability(clean.label, clean.probability)}
 

@@ -540,9 +540,9 @@ def _echo_labeled_figures(title: str, figures: dict[str, Any]) -> None:
     click.echo(f"{title}, {o['rows']} posts without the borderline ones:")
     click.echo(f"precision {o['precision']}  recall {o['recall']}  F1 {o['f1']}  PR-AUC {o['pr_auc']}  Brier {o['brier']}")
     click.echo(f"confusion: {tp} true complaints caught, {fn} missed, {fp} false, {tn} true negatives")
-    for heading, key in (("language", "per_language"), ("source part", "per_part")):
+    for heading, key in (("", "english_and_other"), ("language", "per_language"), ("source part", "per_part")):
         for name, m in sorted(figures[key].items(), key=lambda item: -item[1]["rows"]):
-            click.echo(f"  {heading} {name:20} precision {m['precision']:.3f} recall {m['recall']:.3f} "
+            click.echo(f"  {f'{heading} {name}'.strip():29} precision {m['precision']:.3f} recall {m['recall']:.3f} "
                        f"F1 {m['f1']:.3f} ({m['rows']} posts)")
     click.echo(f"borderline posts ({b['rows']}, not in the figures above): precision {b['precision']} recall {b['recall']}")
 

@@ -163,6 +163,7 @@ def test_evaluate_reports_real_then_written_and_on_a_file(tmp_path):
     report = evaluate(path, real_folder=folder)
     assert report["real"]["overall"]["rows"] == 33 and report["real"]["borderline"]["rows"] == 3
     assert set(report["real"]["per_part"]) == {"batch"} and "written" in report
+    assert {k: m["rows"] for k, m in report["real"]["english_and_other"].items()} == {"english": 18, "other languages": 15}
     assert sum(sum(row) for row in report["real"]["overall"]["confusion_matrix"]) == 33
     on = tmp_path / "mine.tsv"
     on.write_text(HEADER + "1\tslack\t\tfr\tpage:https://x.org/a\tslack est en panne\n"
