@@ -32,14 +32,14 @@ from sklearn.svm import LinearSVC  # noqa: E402
 
 from outage_signal.classifier.dataset import load_real  # noqa: E402
 from outage_signal.classifier.model import normalise_texts  # noqa: E402
-from outage_signal.classifier.train import DEFAULT_DATASET, choose_threshold, load_written, split_of  # noqa: E402
+from outage_signal.classifier.train import DEFAULT_DATASET, choose_threshold, load_dataset, split_of  # noqa: E402
 
 WORDS = r"(?u)\b\w[\w']*\b|[?!]+"
 
 
-def tfidf(char_range=(1, 4), normalised=True, segment=False):
+def tfidf(char_range=(1, 4), normalised=True, segment=False, word_range=(1, 2)):
     features = FeatureUnion([
-        ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True, token_pattern=WORDS,
+        ("words", TfidfVectorizer(ngram_range=word_range, min_df=2, sublinear_tf=True, token_pattern=WORDS,
                                   dtype=np.float32)),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=char_range, min_df=2, sublinear_tf=True,
                                   dtype=np.float32)),
@@ -72,12 +72,16 @@ MODELS = {
     "tfidf word1-2 + char_wb1-4, normalised, complement NB": (tfidf, lambda alpha: ComplementNB(alpha=alpha), [0.03, 0.1, 0.3]),
     "tfidf word1-2 + char_wb2-3, normalised, CJK spaced, logistic regression":
         (lambda: tfidf((2, 3), segment=True), lr, [1, 4, 16]),
+    "tfidf word1-2 + char_wb2-4, normalised, CJK spaced, logistic regression":
+        (lambda: tfidf((2, 4), segment=True), lr, [1, 4, 16]),
+    "tfidf word1-3 + char_wb2-3, normalised, CJK spaced, logistic regression":
+        (lambda: tfidf((2, 3), segment=True, word_range=(1, 3)), lr, [1, 4, 16]),
     "tfidf word1-2 + char_wb2-3, normalised, logistic regression": (lambda: tfidf((2, 3)), lr, [1, 4, 16]),
     "hashed word1-2 + char_wb1-4, normalised, logistic regression": (hashed, lr, [1, 4, 16]),
     "tfidf word1-2 + char_wb2-3, raw text, logistic regression (old recipe)":
         (lambda: tfidf((2, 3), normalised=False), lr, [1, 4, 16]),
 }
-SHIPPED = "tfidf word1-2 + char_wb2-3, normalised, CJK spaced, logistic regression"  # classifier/model.py's
+SHIPPED = "tfidf word1-2 + char_wb2-4, normalised, CJK spaced, logistic regression"  # classifier/model.py's
 # training data variants: (borderline rows in training, weight of the written rows: 0 = not used)
 DATA = {"real, borderline in training": (True, 0.0), "real without borderline": (False, 0.0),
         "real + written (weight 1), borderline": (True, 1.0), "real + written (weight 1), no borderline": (False, 1.0),
@@ -149,7 +153,7 @@ def main() -> None:
     quick = "--quick" in sys.argv
     real = load_real().frame
     real = real[real.group.map(split_of) == "train"].assign(weight=1.0).reset_index(drop=True)
-    written = load_written(DEFAULT_DATASET)
+    written = load_dataset(DEFAULT_DATASET)
     replay = (written.text.tolist() * 20)[:20_000]  # speed on short posts like the replay's
     print(f"real training part: {len(real)} rows ({(real.borderline != 'b').sum()} non-borderline, "
           f"{real.group.nunique()} groups); written rows available for training: {len(written)}\n")

@@ -31,7 +31,7 @@ TARGET_PRECISION = 0.85  # the threshold gives the best validation F1 among thos
 # What goes into training, chosen with benchmarks/classifier_models.py (nested cross-validation by group).
 TRAIN_ON_BORDERLINE = True
 # Weight of each written post against a real one's 1 (0: not used); their test split is never trained on.
-WRITTEN_WEIGHT = 0.0
+WRITTEN_WEIGHT = 0.25
 
 
 def split_of(group: str) -> str:
@@ -47,7 +47,7 @@ def load_real_split(folder: str | Path = DEFAULT_REAL) -> pd.DataFrame:
     return data
 
 
-def load_written(path: str | Path = DEFAULT_DATASET) -> pd.DataFrame:
+def load_dataset(path: str | Path = DEFAULT_DATASET) -> pd.DataFrame:
     """The written posts CSV (``text``, ``label``, optionally ``group``, ``category``...), with a ``split``.
 
     Only ``text`` and ``label`` are required, so any version of the file loads; without ``group`` each
@@ -59,15 +59,10 @@ def load_written(path: str | Path = DEFAULT_DATASET) -> pd.DataFrame:
         raise ValueError(f"{path}: no {' or '.join(sorted(missing))} column")
     if "group" not in data.columns:
         data["group"] = data["text"]
-    data["group"] = "written:" + data["group"].astype(str)
+    data["group"] = data["group"].astype(str)
     data["label"] = data["label"].astype(int)
     data["split"] = data["group"].map(split_of)
     return data
-
-
-def load_dataset(path: str | Path = DEFAULT_DATASET) -> pd.DataFrame:
-    """The written dataset with its split (kept for callers of the first version)."""
-    return load_written(path)
 
 
 def non_borderline(rows: pd.DataFrame) -> pd.DataFrame:
@@ -171,7 +166,7 @@ def train(dataset_path: str | Path = DEFAULT_DATASET, model_path: str | Path = D
     """
     dataset_path, real_folder = Path(dataset_path), Path(real_folder)
     real = load_real_split(real_folder)
-    written = load_written(dataset_path)
+    written = load_dataset(dataset_path)
     included, messages = _read_included(include, set(real.group[real.split == "test"]))
     columns = ["text", "label", "group", "weight"]
     extra = [included.assign(weight=1.0)[columns]]
@@ -249,7 +244,7 @@ def evaluate(model_path: str | Path = DEFAULT_MODEL, dataset_path: str | Path = 
     else:
         real = load_real_split(real_folder)
         report["real"] = labeled_figures(real[real.split == "test"], model)
-        written = load_written(dataset_path)
+        written = load_dataset(dataset_path)
         written_test = written[written.split == "test"]
         probability = model.predict_proba(written_test.text)
         report["written"] = {"overall": metrics(written_test.label, probability, model.threshold)}

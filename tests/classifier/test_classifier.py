@@ -5,8 +5,8 @@ import pandas as pd
 import pytest
 
 from outage_signal.classifier import DEFAULT_MODEL, ComplaintClassifier, ModelLoadError, ServiceMatcher, classify_lines
-from outage_signal.classifier.train import choose_threshold, evaluate, load_real_split, load_written, \
-    service_attribution, split_of, train
+from outage_signal.classifier.train import WRITTEN_WEIGHT, choose_threshold, evaluate, load_dataset, \
+    load_real_split, service_attribution, split_of, train
 from outage_signal.config import load_config
 
 TEXTS = ["is github down?", "github down for anyone else", "discord not loading, 502 again",
@@ -84,7 +84,7 @@ def test_shipped_model_loads_with_its_provenance():
 
 
 def test_split_keeps_each_group_on_one_side():
-    for data in (load_real_split(), load_written()):
+    for data in (load_real_split(), load_dataset()):
         assert data.groupby("group")["split"].nunique().max() == 1
         assert set(data.split) == {"train", "validation", "test"}
     assert split_of("pos-1") == split_of("pos-1")
@@ -93,7 +93,7 @@ def test_split_keeps_each_group_on_one_side():
 def test_written_dataset_needs_only_text_and_label(tmp_path):
     path = tmp_path / "posts.csv"
     path.write_text("text,label\nis github down,1\ngithub tips,0\n")
-    assert load_written(path)[["text", "label"]].values.tolist() == [["is github down", 1], ["github tips", 0]]
+    assert load_dataset(path)[["text", "label"]].values.tolist() == [["is github down", 1], ["github tips", 0]]
 
 
 def test_threshold_is_the_best_f1_at_the_target_precision():
@@ -129,6 +129,12 @@ OTHERS = ["how do I configure the proxy", "thanks, the fix works", "feature requ
           "this is a question about the docs", "closing as duplicate", "great release, thanks"]
 
 
+def _written(tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text("text,label,group\n" + "".join(f"is slack down {i},1,w{i}\nslack tips {i},0,w{i}\n" for i in range(10)))
+    return path
+
+
 def _real_folder(tmp_path):
     folder = tmp_path / "real"
     folder.mkdir()
@@ -147,22 +153,27 @@ def test_train_reports_real_test_figures_and_takes_included_files(tmp_path):
     mine.write_text(HEADER + "1\tslack\t\ten\tpage:https://x.org/a\tslack is down for everyone\n"
                     "yes\t\t\ten\tx\tbad label\n"
                     "1\tgithub\t\ten\tgh-issue:o/r#1\tgithub down (a row of a test thread)\n")
-    metadata = train(model_path=tmp_path / "m.skops", include=[mine], real_folder=_real_folder(tmp_path))
+    written = _written(tmp_path)
+    metadata = train(written, tmp_path / "m.skops", include=[mine], real_folder=_real_folder(tmp_path))
     assert metadata["include_messages"] == ["mine.tsv:3: label must be 0 or 1, got 'yes'",
                                             "mine.tsv: 1 row(s) from threads of the real test split left out of training"]
     # 3 test threads x 11 non-borderline rows; the borderline row of each thread is left out of the figures
     assert metadata["test"]["rows"] == 33 and metadata["test"]["f1"] > 0.5
     assert set(metadata["test_per_language"]) == {"en", "de"}
-    # trained on train + validation (7 threads x 12 rows, borderline included) and the one included row
-    assert metadata["train_rows"] == 7 * 12 + 1
+    # trained on train + validation (7 threads x 12 rows, borderline included), the one included row
+    # and, when they are used, the written posts outside their test split
+    written_rows = (load_dataset(written).split != "test").sum() if WRITTEN_WEIGHT else 0
+    assert metadata["train_rows"] == 7 * 12 + 1 + written_rows
 
 
 def test_evaluate_reports_real_then_written_and_on_a_file(tmp_path):
     folder = _real_folder(tmp_path)
-    path = train(model_path=tmp_path / "m.skops", real_folder=folder) and tmp_path / "m.skops"
-    report = evaluate(path, real_folder=folder)
+    written = _written(tmp_path)
+    path = train(written, tmp_path / "m.skops", real_folder=folder) and tmp_path / "m.skops"
+    report = evaluate(path, written, real_folder=folder)
     assert report["real"]["overall"]["rows"] == 33 and report["real"]["borderline"]["rows"] == 3
-    assert set(report["real"]["per_part"]) == {"batch"} and "written" in report
+    assert set(report["real"]["per_part"]) == {"batch"}
+    assert report["written"]["overall"]["rows"] == (load_dataset(written).split == "test").sum() == 2
     assert {k: m["rows"] for k, m in report["real"]["english_and_other"].items()} == {"english": 18, "other languages": 15}
     assert sum(sum(row) for row in report["real"]["overall"]["confusion_matrix"]) == 33
     on = tmp_path / "mine.tsv"

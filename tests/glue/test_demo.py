@@ -18,10 +18,7 @@ def test_demo_catches_most_outages_before_the_status_page(demo_run):
     assert score.false_alarms_per_service_week <= 1.0, score.rows
     caught_and_acknowledged = [r for r in score.rows if r.get("incident") and r.get("acknowledged_at")]
     assert caught_and_acknowledged
-    # Most, not all: the model is trained on real posts (issue 19) and finds fewer of the replay's generated,
-    # written-style posts, so a couple of outages are flagged a few minutes after their status page.
-    ahead = [r for r in caught_and_acknowledged if r["lead_minutes"] > 0]
-    assert len(ahead) >= 0.75 * len(caught_and_acknowledged), caught_and_acknowledged
+    assert all(r["lead_minutes"] > 0 for r in caught_and_acknowledged), caught_and_acknowledged
 
 
 def test_demo_notifies_on_the_terminal_without_webhooks(demo_run):
