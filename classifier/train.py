@@ -22,7 +22,7 @@ from sklearn.metrics import average_precision_score, brier_score_loss, confusion
     precision_recall_fscore_support
 from sklearn.model_selection import GroupKFold
 
-from outage_signal.classifier.dataset import DEFAULT_REAL, load_real, read_labeled
+from outage_signal.classifier.dataset import DEFAULT_REAL, DatasetError, load_real, read_labeled
 from outage_signal.classifier.model import DEFAULT_MODEL, ComplaintClassifier
 from outage_signal.classifier.services import ServiceMatcher
 
@@ -31,7 +31,7 @@ TARGET_PRECISION = 0.85  # the threshold gives the best validation F1 among thos
 # What goes into training, chosen with benchmarks/classifier_models.py (nested cross-validation by group).
 TRAIN_ON_BORDERLINE = True
 # Weight of each written post against a real one's 1 (0: not used); their test split is never trained on.
-WRITTEN_WEIGHT = 0.25
+WRITTEN_WEIGHT = 0.0
 
 
 def split_of(group: str) -> str:
@@ -116,20 +116,21 @@ def folder_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _read_included(include: Sequence[Path], held_out_groups: set[str]) -> tuple[pd.DataFrame, list[str]]:
-    """Users' labeled files as training rows; rows from a thread of the real test split are left out (with
-    a message), so the reported figures stay on threads the model never saw."""
-    frames, messages = [], []
+def _read_included(include: Sequence[str | Path], held_out_groups: set[str]) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Users' label files as training rows, their bad rows' messages, and what was left out: rows from a
+    thread of the real test split, so the reported figures stay on threads the model never saw."""
+    frames, bad_rows, left_out = [], [], []
     for path in include:
         labeled = read_labeled(path)
-        messages += labeled.errors
+        bad_rows += labeled.errors
         frame = labeled.frame
         overlap = frame.group.isin(held_out_groups)
         if overlap.any():
-            messages.append(f"{Path(path).name}: {int(overlap.sum())} row(s) from threads of the real test split "
+            left_out.append(f"{Path(path).name}: {int(overlap.sum())} row(s) from threads of the real test split "
                             "left out of training")
         frames.append(frame[~overlap])
-    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["text", "label", "group"])), messages
+    rows = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["text", "label", "group"])
+    return rows, bad_rows, left_out
 
 
 def _fit(rows: pd.DataFrame, threshold: float = 0.5, seed: int = 0) -> ComplaintClassifier:
@@ -152,7 +153,7 @@ def out_of_fold(rows: pd.DataFrame, scored: pd.Series, extra: pd.DataFrame, fold
 
 
 def train(dataset_path: str | Path = DEFAULT_DATASET, model_path: str | Path = DEFAULT_MODEL, seed: int = 0,
-          include: Sequence[Path] = (), real_folder: str | Path = DEFAULT_REAL) -> dict[str, Any]:
+          include: Sequence[str | Path] = (), real_folder: str | Path = DEFAULT_REAL) -> dict[str, Any]:
     """Fit on the real train + validation splits (plus the written posts at ``WRITTEN_WEIGHT`` and the
     ``include`` files), with the
     threshold chosen on validation predictions, score on the real test split, and save.
@@ -161,13 +162,13 @@ def train(dataset_path: str | Path = DEFAULT_DATASET, model_path: str | Path = D
     a model fit on the other four, so every one of their non-borderline rows (not only the validation
     split's few hundred) votes on the threshold, and from a model of nearly the shipped one's size.
     Returns the saved metadata: ``test`` holds the shipped model's figures on the real test split
-    (non-borderline rows; no test thread is ever trained on); ``include_messages`` the bad or left-out
-    rows of the ``include`` files.
+    (non-borderline rows; no test thread is ever trained on); ``include_messages`` the bad rows of the
+    ``include`` files (skipped, not fatal) and ``include_left_out`` their rows of test threads.
     """
     dataset_path, real_folder = Path(dataset_path), Path(real_folder)
     real = load_real_split(real_folder)
     written = load_dataset(dataset_path)
-    included, messages = _read_included(include, set(real.group[real.split == "test"]))
+    included, bad_rows, left_out = _read_included(include, set(real.group[real.split == "test"]))
     columns = ["text", "label", "group", "weight"]
     extra = [included.assign(weight=1.0)[columns]]
     if WRITTEN_WEIGHT:
@@ -187,7 +188,8 @@ def train(dataset_path: str | Path = DEFAULT_DATASET, model_path: str | Path = D
         "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "real": str(real_folder.name), "real_sha256": folder_hash(real_folder),
         "dataset": dataset_path.name, "dataset_sha256": file_hash(dataset_path),
-        "include": [Path(p).name for p in include], "include_messages": messages,
+        "included": {Path(path).name: file_hash(Path(path)) for path in include},
+        "include_messages": bad_rows, "include_left_out": left_out,
         "train_rows": int(len(training)), "train_on_borderline": TRAIN_ON_BORDERLINE, "written_weight": WRITTEN_WEIGHT,
         "test": metrics(test.label, test_probability, threshold),
         "test_per_language": _per(test, test_probability, threshold, "lang"),
@@ -230,7 +232,7 @@ def service_attribution(rows: pd.DataFrame, matcher: ServiceMatcher, catalog: It
 
 
 def evaluate(model_path: str | Path = DEFAULT_MODEL, dataset_path: str | Path = DEFAULT_DATASET,
-             aliases: dict[str, list[str]] | None = None, on: Path | None = None,
+             aliases: dict[str, list[str]] | None = None, on: str | Path | None = None,
              real_folder: str | Path = DEFAULT_REAL) -> dict[str, Any]:
     """Figures of a saved model: on the real test split (``real``, borderline rows apart) and the written
     test split (``written``); or, with ``on``, on that labeled file only (``on``, with its bad-row messages).
@@ -239,6 +241,8 @@ def evaluate(model_path: str | Path = DEFAULT_MODEL, dataset_path: str | Path = 
     report: dict[str, Any] = {"model_version": model.version, "threshold": model.threshold}
     if on is not None:
         labeled = read_labeled(on)
+        if labeled.frame.empty:
+            raise DatasetError(f"{on}: no good row to score")
         report["on"] = {"file": str(on), "messages": labeled.errors, **labeled_figures(labeled.frame, model)}
         attributed = labeled.frame
     else:

@@ -493,8 +493,8 @@ def train_command(app: App, dataset: Path, include: tuple[Path, ...], model_path
     comparable from one training to the next. A bad row of such a file is named and skipped."""
     print_bad_rows(include)
     with app.console.status("training", spinner="dots") if not app.quiet else contextlib.nullcontext():
-        metadata = classifier.train(dataset, model_path)
-    for message in metadata.get("include_messages", []):
+        metadata = classifier.train(dataset, model_path, include=include)
+    for message in metadata["include_left_out"]:
         click.echo(f"warning: {message}", err=True)
     test, written = metadata["test"], metadata["written_test"]
     click.echo(f"model {metadata['version']} -> {model_path}; threshold {metadata['threshold']:.3f}; real test split "
@@ -511,20 +511,20 @@ def train_command(app: App, dataset: Path, include: tuple[Path, ...], model_path
               show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="The whole report as JSON.")
 @pass_app
-def evaluate_command(app: App, dataset: Path, model_path: Path, as_json: bool) -> None:
+def evaluate_command(app: App, dataset: Path, on: Path | None, model_path: Path, as_json: bool) -> None:
     """Precision, recall, F1, PR-AUC and confusion matrix on the real posts' test split (per language and
-    source part), then on the written posts' test split, and service attribution on real complaints."""
-    report = classifier.evaluate(model_path, dataset, app.config().aliases())
+    source part), then on the written posts' test split, and service attribution on real complaints
+    (or all of it on a label file's rows with --on; a bad row of it is named and skipped)."""
+    print_bad_rows([on] if on else [])
+    report = classifier.evaluate(model_path, dataset, app.config().aliases(), on=on)
     if as_json:
         click.echo(json.dumps(report, indent=1))
         return
     click.echo(f"model {report['model_version']}, threshold {report['threshold']:.3f}")
     if "on" in report:
-        for message in report["on"]["messages"]:
-            click.echo(f"warning: {message}", err=True)
         _echo_labeled_figures(f"{report['on']['file']}", report["on"])
     else:
-        _echo_labeled_figures("real posts, test split (threads never seen in training)", report["real"])
+        _echo_labeled_figures("the real posts' test split (threads never seen in training)", report["real"])
         w = report["written"]["overall"]
         click.echo(f"written posts, test split ({w['rows']} posts): precision {w['precision']}  recall {w['recall']}  "
                    f"F1 {w['f1']}  PR-AUC {w['pr_auc']}")
@@ -537,7 +537,7 @@ def evaluate_command(app: App, dataset: Path, model_path: Path, as_json: bool) -
 def _echo_labeled_figures(title: str, figures: dict[str, Any]) -> None:
     o, b = figures["overall"], figures["borderline"]
     (tn, fp), (fn, tp) = o["confusion_matrix"]
-    click.echo(f"{title}, {o['rows']} posts without the borderline ones:")
+    click.echo(f"{o['rows']} posts of {title}, borderline ones left out:")
     click.echo(f"precision {o['precision']}  recall {o['recall']}  F1 {o['f1']}  PR-AUC {o['pr_auc']}  Brier {o['brier']}")
     click.echo(f"confusion: {tp} true complaints caught, {fn} missed, {fp} false, {tn} true negatives")
     for heading, key in (("", "english_and_other"), ("language", "per_language"), ("source part", "per_part")):

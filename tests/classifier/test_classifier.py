@@ -155,8 +155,9 @@ def test_train_reports_real_test_figures_and_takes_included_files(tmp_path):
                     "1\tgithub\t\ten\tgh-issue:o/r#1\tgithub down (a row of a test thread)\n")
     written = _written(tmp_path)
     metadata = train(written, tmp_path / "m.skops", include=[mine], real_folder=_real_folder(tmp_path))
-    assert metadata["include_messages"] == ["mine.tsv:3: label must be 0 or 1, got 'yes'",
-                                            "mine.tsv: 1 row(s) from threads of the real test split left out of training"]
+    assert metadata["include_messages"] == ["mine.tsv:3: label must be 0 or 1, got 'yes'"]
+    assert metadata["include_left_out"] == ["mine.tsv: 1 row(s) from threads of the real test split left out of training"]
+    assert list(metadata["included"]) == ["mine.tsv"]
     # 3 test threads x 11 non-borderline rows; the borderline row of each thread is left out of the figures
     assert metadata["test"]["rows"] == 33 and metadata["test"]["f1"] > 0.5
     assert set(metadata["test_per_language"]) == {"en", "de"}
