@@ -15,7 +15,7 @@ def test_no_real_row_comes_from_a_reserved_source():
     reserved = [line.strip() for line in RESERVED.read_text().splitlines() if line.strip() and not line.startswith("#")]
     threads = {r for r in reserved if r.startswith(("gh-issue:", "gh-pr:"))}
     repos = {r.split(":", 1)[1].lower() for r in reserved if r.startswith("github-repo:")}
-    pages = {r.split("://", 1)[-1].removeprefix("www.").rstrip("/") for r in reserved if "://" in r}
+    pages = {_address(r) for r in reserved if "://" in r}
     assert threads and pages  # the list was read
     frame = load_real().frame
     for group in frame.group.unique():
@@ -23,7 +23,12 @@ def test_no_real_row_comes_from_a_reserved_source():
         if group.startswith(("gh-issue:", "gh-pr:")):
             assert group.split(":", 1)[1].split("#")[0].lower() not in repos, group
         if group.startswith("page:"):
-            assert group.split("://", 1)[-1].removeprefix("www.").rstrip("/") not in pages, group
+            assert _address(group) not in pages, group
+
+
+def _address(url: str) -> str:
+    """A page's address without scheme, www., query, fragment, trailing slash or case: one page, one key."""
+    return url.split("://", 1)[-1].removeprefix("www.").split("?")[0].split("#")[0].rstrip("/").lower()
 
 
 def test_a_thread_is_one_group_whatever_the_date_suffix():
