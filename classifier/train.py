@@ -53,10 +53,13 @@ def load_dataset(path: str | Path = DEFAULT_DATASET) -> pd.DataFrame:
     Only ``text`` and ``label`` are required, so any version of the file loads; without ``group`` each
     text is its own group.
     """
-    data = pd.read_csv(path, keep_default_na=False)
+    try:
+        data = pd.read_csv(path, keep_default_na=False)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as e:
+        raise DatasetError(f"{path}: not a readable CSV ({type(e).__name__}: {e})") from None
     missing = {"text", "label"} - set(data.columns)
     if missing:
-        raise ValueError(f"{path}: no {' or '.join(sorted(missing))} column")
+        raise DatasetError(f"{path}: no {' or '.join(sorted(missing))} column; expected a CSV with text and label")
     if "group" not in data.columns:
         data["group"] = data["text"]
     data["group"] = data["group"].astype(str)

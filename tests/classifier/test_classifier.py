@@ -96,6 +96,17 @@ def test_written_dataset_needs_only_text_and_label(tmp_path):
     assert load_dataset(path)[["text", "label"]].values.tolist() == [["is github down", 1], ["github tips", 0]]
 
 
+@pytest.mark.parametrize("content", [b"a,b\n1,2\n", b"", b"\xc2\x00\xff binary"])
+def test_an_unusable_written_dataset_is_one_line(tmp_path, content):
+    from click.testing import CliRunner
+    from outage_signal.cli import cli
+    path = tmp_path / "posts.csv"
+    path.write_bytes(content)
+    result = CliRunner().invoke(cli, ["train", "--dataset", str(path), "--model", str(tmp_path / "m.skops")])
+    assert result.exit_code == 1 and not isinstance(result.exception, (ValueError, UnicodeError))
+    assert result.output.startswith(f"Error: {path}: ") and len(result.output.strip().splitlines()) == 1
+
+
 def test_threshold_is_the_best_f1_at_the_target_precision():
     # ranked from the highest score: the top 8 are all complaints (precision 1, recall 0.8, F1 0.89); going
     # down to the 14th keeps precision at 0.71 with recall 1 (F1 0.83): the most recall is not the best F1
