@@ -34,7 +34,7 @@ from outage_signal import labeling, notify, pipeline, sources
 from outage_signal import report as report_module
 from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config
 from outage_signal.lock import LockError, LockHeld, RunLock
-from outage_signal.store import Store, StoreError, database_error
+from outage_signal.store import Store, StoreError, database_error, iso
 
 # Errors a person can act on: shown as one line, exit status 1, no traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreError, LockError, ModelLoadError,
@@ -707,7 +707,7 @@ def report(app: App, since: str | None, until: str | None, service: str | None, 
     known_service(config, service)
     start, end = time_window(since, until)
     with app.store(readonly=True) as store:
-        index = report_module.report(store, config, out_dir, iso_text(start), iso_text(end), service)
+        index = report_module.report(store, config, out_dir, iso(start), iso(end), service)
     click.echo(f"wrote {index}")
 
 
@@ -723,7 +723,7 @@ def plot(app: App, service: str, since: str | None, until: str | None, out: Path
     known_service(app.config(), service)
     start, end = time_window(since, until)
     with app.store(readonly=True) as store:
-        path = report_module.plot(store, service, out or Path(f"{service}.png"), iso_text(start), iso_text(end))
+        path = report_module.plot(store, service, out or Path(f"{service}.png"), iso(start), iso(end))
     click.echo(f"wrote {path}")
 
 
@@ -745,11 +745,6 @@ def utc_moment(value: str | None, option: str) -> datetime | None:
         raise click.ClickException(f"{option} {value!r}: expected an ISO date or time such as 2026-09-10 or "
                                    "2026-09-10T14:00") from None
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
-
-
-def iso_text(moment: datetime | None) -> str | None:
-    """The store's ISO UTC text of a moment."""
-    return moment.isoformat() if moment else None
 
 
 @cli.command("posts")
