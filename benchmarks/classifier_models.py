@@ -37,14 +37,14 @@ from outage_signal.classifier.train import DEFAULT_DATASET, choose_threshold, lo
 WORDS = r"(?u)\b\w[\w']*\b|[?!]+"
 
 
-def tfidf(char_range=(1, 4), normalised=True, segment=False, word_range=(1, 2)):
+def tfidf(char_range=(1, 4), normalised=True, segment=False, word_range=(1, 2), cues=False):
     features = FeatureUnion([
         ("words", TfidfVectorizer(ngram_range=word_range, min_df=2, sublinear_tf=True, token_pattern=WORDS,
                                   dtype=np.float32)),
         ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=char_range, min_df=2, sublinear_tf=True,
                                   dtype=np.float32)),
     ])
-    return [FunctionTransformer(normalise_texts, kw_args={"segment": segment})] * normalised + [features]
+    return [FunctionTransformer(normalise_texts, kw_args={"segment": segment, "cues": cues})] * normalised + [features]
 
 
 def hashed():
@@ -72,6 +72,10 @@ MODELS = {
     "tfidf word1-2 + char_wb1-4, normalised, complement NB": (tfidf, lambda alpha: ComplementNB(alpha=alpha), [0.03, 0.1, 0.3]),
     "tfidf word1-2 + char_wb2-3, normalised, CJK spaced, logistic regression":
         (lambda: tfidf((2, 3), segment=True), lr, [1, 4, 16]),
+    "tfidf word1-2 + char_wb2-4, normalised, CJK spaced, cue lexicon, logistic regression":
+        (lambda: tfidf((2, 4), segment=True, cues=True), lr, [1, 4, 16]),
+    "tfidf word1-2 + char_wb2-4, normalised, CJK spaced, cue lexicon, linear SVM":
+        (lambda: tfidf((2, 4), segment=True, cues=True), svm, [0.05, 0.2, 0.8]),
     "tfidf word1-2 + char_wb2-4, normalised, CJK spaced, logistic regression":
         (lambda: tfidf((2, 4), segment=True), lr, [1, 4, 16]),
     "tfidf word1-3 + char_wb2-3, normalised, CJK spaced, logistic regression":
@@ -81,7 +85,7 @@ MODELS = {
     "tfidf word1-2 + char_wb2-3, raw text, logistic regression (old recipe)":
         (lambda: tfidf((2, 3), normalised=False), lr, [1, 4, 16]),
 }
-SHIPPED = "tfidf word1-2 + char_wb2-4, normalised, CJK spaced, logistic regression"  # classifier/model.py's
+SHIPPED = "tfidf word1-2 + char_wb2-4, normalised, CJK spaced, cue lexicon, logistic regression"  # classifier/model.py's
 # training data variants: (borderline rows in training, weight of the written rows: 0 = not used)
 DATA = {"real, borderline in training": (True, 0.0), "real without borderline": (False, 0.0),
         "real + written (weight 1), borderline": (True, 1.0), "real + written (weight 1), no borderline": (False, 1.0),

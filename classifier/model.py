@@ -2,7 +2,8 @@
 
 Posts are normalised (links, @handles and numbers become tokens, HTTP error codes gain their class;
 Chinese, Japanese and Korean characters are spaced out, so word uni- and bigrams are their character
-n-grams), then word (1-2) and character (2-4 within words) n-grams, TF-IDF weighted, go into a
+n-grams; a multilingual lexicon of outage, recovery and past-tense cues adds one token per cue, shared by
+every language: :mod:`classifier.cues`), then word (1-2) and character (2-4 within words) n-grams, TF-IDF weighted, go into a
 logistic regression whose probabilities are calibrated (Platt scaling, cross-validated by thread), with an operating threshold chosen on validation data. ``benchmarks/classifier_models.py``
 compares this choice with others. Saved with skops, whose loader builds only the types it is told to
 trust: a model file cannot run code when loaded.
@@ -26,6 +27,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
+
+from outage_signal.classifier.cues import cue_tokens
 
 # The shipped model is package data (models/ installs as outage_signal.models), found wherever it is installed.
 DEFAULT_MODEL = Path(str(resources.files("outage_signal.models") / "complaint-classifier.skops"))
@@ -86,11 +89,17 @@ def segment_cjk(text: str) -> str:
     return _CJK.sub(r" \1 ", text)
 
 
-def normalise_texts(texts: Sequence[str], segment: bool = False) -> list[str]:
-    """:func:`normalise` each text, and with ``segment`` also :func:`segment_cjk`."""
-    if segment:
-        return [_CJK.sub(r" \1 ", normalise(text)) for text in texts]
-    return [normalise(text) for text in texts]
+def normalise_texts(texts: Sequence[str], segment: bool = False, cues: bool = False) -> list[str]:
+    """:func:`normalise` each text, with ``segment`` also :func:`segment_cjk`, and with ``cues`` append its
+    :func:`~outage_signal.classifier.cues.cue_tokens` (models saved without them keep working as they were).
+
+    >>> normalise_texts(["GitHub caído!"], cues=True)
+    ['github caído! cueoutage']
+    """
+    out = [_CJK.sub(r" \1 ", normalise(text)) if segment else normalise(text) for text in texts]
+    if cues:
+        out = [f"{text} {cue_tokens(original)}" for text, original in zip(out, texts)]
+    return out
 
 
 class ModelLoadError(ValueError):
@@ -140,7 +149,7 @@ class ComplaintClassifier:
                                       dtype=np.float32)),
         ])
         linear = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
-        return Pipeline([("normalise", FunctionTransformer(normalise_texts, kw_args={"segment": True})),
+        return Pipeline([("normalise", FunctionTransformer(normalise_texts, kw_args={"segment": True, "cues": True})),
                          ("features", features),
                          ("model", CalibratedClassifierCV(linear, method="sigmoid", cv=calibration_folds))])
 
