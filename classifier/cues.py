@@ -43,27 +43,32 @@ OUTAGE = [
     "not responding", "anyone else", "just me",
     # Japanese
     "落ちてる", "落ちた", "落ちて", "鯖落ち", "障害", "繋がらない", "つながらない", "使えない", "見れない",
-    "接続できない", "ログインできない", "重い", "サーバーダウン",
+    "接続できない", "ログインできない", "重い", "サーバーダウン", "圏外", "問題が発生", "エラーが出",
     # Chinese
     "挂了", "挂掉", "崩了", "炸了", "宕机", "打不开", "无法访问", "访问不了", "用不了", "登不上", "登录不了",
-    "无法登录", "故障", "出问题", "无法连接", "连不上", "崩溃", "上不去",
+    "无法登录", "故障", "出问题", "无法连接", "连不上", "崩溃", "上不去", "死了", "不行了", "无法使用",
     # Korean
     "먹통", "장애", "접속이 안", "접속 안", "안 돼", "안돼", "안 되", "서버 다운", "접속 불가", "접속 오류", "터졌",
+    "터져", "서버가 죽", "서버 오류", "오류가",
     # Spanish
-    "caído", "caida", "caída", "cayó", "no funciona", "no carga", "no me deja", "sin servicio", "sin internet",
-    "no puedo entrar", "no anda", "no sirve",
+    "caído", "caido", "caida", "caída", "cayó", "cayo", "no funciona", "no funcan", "no carga", "no me deja",
+    "sin servicio", "sin internet", "no puedo entrar", "no anda", "no sirve", "fallando", "problemas con",
     # Portuguese
     "fora do ar", "caiu", "não funciona", "nao funciona", "instabilidade", "não carrega", "sem internet",
-    "sem sinal", "não consigo", "travou", "não abre",
+    "sem sinal", "não consigo", "nao consigo", "travou", "não abre", "tá fora", "esta fora", "está fora",
+    "tudo fora", "fora!",
     # German
-    "störung", "geht nicht", "funktioniert nicht", "ausfall", "nicht erreichbar", "kein internet", "kaputt",
+    "störung", "stoerung", "geht nicht", "funktioniert nicht", "ausfall", "nicht erreichbar", "kein internet",
+    "kaputt", "nicht mehr erreichbar", "net mehr", "probleme mit",
     # French
     "en panne", "panne", "ne marche pas", "ça marche pas", "ne fonctionne pas", "inaccessible", "hors service",
     "plus de réseau",
     # Italian
-    "non funziona", "disservizio", "non va", "irraggiungibile", "non si apre",
+    "non funziona", "disservizio", "non va", "irraggiungibile", "inaccessibile", "non si apre", "non riesco",
+    "in down", "zero rete", "problemi di",
     # Indonesian
-    "gangguan", "tidak bisa", "gak bisa", "ga bisa", "nggak bisa", "lemot", "tidak dapat diakses", "eror",
+    "gangguan", "tidak bisa", "gak bisa", "ga bisa", "nggak bisa", "ngak bisa", "enggak bisa", "lemot",
+    "tidak dapat diakses", "eror",
 ]
 RECOVERY = [
     # Done, not awaited: "when will it be restored?" is a complaint.
