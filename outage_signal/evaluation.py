@@ -1,4 +1,5 @@
-"""Score detected incidents against a replay's ground truth (``datasets/replay/truth.json``)."""
+"""Score detected incidents against known outages: the replay's ground truth (``datasets/replay/truth.json``)
+and the scenario suite's windows (:func:`score_alarms`)."""
 from __future__ import annotations
 
 import json
@@ -79,4 +80,58 @@ def score_replay(incidents: Sequence[dict[str, Any]], truth: dict[str, Any]) -> 
             score.false_alarms += 1
             score.rows.append({"outage": None, "service": incident["service"], "incident": incident["id"],
                                "opened_at": incident["opened_at"]})
+    return score
+
+
+@dataclass
+class SeriesScore:
+    """Alarms on series with known outages, scored as issue 15 states the targets.
+
+    An outage over ``[start, end)`` is caught by the first alarm opened in ``[start, end]``; an alarm
+    within ``LATE_MARGIN`` after an outage's end is neither a catch nor a false alarm; every other
+    alarm is a false alarm. Scores of several series add up with ``+``.
+    """
+
+    outages: int = 0
+    caught: int = 0
+    false_alarms: int = 0
+    weeks: float = 0.0
+    minutes_to_alarm: list[float] = field(default_factory=list)
+
+    def __add__(self, other: "SeriesScore") -> "SeriesScore":
+        return SeriesScore(self.outages + other.outages, self.caught + other.caught,
+                           self.false_alarms + other.false_alarms, self.weeks + other.weeks,
+                           self.minutes_to_alarm + other.minutes_to_alarm)
+
+    @property
+    def recall(self) -> float | None:
+        return self.caught / self.outages if self.outages else None
+
+    @property
+    def false_alarms_per_week(self) -> float:
+        return self.false_alarms / self.weeks if self.weeks else 0.0
+
+    @property
+    def median_minutes_to_alarm(self) -> float | None:
+        return statistics.median(self.minutes_to_alarm) if self.minutes_to_alarm else None
+
+
+def score_alarms(alarms: Sequence[float], outages: Sequence[tuple[float, float]], weeks: float) -> SeriesScore:
+    """Score alarm times against outage windows ``(start, end)`` of one series, all in minutes.
+
+    >>> s = score_alarms([5, 130, 400], [(0, 60), (100, 160)], weeks=1.0)
+    >>> s.caught, s.false_alarms, s.minutes_to_alarm
+    (2, 1, [5, 30])
+    >>> score_alarms([75], [(0, 60)], weeks=1.0).false_alarms   # 15 min after the end: late, not false
+    0
+    """
+    late = LATE_MARGIN.total_seconds() / 60
+    alarms = sorted(alarms)
+    score = SeriesScore(outages=len(outages), weeks=weeks)
+    for start, end in outages:
+        inside = [a for a in alarms if start <= a <= end]
+        if inside:
+            score.caught += 1
+            score.minutes_to_alarm.append(inside[0] - start)
+    score.false_alarms = sum(1 for a in alarms if not any(start <= a <= end + late for start, end in outages))
     return score
