@@ -96,7 +96,7 @@ class Scenario:
     mentions: np.ndarray
     """Per-minute mentions, complaints included."""
     background: np.ndarray
-    """The expected background complaints per minute (rhythm, wander, growth, hype; no outage, no bot)."""
+    """The expected background complaints per minute (rhythm, wander, growth, hype, blips; no outage, no bot)."""
     surge: np.ndarray
     """The expected outage complaints per minute on top of the background (0 outside outages)."""
     hype: np.ndarray
@@ -263,7 +263,8 @@ def scenario(family: str, part: str, index: int, days: int = 14) -> Scenario:
         background *= hype
         chatter *= hype
 
-    complaints = rng.poisson(_negative_binomial_means(rng, background + surge))
+    # Outage complaints come from many distinct people: Poisson on top of the over-dispersed background.
+    complaints = rng.poisson(_negative_binomial_means(rng, background)) + rng.poisson(surge)
     other = rng.poisson(_negative_binomial_means(rng, chatter))
     authors = complaints.copy()
     if family == "bots":
