@@ -89,16 +89,42 @@ def detectors(cli_args: Sequence[str] = ()) -> dict[str, Detector]:
     return found
 
 
+RATE_BANDS = (("sparse < 0.5/min", 0.0, 0.5), ("0.5-5/min", 0.5, 5.0), ("busy >= 5/min", 5.0, float("inf")))
+
+
+@dataclasses.dataclass
+class SeriesResult:
+    family: str
+    name: str
+    usual_rate: float
+    scores: dict[str, SeriesScore]  # detector -> score
+
+
 def run_suite(part: str, per_family: int, days: int, runners: dict[str, Detector],
-              families: Sequence[str] = FAMILIES) -> dict[str, dict[str, SeriesScore]]:
-    """detector -> family -> summed score over the family's scenarios of one part."""
-    scores = {name: {family: SeriesScore() for family in families} for name in runners}
+              families: Sequence[str] = FAMILIES) -> list[SeriesResult]:
+    """Every detector's score on every scenario of one part."""
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
         for s in suite(part, per_family, days, tuple(families)):
             windows = [(o.start, o.end) for o in s.outages]
-            for name, run in runners.items():
-                scores[name][s.family] += score_alarms(run(s, Path(tmp)), windows, s.weeks)
-    return scores
+            results.append(SeriesResult(s.family, s.name, s.usual_rate,
+                                        {name: score_alarms(run(s, Path(tmp)), windows, s.weeks)
+                                         for name, run in runners.items()}))
+    return results
+
+
+def summed(results: Sequence[SeriesResult], detector: str, keep: Callable[[SeriesResult], bool]) -> SeriesScore:
+    return sum((r.scores[detector] for r in results if keep(r)), SeriesScore())
+
+
+def groups(families: Sequence[str]) -> list[tuple[str, Callable[[SeriesResult], bool]]]:
+    """The table's rows: each family, overall, then the outage families by the service's usual rate."""
+    rows: list[tuple[str, Callable[[SeriesResult], bool]]] = [
+        (family + ("*" if family in OUTAGE_FAMILIES else ""), lambda r, f=family: r.family == f) for family in families]
+    rows.append(("overall", lambda r: True))
+    rows += [(f"* {band}", lambda r, lo=lo, hi=hi: r.family in OUTAGE_FAMILIES and lo <= r.usual_rate < hi)
+             for band, lo, hi in RATE_BANDS]
+    return rows
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -120,28 +146,28 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     began = time.perf_counter()
-    scores = run_suite(args.part, args.per_family, args.days, detectors(args.cli_arg))
+    runners = detectors(args.cli_arg)
+    results = run_suite(args.part, args.per_family, args.days, runners)
     elapsed = time.perf_counter() - began
-    overall = {name: sum(by_family.values(), SeriesScore()) for name, by_family in scores.items()}
+    rows = groups(FAMILIES)
     if args.json:
-        print(json.dumps({name: {**{f: figures(s) for f, s in by_family.items()}, "overall": figures(overall[name])}
-                          for name, by_family in scores.items()}, indent=1))
+        print(json.dumps({name: {label: figures(summed(results, name, keep)) for label, keep in rows}
+                          for name in runners}, indent=1))
         return 0
     print(f"scenario suite, part {args.part}: {args.per_family} series x {args.days} days per family, "
-          f"{len(FAMILIES) * args.per_family} series, {elapsed:.0f} s")
+          f"{len(results)} series, {elapsed:.0f} s")
     print("recall / false alarms per series-week / median minutes to alarm (outages caught of outages)")
-    names = list(scores)
-    print(f"{'family':12} " + " ".join(f"{n[:30]:>31}" for n in names))
-    for family in [*FAMILIES, "overall"]:
+    print(f"{'':22} " + " ".join(f"{n[:31]:>31}" for n in runners))
+    for label, keep in rows:
         cells = []
-        for name in names:
-            s = overall[name] if family == "overall" else scores[name][family]
+        for name in runners:
+            s = summed(results, name, keep)
             cell = (f"{_fmt(s.recall, '.2f')} / {s.false_alarms_per_week:5.2f} / "
                     f"{_fmt(s.median_minutes_to_alarm, '4.0f')}" + (f" ({s.caught}/{s.outages})" if s.outages else ""))
             cells.append(f"{cell:>31}")
-        marker = "*" if family in OUTAGE_FAMILIES else " "
-        print(f"{family + marker:12} " + " ".join(cells))
-    print("* outage families; the others hold decoys or nothing, so only their false alarms count")
+        print(f"{label:22} " + " ".join(cells))
+    print("* outage families (the others hold decoys or nothing: only their false alarms count); the last rows "
+          "split the outage families by the service's usual complaint rate")
     return 0
 
 
