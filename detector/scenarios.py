@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -220,7 +220,10 @@ def scenario(family: str, part: str, index: int, days: int = 14) -> Scenario:
         surge[start:end] += size * np.minimum(1.0, (np.arange(end - start) + 1.0) / ramp)
         outages.append(Outage(start, end, round(multiple, 2), ramp))
 
-    def github_paced(duration_of: Any, ramp_of: Any) -> None:
+    def sudden_ramp(duration: int) -> int:
+        return int(rng.integers(1, 4))
+
+    def github_paced(duration_of: Callable[[], int], ramp_of: Callable[[int], int]) -> None:
         start = WARMUP_MINUTES + int(rng.integers(0, 1440))
         while True:
             duration = duration_of()
@@ -230,7 +233,6 @@ def scenario(family: str, part: str, index: int, days: int = 14) -> Scenario:
             # The next start after GitHub's gap, but never before this outage has ended and calmed.
             start += max(outage_gap_minutes(rng), duration + 120)
 
-    sudden_ramp = lambda d: int(rng.integers(1, 4))  # noqa: E731
     if family == "sudden":
         github_paced(lambda: outage_duration(rng), sudden_ramp)
     elif family == "ramping":

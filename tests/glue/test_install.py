@@ -13,7 +13,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 # Developer scripts that rebuild committed files from the project's shared data; the tests never run them.
-MAKERS = {*REPO.glob("tests/cassettes/make_*.py"), REPO / "datasets" / "labeled" / "generate.py"}
+MAKERS = {*REPO.glob("tests/cassettes/make_*.py"), REPO / "datasets" / "labeled" / "generate.py",
+          REPO / "datasets" / "scenario-stats" / "derive.py"}
 PACKAGE_DIRS = ["outage_signal", "collector", "classifier", "detector", "models", "datasets"]
 SHARED = re.compile(r"""\.\./shared|["']shared["']""")  # "../shared", or a path built as ... / "shared" / ...
 
@@ -55,7 +56,9 @@ def test_the_wheel_installs_under_its_own_name_with_its_data(wheel):
     top_level = {name.split("/")[0] for name in names}
     assert not top_level & {"collector", "classifier", "detector", "models", "datasets"}, top_level
     for data in ["outage_signal/models/complaint-classifier.skops", "outage_signal/default_services.toml",
-                 "outage_signal/datasets/replay/posts.jsonl.zst", "outage_signal/datasets/replay/truth.json"]:
+                 "outage_signal/datasets/replay/posts.jsonl.zst", "outage_signal/datasets/replay/truth.json",
+                 "outage_signal/datasets/scenario-stats/github-incidents.json",
+                 "outage_signal/datasets/scenario-stats/nab-rhythm.json"]:
         assert data in names
     assert any(n.startswith("outage_signal/collector/") for n in names)
 
