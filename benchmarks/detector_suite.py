@@ -16,7 +16,7 @@ family and overall (scored by :func:`outage_signal.evaluation.score_alarms`: cau
 [start, end]; an alarm more than 30 min from every outage is false).
 
     python benchmarks/detector_suite.py [--part tune|report] [--per-family 16] [--days 14]
-                                        [--cli-arg=--sensitivity --cli-arg=1.5] [--json]
+                                        [--cli-arg=--sensitivity --cli-arg=1.5] [--only detect-series] [--json]
 """
 from __future__ import annotations
 
@@ -54,8 +54,8 @@ def via_cli(extra_args: Sequence[str] = ()) -> Detector:
         result = runner.invoke(cli, ["detect-series", str(path), *extra_args], catch_exceptions=False)
         if result.exit_code != 0:
             raise RuntimeError(f"detect-series {path}: exit {result.exit_code}: {result.output}")
-        lines = result.output.split()
-        return _minutes_since_start([pd.Timestamp(f"{d} {t}") for d, t in zip(lines[1::2], lines[2::2])])
+        header, *alarms = result.output.splitlines()
+        return _minutes_since_start([pd.Timestamp(line) for line in alarms])
     return run
 
 
@@ -143,10 +143,13 @@ def main() -> int:
     parser.add_argument("--per-family", type=int, default=16, help="scenarios per family (default 16)")
     parser.add_argument("--days", type=int, default=14, help="days per scenario (default 14)")
     parser.add_argument("--cli-arg", action="append", default=[], help="extra argument for detect-series")
+    parser.add_argument("--only", help="run only the detectors whose name contains this (e.g. detect-series)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     began = time.perf_counter()
-    runners = detectors(args.cli_arg)
+    runners = {name: run for name, run in detectors(args.cli_arg).items() if not args.only or args.only in name}
+    if not runners:
+        parser.error(f"no detector's name contains {args.only!r}")
     results = run_suite(args.part, args.per_family, args.days, runners)
     elapsed = time.perf_counter() - began
     rows = groups(FAMILIES)
