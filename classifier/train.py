@@ -29,7 +29,7 @@ from outage_signal.classifier.services import ServiceMatcher
 DEFAULT_DATASET = Path(str(resources.files("outage_signal.datasets") / "labeled" / "posts.csv"))
 TARGET_PRECISION = 0.85  # the threshold gives the best validation F1 among those keeping precision at this
 # What goes into training, chosen with benchmarks/classifier_models.py (nested cross-validation by group).
-TRAIN_ON_BORDERLINE = True
+TRAIN_ON_BORDERLINE = False
 # Weight of each written post against a real one's 1 (0: not used); their test split is never trained on.
 WRITTEN_WEIGHT = 0.0
 

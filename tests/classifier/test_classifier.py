@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from outage_signal.classifier import DEFAULT_MODEL, ComplaintClassifier, ModelLoadError, ServiceMatcher, classify_lines
-from outage_signal.classifier.train import WRITTEN_WEIGHT, choose_threshold, evaluate, load_dataset, \
+from outage_signal.classifier.train import TRAIN_ON_BORDERLINE, WRITTEN_WEIGHT, choose_threshold, evaluate, load_dataset, \
     load_real_split, service_attribution, split_of, train
 from outage_signal.config import load_config
 
@@ -172,10 +172,10 @@ def test_train_reports_real_test_figures_and_takes_included_files(tmp_path):
     # 3 test threads x 11 non-borderline rows; the borderline row of each thread is left out of the figures
     assert metadata["test"]["rows"] == 33 and metadata["test"]["f1"] > 0.5
     assert set(metadata["test_per_language"]) == {"en", "de"}
-    # trained on train + validation (7 threads x 12 rows, borderline included), the one included row
-    # and, when they are used, the written posts outside their test split
+    # trained on train + validation (7 threads x 12 rows, the borderline one only when they are trained on),
+    # the one included row and, when they are used, the written posts outside their test split
     written_rows = (load_dataset(written).split != "test").sum() if WRITTEN_WEIGHT else 0
-    assert metadata["train_rows"] == 7 * 12 + 1 + written_rows
+    assert metadata["train_rows"] == 7 * (12 if TRAIN_ON_BORDERLINE else 11) + 1 + written_rows
 
 
 def test_evaluate_reports_real_then_written_and_on_a_file(tmp_path):
