@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from outage_signal.classifier import DEFAULT_DATASET, DEFAULT_MODEL, ComplaintClassifier
 from outage_signal.classifier.dataset import COLUMNS, read_labeled
-from outage_signal.classifier.train import WRITTEN_WEIGHT, load_dataset, load_real_split
+from outage_signal.classifier.train import TRAIN_ON_BORDERLINE, WRITTEN_WEIGHT, load_dataset, load_real_split, non_borderline
 from outage_signal.cli import cli
 
 HEADER = "\t".join(COLUMNS)
@@ -151,7 +151,9 @@ def test_bad_rows_of_a_label_file_are_named_and_the_rest_is_used(demo_run, tmp_p
     assert trained.exit_code == 0, trained.output
     assert trained.stderr.splitlines() == bad_lines
     metadata = ComplaintClassifier.load(model).metadata
-    real_seen = (load_real_split().split != "test").sum()  # the real posts' train and validation splits
+    real = load_real_split()
+    real = real if TRAIN_ON_BORDERLINE else non_borderline(real)
+    real_seen = (real.split != "test").sum()  # the real posts' train and validation splits
     written_seen = len(load_dataset(small).query("split != 'test'")) if WRITTEN_WEIGHT else 0
     assert metadata["train_rows"] == real_seen + written_seen + 3  # the three good rows joined the training rows
     assert list(metadata["included"]) == ["mine.tsv"]
