@@ -45,13 +45,6 @@ from outage_signal.collector.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
-# Bluesky's public instances (the Jetstream README's list); any of them serves the same network.
-DEFAULT_ENDPOINTS = (
-    "wss://jetstream1.us-east.bsky.network/subscribe",
-    "wss://jetstream2.us-east.bsky.network/subscribe",
-    "wss://jetstream1.us-west.bsky.network/subscribe",
-    "wss://jetstream2.us-west.bsky.network/subscribe",
-)
 POST_COLLECTION = "app.bsky.feed.post"
 CURSOR_KEY = "bluesky:jetstream"  # the cursors row: the time_us of the last event stored, as text
 REWIND_US = 5_000_000  # resume this far before the last event read: instances stamp time_us differently

@@ -33,7 +33,6 @@ from outage_signal import detector
 from outage_signal.classifier import DEFAULT_DATASET, DEFAULT_MODEL, ComplaintClassifier, ModelLoadError
 from outage_signal.classifier.dataset import DatasetError, read_labeled
 from outage_signal import labeling, notify, pipeline, sources, streaming
-from outage_signal.collector.jetstream import DEFAULT_ENDPOINTS
 from outage_signal import report as report_module
 from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config
 from outage_signal.lock import LockError, LockHeld, RunLock
@@ -443,7 +442,7 @@ def watch(app: App, every: str, replay_dir: Path | None, no_status_pages: bool, 
 @cli.command("stream")
 @click.option("--endpoint", "endpoints", multiple=True, metavar="URL",
               help="A Jetstream subscribe URL (wss://host/subscribe); repeat for failover, in order "
-                   "[default: the config's [stream] endpoints, else Bluesky's four public instances].")
+                   "[default: the config's [stream] endpoints: Bluesky's four public instances unless set].")
 @click.option("--stall-seconds", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Reconnect when nothing arrives for this long [default: the config's, else 30].")
 @click.option("--status-every", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
@@ -463,7 +462,7 @@ def stream_command(app: App, endpoints: tuple[str, ...], stall_seconds: float | 
     for url in endpoints:
         if not url.startswith(("ws://", "wss://")):
             raise click.BadParameter(f"{url!r}: expected a ws:// or wss:// URL", param_hint="--endpoint")
-    chosen = endpoints or config.stream.endpoints or DEFAULT_ENDPOINTS
+    chosen = endpoints or config.stream.endpoints
     stop = threading.Event()
 
     def on_signal(signum: int, frame: Any) -> None:

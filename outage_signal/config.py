@@ -61,6 +61,13 @@ def _websocket_url(value: str) -> str:
     return value
 
 
+def _non_empty(value: tuple) -> tuple:
+    # Checked after the items (not with Field(min_length)), so a bad item is the one problem reported.
+    if not value:
+        raise ValueError("expected a non-empty list, got []")
+    return value
+
+
 def _service_key(value: str) -> str:
     # Keys name the report's files, so they must be safe as file names on every system.
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", value):
@@ -117,11 +124,20 @@ class Reddit(_Table):
     comments: StrictBool = False  # also read the subreddits' newest comments
 
 
-class Stream(_Table):
-    """``outage-signal stream``: the Jetstream instances to read, in failover order (None: Bluesky's
-    public ones), and how long a silent connection is kept before it is opened again."""
+# Bluesky's public Jetstream instances (the Jetstream README's list); any of them serves the whole network.
+JETSTREAM_ENDPOINTS = (
+    "wss://jetstream1.us-east.bsky.network/subscribe",
+    "wss://jetstream2.us-east.bsky.network/subscribe",
+    "wss://jetstream1.us-west.bsky.network/subscribe",
+    "wss://jetstream2.us-west.bsky.network/subscribe",
+)
 
-    endpoints: Annotated[tuple[WebSocketUrl, ...], Field(min_length=1)] | None = None
+
+class Stream(_Table):
+    """``outage-signal stream``: the Jetstream instances to read, in failover order, and how long a
+    silent connection is kept before it is opened again."""
+
+    endpoints: Annotated[tuple[WebSocketUrl, ...], AfterValidator(_non_empty)] = JETSTREAM_ENDPOINTS
     stall_seconds: Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)] = 30.0
 
 

@@ -235,8 +235,8 @@ def test_stream_refuses_an_endpoint_that_is_not_a_websocket_url(tmp_path):
 
 # --- the process: SIGKILL and restart, SIGTERM ---
 
-def start_stream(db, url) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "outage_signal.cli", "--db", str(db), "stream", "--endpoint", url,
+def start_stream(db, *options) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "outage_signal.cli", "--db", str(db), "stream", *options,
                              "--status-every", "0.5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -260,7 +260,7 @@ def test_sigkill_and_restart_lose_nothing_and_double_nothing_and_sigterm_saves_t
     frames, kept = stamped_events(4000, now_us() - 120_000_000)
     server = play(frames, [Behaviour(after=2000, action="hold")])
     db = tmp_path / "s.db"
-    first = start_stream(db, server.url)
+    first = start_stream(db, "--endpoint", server.url)
     try:
         assert server.held.wait(60)
         wait_for_cursor(db, frame_time_us(frames[1999]), first)
@@ -272,7 +272,7 @@ def test_sigkill_and_restart_lose_nothing_and_double_nothing_and_sigterm_saves_t
         first.kill()
     with Store(db, readonly=True) as store:
         stored_before = int(store.cursor(CURSOR_KEY))
-    second = start_stream(db, server.url)
+    second = start_stream(db, "--endpoint", server.url)
     try:
         wait_for_cursor(db, frame_time_us(frames[-1]), second)
         second.send_signal(signal.SIGTERM)
@@ -288,11 +288,13 @@ def test_sigkill_and_restart_lose_nothing_and_double_nothing_and_sigterm_saves_t
     assert len(uris) == len(set(uris)) and set(uris) == kept
 
 
-def test_a_second_stream_on_the_same_database_is_refused(tmp_path, play):
+def test_the_configs_endpoints_are_read_and_a_second_stream_on_the_same_database_is_refused(tmp_path, play):
     frames, _ = stamped_events(10, now_us() - 60_000_000)
     server = play(frames)
     db = tmp_path / "s.db"
-    first = start_stream(db, server.url)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[stream]\nendpoints = ["ws://127.0.0.1:9/subscribe", "{server.url}"]\n')  # the first refuses
+    first = start_stream(db, "--config", str(config))
     try:
         wait_for_cursor(db, frame_time_us(frames[-1]), first)
         second = subprocess.run([sys.executable, "-m", "outage_signal.cli", "--db", str(db), "stream", "--endpoint",
