@@ -194,18 +194,21 @@ def test_backdated_posts_are_counted_not_kept(tmp_path, play):
 def test_stream_classifies_counts_and_detects_each_minute_and_stops_with_its_cursor_saved(tmp_path, play):
     start = datetime.now(timezone.utc) - timedelta(minutes=3)
     frames, kept = stamped_events(2000, int(start.timestamp() * 1e6), step_us=60_000)  # two minutes of events
-    server = play(frames)
+    server = play(frames, [Behaviour(after=1000, action="hold")])  # two batches at least, analysed after each
     stop = threading.Event()
     clock = iter(start + timedelta(minutes=k) for k in range(10_000))  # a new minute each batch
     lines = []
     model = ComplaintClassifier.load(DEFAULT_MODEL)
     with Store(tmp_path / "s.db") as store:
-        def stop_at_the_end(line):
+        def after_each_batch(line):  # the status line, printed after each batch's analysis
             lines.append(line)
-            if store.cursor(CURSOR_KEY) == str(frame_time_us(frames[-1])):
+            cursor = store.cursor(CURSOR_KEY)
+            if cursor == str(frame_time_us(frames[999])):
+                server.release()
+            if cursor == str(frame_time_us(frames[-1])):
                 stop.set()
         summary = streaming.stream(store, CONFIG, model, [], [server.url], stop=stop, batch_seconds=0.05,
-                                   status_every=1e-9, echo=stop_at_the_end, now=lambda: next(clock))
+                                   status_every=1e-9, echo=after_each_batch, now=lambda: next(clock))
         assert sorted(stored_uris(store)) == sorted(kept)
         labeled = store.conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
         mentions = store.conn.execute("SELECT SUM(mentions) FROM counts").fetchone()[0]
