@@ -65,22 +65,23 @@ def subscribe_url(endpoint: str, cursor_us: int | None) -> str:
 
 
 class Prefilter:
-    """Whether a raw frame may name a service: any catalog name as a substring of the frame's text, from
-    its ``"text":`` key on, lower-cased.
+    """Whether a raw frame may name a service: any catalog name as a substring of a ``"text"`` value of
+    the frame (lower-cased), found without decoding it.
 
     Cheap and loose on purpose (it runs on every event of the network): a name inside a longer word
-    passes, and the decoded text is then checked word by word. Only the text is searched, because every
+    passes, and the decoded text is then checked word by word. Only texts are searched, because every
     frame holds ``app.bsky.feed.post`` and random CIDs, which would pass names such as "bsky" or "aws".
-    Jetstream writes a record's keys in sorted order, so "text" comes after the embed and the facets and
-    before only the commit's ``cid``. The spaces of a multi-word name match any run of spaces, dashes,
-    underscores or JSON-escaped newlines and tabs.
+    The spaces of a multi-word name match any run of spaces, dashes, underscores or JSON-escaped
+    newlines and tabs.
 
     >>> is_candidate = Prefilter(["GitHub", "gh actions", "bsky"])
-    >>> is_candidate('{"collection":"app.bsky.feed.post","record":{"text":"#GitHub down?"}}')
+    >>> is_candidate('{"record":{"$type":"app.bsky.feed.post","text":"#GitHub down?"}}')
     True
-    >>> is_candidate('{"record":{"text":"GH-Actions\\nqueue"}}'), is_candidate('{"collection":"app.bsky.feed.post","record":{"text":"hi"}}')
+    >>> is_candidate('{"record":{"text":"GH-Actions\\nqueue \\"stuck\\""}}'), is_candidate('{"record":{"text":"hi","$type":"app.bsky.feed.post"}}')
     (True, False)
     """
+
+    _TEXT = re.compile(r'"text":\s*"((?:[^"\\]|\\.)*)"')  # a JSON string value, escapes and all
 
     def __init__(self, names: Iterable[str]):
         words = sorted({n.strip().lower() for n in names if n.strip()}, key=len, reverse=True)
@@ -89,8 +90,8 @@ class Prefilter:
         self._search = re.compile(body or "(?!)").search
 
     def __call__(self, frame: str) -> bool:
-        text_at = frame.rfind('"text":')
-        return text_at >= 0 and self._search(frame[text_at + 7:].lower()) is not None
+        search = self._search
+        return any(search(text.group(1).lower()) for text in self._TEXT.finditer(frame))
 
 
 _TIME_US = re.compile(r'"time_us":\s*([0-9]{1,19})')

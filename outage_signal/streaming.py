@@ -106,14 +106,16 @@ class StatusLine:
         self._events, self._candidates, self._posts = 0, 0, 0
         self._since = time.monotonic()
 
+    def _complaints(self, minute: str) -> int:
+        return sum(c for service in self.services for _, c, _, _ in self.store.counts(service, minute, minute))
+
     def line(self, now: datetime) -> str:
         s = self.stats
         seconds = max(time.monotonic() - self._since, 1e-9)
         rate = (s.events - self._events) / seconds
         candidates, posts = s.candidates - self._candidates, self.new_posts - self._posts
         self._events, self._candidates, self._posts, self._since = s.events, s.candidates, self.new_posts, time.monotonic()
-        complaints = "-" if self.analysed is None else str(sum(
-            c for service in self.services for _, c, _, _ in self.store.counts(service, self.analysed, self.analysed)))
+        complaints = "-" if self.analysed is None else f"{self._complaints(self.analysed):,}"
         lag = f"{stream_lag(s.last_time_us, now):.1f} s" if s.last_time_us else "-"
         return (f"stream: {rate:,.0f} events/s, {candidates:,} candidates, {posts:,} new posts, {complaints} complaints "
                 f"in {(self.analysed or '-')[11:16] or '-'}, lag {lag}, {s.malformed:,} malformed, "
