@@ -255,10 +255,12 @@ class JetstreamCollector:
                 if isinstance(frame, bytes):  # Jetstream sends text frames; a binary one is read as UTF-8
                     frame = frame.decode("utf-8", "replace")
                 time_us = frame_time_us(frame)
-                if time_us is None:
+                if time_us is None or not (frame.endswith("}") or frame.rstrip().endswith("}")):
+                    # Checked on every frame, cheaply: most are never decoded, but a cut one is still counted.
                     stats.malformed += 1
-                    batch.malformed.append(Malformed(_location(frame, stats.last_time_us),
-                                                     f"not a Jetstream event ({host}): {frame[:80]!r}"))
+                    problem = "no time_us" if time_us is None else "cut short"
+                    batch.malformed.append(Malformed(_location(frame, time_us or stats.last_time_us),
+                                                     f"not a Jetstream event, {problem} ({host}): {frame[:80]!r}"))
                     continue
                 if is_candidate(frame):
                     stats.candidates += 1

@@ -4,7 +4,7 @@
 test needs, each with its own did, rkey, time_us and createdAt, and returns the frames with the at:// URIs
 of the posts the stream must keep. :class:`JetstreamServer` serves frames from the first whose time_us is
 at least the client's ``?cursor`` (as Jetstream does), and each connection can be told to drop the TCP
-connection, fall silent or hold after so many frames.
+connection, fall silent or hold after so many frames; ``pace`` spreads the frames over time.
 """
 from __future__ import annotations
 
@@ -68,8 +68,9 @@ def time_of(frame: str) -> int:
 
 
 class JetstreamServer:
-    def __init__(self, frames: list[str], behaviours: list[Behaviour | None] = ()):
+    def __init__(self, frames: list[str], behaviours: list[Behaviour | None] = (), pace: float | None = None):
         self.frames = frames
+        self.pace = pace  # frames per second, or None: as fast as the client reads
         times, last = [], 0
         for frame in frames:  # a malformed frame sorts with the frame before it
             last = max(last, time_of(frame))
@@ -118,7 +119,9 @@ class JetstreamServer:
                 self.held.set()
                 await self._release.wait()
             await ws.send(frame)
-            if sent % 500 == 0:
+            if self.pace and sent % 50 == 49:
+                await asyncio.sleep(50 / self.pace)
+            elif sent % 500 == 0:
                 await asyncio.sleep(0)  # let other connections and the stop request in
         if behaviour and behaviour.action == "hold":
             self.sent_after_release.set()
