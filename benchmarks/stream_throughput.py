@@ -1,6 +1,7 @@
 """How fast `outage-signal stream` reads Jetstream, on one core, from a local server.
 
     python benchmarks/stream_throughput.py [--events 1000000] [--rate 20000] [--seconds 15]
+    python benchmarks/stream_throughput.py --soak-minutes 10 [--rate 2000]
 
 Events are stamped from the recorded shapes in tests/data/jetstream/events.jsonl (Jetstream's wire
 format: post creates with replies, embeds and languages, updates, deletes, likes, identity and account
@@ -14,7 +15,9 @@ measurements, each through the stream's own code (``JetstreamCollector`` and ``S
 3. ``--rate`` events/s for ``--seconds``, each stamped with its send time: from that time to the
    commit of its post's batch (the stream writes a batch a second), p50 / p99 / max.
 
-Peak memory of the reading process is printed at the end. On a machine shared with other work the
+Peak memory of the reading process is printed at the end. ``--soak-minutes`` instead runs the whole
+``outage-signal stream`` command (with its per-minute classification and detection) against the local
+server at ``--rate`` for that long, and prints its resident memory each minute. On a machine shared with other work the
 wall-clock rates fall below the per-CPU-second ones, which say what one core of its own would do. Counting is not in the latency: the stream
 counts and detects each minute once it has ended (the detector consumes whole minutes).
 """
@@ -25,7 +28,9 @@ import json
 import multiprocessing
 import random
 import resource
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -157,12 +162,39 @@ def with_server(events: int, rate: float, store: Store, names: list[str], matche
         server.join(10)
 
 
+def soak(minutes: float, rate: float) -> None:
+    """`outage-signal stream` against the local server for ``minutes``: its resident memory each minute."""
+    events = int(rate * minutes * 60)
+    ports: multiprocessing.Queue = multiprocessing.Queue()
+    server = multiprocessing.Process(target=serve, args=(ports, events, rate, 0), daemon=True)
+    server.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"ws://127.0.0.1:{ports.get(timeout=60)}/subscribe"
+        stream = subprocess.Popen([sys.executable, "-m", "outage_signal.cli", "--db", f"{tmp}/soak.db", "stream",
+                                   "--endpoint", url], stdout=subprocess.PIPE, text=True)
+        try:
+            for minute in range(1, int(minutes) + 1):
+                time.sleep(60)
+                rss = int(Path(f"/proc/{stream.pid}/status").read_text().split("VmRSS:")[1].split()[0]) / 1024
+                print(f"minute {minute}: resident memory {rss:,.0f} MB", flush=True)
+        finally:
+            stream.send_signal(signal.SIGTERM)
+            out, _ = stream.communicate(timeout=60)
+            server.terminate()
+        for line in out.splitlines():
+            print(line)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--rate", type=float, default=20_000)
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--soak-minutes", type=float, default=0)
     args = parser.parse_args()
+    if args.soak_minutes:
+        soak(args.soak_minutes, args.rate)
+        return
     config = load_config()
     matcher = ServiceMatcher(config.aliases())
     names = [n for service_names in config.aliases().values() for n in service_names]

@@ -201,6 +201,7 @@ class JetstreamCollector:
             endpoint = self.endpoints[endpoint_index % len(self.endpoints)]
             resume = None if last is None else max(0, last - REWIND_US)
             received_any = False
+            reason = ""
             try:
                 with connect(subscribe_url(endpoint, resume), open_timeout=self.open_timeout,
                              compression=None,  # posts-only JSON is small; deflate would cost CPU on every frame
@@ -208,9 +209,9 @@ class JetstreamCollector:
                     self.stats.connects += 1
                     self.stats.endpoint = _host(endpoint)
                     log.info("jetstream: reading %s from %s", _host(endpoint), resume or "the live tip")
+                    events_before = self.stats.events
                     for batch in self._read(ws, endpoint):
-                        received_any = received_any or batch.cursor is not None
-                        last = self.stats.last_time_us
+                        received_any = received_any or self.stats.events > events_before
                         yield batch
                     if self.stop.is_set():
                         return
@@ -231,8 +232,8 @@ class JetstreamCollector:
 
         A drop mid-batch first yields what was read: nothing read is lost.
         """
-        stats, is_candidate, names_a_service = self.stats, self.is_candidate, self.names_a_service
-        batch = Batch(source=CURSOR_KEY, cursor=None)
+        stats, is_candidate = self.stats, self.is_candidate
+        batch = self._next_batch()
         due = time.monotonic() + self.batch_seconds
         heard = time.monotonic()
         host = _host(endpoint)
@@ -241,7 +242,7 @@ class JetstreamCollector:
                 now = time.monotonic()
                 if now >= due:
                     yield batch
-                    batch = Batch(source=CURSOR_KEY, cursor=None)
+                    batch = self._next_batch()
                     due = now + self.batch_seconds
                 if now - heard >= self.stall_seconds:
                     stats.stalls += 1
@@ -268,11 +269,15 @@ class JetstreamCollector:
                 stats.last_time_us = time_us
                 batch.cursor = str(time_us)
         except (OSError, WebSocketException):
-            if batch.posts or batch.malformed or batch.cursor:
-                yield batch  # what was read before the drop is stored before the drop is handled
+            yield batch  # what was read before the drop is stored before the drop is handled
             raise
-        if batch.posts or batch.malformed or batch.cursor:
-            yield batch
+        yield batch
+
+    def _next_batch(self) -> Batch:
+        """An empty batch: its cursor stays the last event's until a frame moves it (a quiet second must
+        not store a cursor of None, which would restart from the live tip)."""
+        last = self.stats.last_time_us
+        return Batch(source=CURSOR_KEY, cursor=None if last is None else str(last))
 
     def _decode(self, frame: str, time_us: int, batch: Batch, host: str) -> None:
         stats = self.stats

@@ -65,7 +65,9 @@ def stream(store: Store, config: Config, model: ComplaintClassifier, endpoints: 
     analysed = None
     status_due = time.monotonic() + status_every
     for batch in collector.batches(store.cursor(CURSOR_KEY)):
-        summary.new_posts += store.save_batch(batch.source, batch.cursor, batch.posts, malformed=batch.malformed)
+        if batch.cursor is not None:  # None: nothing read yet, nothing to store
+            summary.new_posts += store.save_batch(batch.source, batch.cursor, batch.posts,
+                                                  malformed=batch.malformed)
         status.new_posts = summary.new_posts
         minute = settled_minute(now())
         if minute != analysed and not stop.is_set():

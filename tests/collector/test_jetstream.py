@@ -123,6 +123,22 @@ def test_twenty_drops_lose_nothing_and_double_nothing(tmp_path, play):
     assert reader.stats.connects == 21 and len(uris) == len(set(uris)) and set(uris) == kept
 
 
+def test_quiet_seconds_keep_the_cursor(tmp_path, play):
+    frames, kept = stamped_events(100, now_us() - 60_000_000)
+    server = play(frames)  # then quiet, as the live tip is between two posts
+    reader = collector(server)
+    quiet_batches = 0
+    with Store(tmp_path / "s.db") as store:
+        for batch in reader.batches(None):
+            store.save_batch(batch.source, batch.cursor, batch.posts, malformed=batch.malformed)
+            if reader.stats.last_time_us == frame_time_us(frames[-1]):
+                quiet_batches += 1
+            if quiet_batches == 5:
+                reader.stop.set()
+        assert store.cursor(CURSOR_KEY) == str(frame_time_us(frames[-1]))
+        assert sorted(stored_uris(store)) == sorted(kept)
+
+
 def test_a_stalled_stream_is_reconnected(tmp_path, play):
     frames, kept = stamped_events(600, now_us() - 60_000_000)
     server = play(frames, [Behaviour(after=300, action="silent")])
