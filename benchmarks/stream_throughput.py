@@ -59,7 +59,8 @@ TIME, RKEY = "@@TIME@@", "@@RKEY@@"
 
 
 def frame_pool(seed: int = 7) -> list[tuple[str, str, str]]:
-    """(before time_us, between time_us and rkey, after rkey) pieces of POOL distinct frames."""
+    """(before time_us, between time_us and rkey, after rkey) pieces of POOL distinct frames, their posts
+    created now."""
     rng = random.Random(seed)
     created = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     pool = []
@@ -111,20 +112,26 @@ def serve(port: multiprocessing.Queue, events: int, rate: float, start_us: int) 
     chunk = 200
 
     def handler(ws) -> None:
-        began = time.perf_counter()
+        nonlocal pool
+        began = built = time.perf_counter()
         for first in range(0, events, chunk):
             if rate:
                 ahead = first / rate - (time.perf_counter() - began)
                 if ahead > 0:
                     time.sleep(ahead)
                 time_us = int(time.time() * 1e6)
+                if time.perf_counter() - built > 60:  # posts written now, minute after minute, as on the network
+                    pool, built = frame_pool(), time.perf_counter()
             frames = []
             for n in range(first, min(first + chunk, events)):
                 before, between, after = pool[n % POOL]
                 stamp = time_us if rate else start_us + n
                 frames.append(websocket_frame(f"{before}{stamp}{between}{f'3b{n:011d}' if between else ''}{after}"
                                               .encode()))
-            ws.socket.sendall(b"".join(frames))
+            try:
+                ws.socket.sendall(b"".join(frames))
+            except OSError:  # the reader stopped
+                return
         try:
             ws.recv()  # until the client leaves
         except ConnectionClosed:
