@@ -182,6 +182,8 @@ def soak(minutes: float, rate: float) -> None:
         try:
             for minute in range(1, int(minutes) + 1):
                 time.sleep(60)
+                if stream.poll() is not None:
+                    raise SystemExit(f"the stream exited with status {stream.returncode} in minute {minute}")
                 rss = int(Path(f"/proc/{stream.pid}/status").read_text().split("VmRSS:")[1].split()[0]) / 1024
                 print(f"minute {minute}: resident memory {rss:,.0f} MB", flush=True)
         finally:
