@@ -9,8 +9,10 @@ import gc
 import json
 import logging
 import os
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +32,7 @@ from outage_signal import classifier
 from outage_signal import detector
 from outage_signal.classifier import DEFAULT_DATASET, DEFAULT_MODEL, ComplaintClassifier, ModelLoadError
 from outage_signal.classifier.dataset import DatasetError, read_labeled
-from outage_signal import labeling, notify, pipeline, sources
+from outage_signal import labeling, notify, pipeline, sources, streaming
 from outage_signal import report as report_module
 from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config
 from outage_signal.lock import LockError, LockHeld, RunLock
@@ -238,6 +240,9 @@ def _print_status_table(app: App, rows: Rows) -> None:
         table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", bar, incident, r["last_official"] or "-",
                       (r["last_collected"] or "never")[:16] + failing)
     app.console.print(table)
+    if rows and rows[0]["stream_lag_seconds"] is not None:
+        app.console.print(f"Bluesky stream: {rows[0]['stream_lag_seconds']:,.1f} s behind real time (the last event "
+                          "stored; grows while `outage-signal stream` is not running)", highlight=False)
 
 
 @click.group(cls=OutageSignalGroup, params=global_options())
@@ -432,6 +437,54 @@ def watch(app: App, every: str, replay_dir: Path | None, no_status_pages: bool, 
             time.sleep(pause)
     except KeyboardInterrupt:
         click.echo("stopped")
+
+
+@cli.command("stream")
+@click.option("--endpoint", "endpoints", multiple=True, metavar="URL",
+              help="A Jetstream subscribe URL (wss://host/subscribe); repeat for failover, in order "
+                   "[default: the config's [stream] endpoints: Bluesky's four public instances unless set].")
+@click.option("--stall-seconds", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Reconnect when nothing arrives for this long [default: the config's, else 30].")
+@click.option("--status-every", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+              help="Seconds between status lines.")
+@pass_app
+def stream_command(app: App, endpoints: tuple[str, ...], stall_seconds: float | None, status_every: float) -> None:
+    """Read every public Bluesky post as it is written (Jetstream), keep those naming a catalog service,
+    and classify, count, detect and notify each minute. Needs no account.
+
+    Resumes a few seconds before the last event stored, after a restart or a crash, storing nothing
+    twice; a dropped or silent connection is opened again (next endpoint, with backoff). Prints a
+    status line every minute: events/s, candidates, new posts, complaints, lag behind real time.
+    SIGTERM or Ctrl-C stores the last batch and its cursor, then exits 0. Exit status 2: another
+    stream reads into this database. Status pages and Reddit still come from `run` (cron).
+    """
+    config, model = app.config(), app.model()
+    for url in endpoints:
+        if not url.startswith(("ws://", "wss://")):
+            raise click.BadParameter(f"{url!r}: expected a ws:// or wss:// URL", param_hint="--endpoint")
+    chosen = endpoints or config.stream.endpoints
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if stop.is_set():  # a second Ctrl-C: the person does not want to wait
+            raise KeyboardInterrupt
+        app.echo(f"stopping ({signal.Signals(signum).name}): storing the last batch")
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with RunLock(Path(f"{app.db_path}.stream"), "stream"), app.store() as store:
+            summary = streaming.stream(store, config, model, notify.load_endpoints(config), chosen, stop=stop,
+                                       stall_seconds=stall_seconds or config.stream.stall_seconds,
+                                       status_every=status_every,
+                                       echo=(lambda _: None) if app.quiet else click.echo)  # flushed: journald reads it
+    except LockHeld as e:
+        click.echo(f"Not streaming: {e}", err=True)
+        sys.exit(2)
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    click.echo(summary.line())
 
 
 def parse_duration(text: str) -> float:
@@ -684,7 +737,8 @@ def import_command(app: App, files: tuple[Path, ...]) -> None:
 @pass_app
 def status_command(app: App) -> Rows:
     """One row per service: the last hour against its baseline, the alarm bar, open incident, last
-    official status, last collection and failing sources.
+    official status, last collection and failing sources; and how far the Bluesky stream's last
+    stored event is behind real time (stream_lag_seconds, when `stream` has run).
 
     The alarm bar is how far recent incidents have raised the service's alarm level (1.0: its base;
     each incident opened adds 1, halving every two weeks): a service that keeps alarming needs more

@@ -54,6 +54,20 @@ def _http_url(value: str) -> str:
     return value
 
 
+def _websocket_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("ws", "wss") or not parts.netloc:
+        raise ValueError(f"expected a ws:// or wss:// URL, got {value!r}")
+    return value
+
+
+def _non_empty(value: tuple) -> tuple:
+    # Checked after the items (not with Field(min_length)), so a bad item is the one problem reported.
+    if not value:
+        raise ValueError("expected a non-empty list, got []")
+    return value
+
+
 def _service_key(value: str) -> str:
     # Keys name the report's files, so they must be safe as file names on every system.
     if not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", value):
@@ -64,6 +78,7 @@ def _service_key(value: str) -> str:
 
 Text = Annotated[str, AfterValidator(_text)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
+WebSocketUrl = Annotated[str, AfterValidator(_websocket_url)]
 ServiceKey = Annotated[str, AfterValidator(_service_key)]
 WebhookFormat = Literal["generic", "slack", "discord"]
 EventKind = Literal["opened", "escalated", "acknowledged", "resolved"]
@@ -109,12 +124,30 @@ class Reddit(_Table):
     comments: StrictBool = False  # also read the subreddits' newest comments
 
 
+# Bluesky's public Jetstream instances (the Jetstream README's list); any of them serves the whole network.
+JETSTREAM_ENDPOINTS = (
+    "wss://jetstream1.us-east.bsky.network/subscribe",
+    "wss://jetstream2.us-east.bsky.network/subscribe",
+    "wss://jetstream1.us-west.bsky.network/subscribe",
+    "wss://jetstream2.us-west.bsky.network/subscribe",
+)
+
+
+class Stream(_Table):
+    """``outage-signal stream``: the Jetstream instances to read, in failover order, and how long a
+    silent connection is kept before it is opened again."""
+
+    endpoints: Annotated[tuple[WebSocketUrl, ...], AfterValidator(_non_empty)] = JETSTREAM_ENDPOINTS
+    stall_seconds: Annotated[float, Strict(), Field(gt=0, allow_inf_nan=False)] = 30.0
+
+
 class ConfigFile(_Table):
     """One config file as written, before it is merged with the bundled catalog."""
 
     catalog: Literal["bundled", "none"] = "bundled"
     detector: Detector = Detector()
     reddit: Reddit = Reddit()
+    stream: Stream = Stream()
     services: dict[ServiceKey, Service] = {}
     webhooks: tuple[Webhook, ...] = ()
 
@@ -126,6 +159,7 @@ class Config:
     sensitivity: float = 1.0
     reddit_comments: bool = False
     webhooks: tuple[Webhook, ...] = ()
+    stream: Stream = Stream()
 
     def aliases(self) -> dict[str, list[str]]:
         """``{service key: [names]}``, the input the classifier's ServiceMatcher takes."""
@@ -153,7 +187,7 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     services = {**bundled, **own}  # a replaced service keeps its place in the catalog's order
     _check_webhooks(path, webhooks, services)
     return Config(path=path, services=services, sensitivity=file.detector.sensitivity,
-                  reddit_comments=file.reddit.comments, webhooks=webhooks)
+                  reddit_comments=file.reddit.comments, webhooks=webhooks, stream=file.stream)
 
 
 def read_config_file(path: Path) -> ConfigFile:
@@ -250,7 +284,8 @@ def _keys_beside(loc: tuple) -> list[str]:
     """The keys the table holding ``loc``'s last key accepts."""
     shape = tuple("*" if isinstance(part, int) or (i == 1 and loc[0] == "services") else part
                   for i, part in enumerate(loc[:-1]))
-    table = {(): ConfigFile, ("detector",): Detector, ("reddit",): Reddit, ("services", "*"): Service,
+    table = {(): ConfigFile, ("detector",): Detector, ("reddit",): Reddit, ("stream",): Stream,
+             ("services", "*"): Service,
              ("services", "*", "status_page"): StatusPage, ("webhooks", "*"): Webhook}.get(shape)
     return list(table.model_fields) if table else []
 

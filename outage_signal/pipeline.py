@@ -240,13 +240,22 @@ def run_pass(store: Store, config: Config, model: ComplaintClassifier, sources: 
         except Exception as e:  # noqa: BLE001 - one broken source must not stop the others
             report.failures[name] = f"{type(e).__name__}: {e}"
             log.warning("source %s failed: %s", name, report.failures[name])
+    summary = analyse(store, config, model, endpoints, report, deliver=deliver, dry_run=dry_run, until=until,
+                      progress=progress, echo=echo)
+    log.info("pass done: %s", summary.line())
+    return summary
+
+
+def analyse(store: Store, config: Config, model: ComplaintClassifier, endpoints: Sequence[notify.Endpoint],
+            report: IngestReport, *, deliver: bool = True, dry_run: bool = False, until: str | None = None,
+            progress: Progress | None = None, echo: Callable[[str], None] = print) -> PassSummary:
+    """What follows collection, in a pass or every minute of ``stream``: classify, count, detect up to
+    ``until``, link, notify."""
     labeled = classify(store, model, ServiceMatcher(config.aliases()), progress=progress)
     events = detect(store, list(config.services), endpoints, config.sensitivity, until=until)
     linked = link(store, endpoints)
     delivery = notify.deliver(store, endpoints, dry_run=dry_run, echo=echo) if deliver else None
-    summary = PassSummary(report, labeled, events, linked, delivery)
-    log.info("pass done: %s", summary.line())
-    return summary
+    return PassSummary(report, labeled, events, linked, delivery)
 
 
 def import_files(store: Store, paths: Sequence[Path], progress: Progress | None = None) -> IngestReport:

@@ -13,6 +13,7 @@ matplotlib.use("Agg")  # files only, never a window
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
+from outage_signal.collector.jetstream import CURSOR_KEY as JETSTREAM_CURSOR, stream_lag  # noqa: E402
 from outage_signal.detector import ServiceDetector  # noqa: E402
 from outage_signal.config import Config  # noqa: E402
 from outage_signal.store import Store  # noqa: E402
@@ -29,6 +30,8 @@ def status(store: Store, config: Config, now: datetime | None = None) -> list[di
     hour_ago = (now - timedelta(hours=1)).isoformat()
     collected_at = store.collected_at()
     failing = _failing_sources(store)
+    stream_cursor = store.cursor(JETSTREAM_CURSOR)
+    lag = None if stream_cursor is None else round(stream_lag(int(stream_cursor), datetime.now(timezone.utc)), 1)
     rows = []
     for key, service in config.services.items():
         counts = store.counts(key, since=hour_ago, until=now.isoformat())
@@ -51,6 +54,7 @@ def status(store: Store, config: Config, now: datetime | None = None) -> list[di
             "last_collected": max((at for source, at in collected_at.items()
                                    if key in source or source.startswith(("replay", "import"))), default=None),
             "failing_sources": [s for s in failing if key in s],
+            "stream_lag_seconds": lag,
         })
     return rows
 

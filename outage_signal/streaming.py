@@ -1,0 +1,125 @@
+"""``outage-signal stream``: Bluesky's posts as they are written, stored, counted and detected each minute.
+
+Jetstream batches (see :mod:`outage_signal.collector.jetstream`) are stored with their cursor, one
+transaction each. Ten seconds after each minute closes, that minute is classified, counted and
+detected (the same :func:`pipeline.analyse` a ``run`` pass ends with), so an incident opens within
+about a minute of the evidence. The analysis takes the run lock without waiting: while a ``run``
+holds it, that run does the analysis, and the stream only stores.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from outage_signal import notify, pipeline
+from outage_signal.classifier import ComplaintClassifier, ServiceMatcher
+from outage_signal.collector.jetstream import CURSOR_KEY, JetstreamCollector, StreamStats, stream_lag
+from outage_signal.config import Config
+from outage_signal.lock import LockHeld, RunLock
+from outage_signal.store import Store, iso, minute_of
+
+log = logging.getLogger(__name__)
+
+# A minute is analysed this long after it ends: posts written in its last second are in by then.
+SETTLE = timedelta(seconds=10)
+
+
+def settled_minute(now: datetime) -> str:
+    """The newest minute that has ended at least ``SETTLE`` ago.
+
+    >>> settled_minute(datetime(2026, 9, 10, 12, 5, 10, tzinfo=timezone.utc)), settled_minute(datetime(2026, 9, 10, 12, 5, 9, tzinfo=timezone.utc))
+    ('2026-09-10T12:04:00+00:00', '2026-09-10T12:03:00+00:00')
+    """
+    return minute_of(now - SETTLE - timedelta(minutes=1))
+
+
+@dataclass
+class StreamSummary:
+    stats: StreamStats
+    new_posts: int = 0
+    analyses: int = 0  # minutes analysed
+    opened: int = 0  # incidents opened
+
+    def line(self) -> str:
+        s = self.stats
+        cursor = iso(datetime.fromtimestamp(s.last_time_us / 1e6, timezone.utc)) if s.last_time_us else "none"
+        return (f"stream stopped: {s.events:,} events read, {s.candidates:,} candidates, {self.new_posts:,} new posts "
+                f"stored, {s.malformed:,} malformed, {self.opened} incident(s) opened; cursor at {cursor}")
+
+
+def stream(store: Store, config: Config, model: ComplaintClassifier, endpoints: Sequence[notify.Endpoint],
+           jetstream_endpoints: Sequence[str], *, stop: threading.Event, stall_seconds: float = 30.0,
+           batch_seconds: float = 1.0, status_every: float = 60.0, echo: Callable[[str], None] = print,
+           now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> StreamSummary:
+    """Read Jetstream into ``store`` until ``stop`` is set; the last batch and its cursor are stored first."""
+    matcher = ServiceMatcher(config.aliases())
+    names = [name for service_names in config.aliases().values() for name in service_names]
+    collector = JetstreamCollector(jetstream_endpoints, names, lambda text: bool(matcher.match(text)), stop=stop,
+                                   batch_seconds=batch_seconds, stall_seconds=stall_seconds)
+    summary = StreamSummary(collector.stats)
+    status = StatusLine(collector.stats, config, store)
+    analysed = None
+    status_due = time.monotonic() + status_every
+    for batch in collector.batches(store.cursor(CURSOR_KEY)):
+        if batch.cursor is not None:  # None: nothing read yet, nothing to store
+            summary.new_posts += store.save_batch(batch.source, batch.cursor, batch.posts,
+                                                  malformed=batch.malformed)
+        status.new_posts = summary.new_posts
+        minute = settled_minute(now())
+        if minute != analysed and not stop.is_set():
+            analysed = minute
+            opened = _analyse(store, config, model, endpoints, minute, echo)
+            if opened is not None:
+                summary.analyses += 1
+                summary.opened += opened
+                status.analysed = minute
+        if time.monotonic() >= status_due:
+            echo(status.line(now()))
+            status_due = time.monotonic() + status_every
+    return summary
+
+
+def _analyse(store: Store, config: Config, model: ComplaintClassifier, endpoints: Sequence[notify.Endpoint],
+             minute: str, echo: Callable[[str], None]) -> int | None:
+    """Classify, count, detect through ``minute``, link, notify; the number of incidents opened, or None
+    when a ``run`` holds the lock (it analyses instead)."""
+    try:
+        with RunLock(store.path, "stream"):
+            result = pipeline.analyse(store, config, model, endpoints, pipeline.IngestReport(), until=minute,
+                                      echo=echo)
+    except LockHeld as e:
+        log.info("stream: analysis of %s left to the run holding the lock (%s)", minute, e)
+        return None
+    return sum(e.kind == "opened" for e in result.events)
+
+
+class StatusLine:
+    """The one line printed every minute: events/s and candidates since the last line, complaints in the
+    last minute analysed, and how far behind real time the stream is."""
+
+    def __init__(self, stats: StreamStats, config: Config, store: Store):
+        self.stats, self.services, self.store = stats, list(config.services), store
+        self.new_posts = 0
+        self.analysed: str | None = None
+        self._events, self._candidates, self._posts = 0, 0, 0
+        self._since = time.monotonic()
+
+    def _complaints(self, minute: str) -> int:
+        return sum(c for service in self.services for _, c, _, _ in self.store.counts(service, minute, minute))
+
+    def line(self, now: datetime) -> str:
+        s = self.stats
+        seconds = max(time.monotonic() - self._since, 1e-9)
+        rate = (s.events - self._events) / seconds
+        candidates, posts = s.candidates - self._candidates, self.new_posts - self._posts
+        self._events, self._candidates, self._posts, self._since = s.events, s.candidates, self.new_posts, time.monotonic()
+        complaints = "-" if self.analysed is None else f"{self._complaints(self.analysed):,}"
+        lag = f"{stream_lag(s.last_time_us, now):.1f} s" if s.last_time_us else "-"
+        return (f"stream: {rate:,.0f} events/s, {candidates:,} candidates, {posts:,} new posts, {complaints} complaints "
+                f"in {(self.analysed or '-')[11:16] or '-'}, lag {lag}, {s.malformed:,} malformed, "
+                f"{s.connects} connection(s) to {s.endpoint or '-'}")
+
