@@ -1,14 +1,23 @@
-"""Online change-point detection of complaint surges: a count CUSUM with an incident lifecycle.
+"""Online change-point detection of complaint surges: a windowed count CUSUM with an incident lifecycle.
 
 The statistic is Page's CUSUM (Page 1954, "Continuous inspection schemes", Biometrika 41) on counts,
 in the counted-data form of Lucas (1985, "Counted data CUSUM's", Technometrics 27): for a count
 ``x`` with in-control mean ``mu`` and an out-of-control mean ``shift * mu`` the log-likelihood
-ratio of one step is ``x * log(shift) - (shift - 1) * mu`` and
+ratio of one step is ``x * log(shift) - (shift - 1) * mu``. With ``C_t`` the running sum of the
+llr, the textbook CUSUM is ``C_t - min_{k <= t} C_k``; this one only looks back ``evidence_hours``:
 
-    S_t = max(0, S_{t-1} + llr_t),   alarm when S_t > threshold / sensitivity.
+    S_t = C_t - min(C_t, min over the steps k of the last evidence_hours of C_{k-1}),
+    alarm when S_t > threshold / sensitivity.
 
-The change point is estimated, as usual for a CUSUM, by the step after ``S`` last stood at zero.
-Three departures from the textbook form, all for real social counts:
+Outages are abrupt, so old evidence is not outage evidence: bounding the window (a windowed
+likelihood ratio, Lai 1995, "Sequential changepoint detection in quality control and dynamical
+systems", JRSS B 57) keeps a slow drift from adding up over days into an alarm, puts the change
+point (the step after the window's minimum of ``C``) inside the outage, and makes an incident's
+``complaints`` count the incident, not the days before it. Each step's llr is also capped at the
+alarm level divided by ``alarm_steps``, so no single step (a one-minute blip) opens an incident
+alone: an alarm needs evidence on several steps, which a real outage supplies within minutes.
+
+Two departures from the textbook form, both for real social counts:
 
 * over-dispersion: the counts are negative binomial with variance ``mu + a * mu**2``, the
   over-dispersion ``a`` estimated by the method of moments hour by hour and taken as the median of
@@ -20,22 +29,17 @@ Three departures from the textbook form, all for real social counts:
 * hype: the in-control mean is scaled up by how far the service's *non-complaint* mentions are
   above their own baseline, so a launch or a meme that raises all mentions (and complaints with
   them, at the same share) does not look like an outage, while an outage (complaints up, other
-  chatter flat) does;
-* alarm memory: every incident opened raises the alarm level by ``alarm_memory_weight`` times the
-  base level, and that memory halves every ``alarm_memory_hours``. A well-fitting count model
-  crosses its threshold rarely, so a series that keeps alarming is one whose model overstates the
-  evidence (a bot posting in bursts, a news-driven account); its llr is discounted by
-  ``1 + weight * recent openings`` (a tempered likelihood in the spirit of Grünwald & van Ommen 2017,
-  "Inconsistency of Bayesian inference for misspecified linear models, and a proposal for
-  repairing it", Bayesian Analysis 12), while a series that rarely alarms keeps the full
-  sensitivity. This is the role the anomaly likelihood plays for HTM (Ahmad et al. 2017,
-  "Unsupervised real-time anomaly detection for streaming data", Neurocomputing 262): a surprise
-  the series has produced often lately is less surprising.
+  chatter flat) does.
+
+The in-control mean comes from :class:`~detector.baseline.SeasonalBaseline`: hour of week, with a
+recent-level correction, so a series that grows slowly is learnt as its new normal. There is no
+memory of past alarms: a service that fails often alarms on every outage.
 
 Each llr is rounded to a multiple of 1/256. The rounding is far below the threshold's precision,
 and it makes every partial sum exact in floating point: the vectorised path
-(:meth:`ServiceDetector.update_many`) computes a block's CUSUM with a cumulative sum and obtains
-bit-for-bit the same statistic as the per-minute reference (:meth:`ServiceDetector.update`).
+(:meth:`ServiceDetector.update_many`) computes a block's CUSUM with a cumulative sum and a sliding
+minimum and obtains bit-for-bit the same statistic as the per-minute reference
+(:meth:`ServiceDetector.update`).
 """
 from __future__ import annotations
 
@@ -55,6 +59,10 @@ _LLR_QUANTUM = 256.0
 DISPERSION_HOURS = 168
 _NO_CLIP = -1
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# What states saved by older detectors hold and this one ignores: the alarm memory (removed by
+# issue 15: it deafened services that fail often) and the unwindowed CUSUM's run.
+_REMOVED_PARAMS = {"alarm_memory_weight", "alarm_memory_hours"}
+_REMOVED_STATE = _REMOVED_PARAMS | {"recent_openings", "run_start", "run_complaints", "run_expected", "run_peak"}
 
 
 class DetectorError(ValueError):
@@ -112,12 +120,12 @@ class DetectorParams:
     rate_floor: float = 0.0
     """The expected rate is never taken below this fraction of the service's overall rate, so the
     quiet hours of a strong daily cycle do not turn ordinary chatter into alarms (>= 0)."""
-    alarm_memory_weight: float = 1.0
-    """How much each recent incident opening raises the alarm level, as a fraction of
-    ``threshold / sensitivity`` (1: the level doubles right after an opening; 0 turns the memory
-    off)."""
-    alarm_memory_hours: float = 336.0
-    """Half-life of that memory, in hours (two weeks)."""
+    evidence_hours: float = 3.0
+    """How far back the CUSUM looks: evidence older than this is dropped (a windowed CUSUM), so an
+    incident's start and complaints come from its last few hours at most (> 0)."""
+    alarm_steps: int = 3
+    """The fewest steps whose evidence can open an incident: each step's llr is capped at the
+    alarm level divided by this, so one step (a one-minute blip) never alarms alone (>= 1)."""
 
     def __post_init__(self) -> None:
         # Coerce as the numbers may come from JSON or TOML (14 for 14.0); states compare equal after.
@@ -132,8 +140,8 @@ class DetectorParams:
             "step_minutes": (self.step_minutes >= 1 and 60 % self.step_minutes == 0, "dividing 60"),
             "hype_pseudocount": (self.hype_pseudocount > 0, "> 0"),
             "rate_floor": (self.rate_floor >= 0, ">= 0"),
-            "alarm_memory_weight": (self.alarm_memory_weight >= 0, ">= 0"),
-            "alarm_memory_hours": (self.alarm_memory_hours > 0, "> 0"),
+            "evidence_hours": (self.evidence_hours > 0, "> 0"),
+            "alarm_steps": (self.alarm_steps >= 1, ">= 1"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -173,12 +181,10 @@ class ServiceDetector:
     >>> events = det.update_many(minutes, authors, authors, authors + other_chatter)
     >>> [(e.kind, e.at.strftime("%d %H:%M")) for e in events]
     [('opened', '03 10:01'), ('resolved', '03 11:47')]
-    >>> round(det.alarm_memory_factor, 2)   # the alarm memory of that incident, 14 h on
-    1.97
     >>> restored = ServiceDetector.from_state(det.state_dict())
     >>> restored.update(minutes[-1] + pd.Timedelta(minutes=1), 1, 1, 3)
     []
-    >>> ServiceDetector("github", 2.0, params=DetectorParams(alarm_memory_weight=0.0)).alarm_level
+    >>> ServiceDetector("github", 2.0).alarm_level
     7.0
     """
 
@@ -208,26 +214,30 @@ class ServiceDetector:
         self.rate_other = 0.0
         self.clip_authors = _NO_CLIP
         self.clip_other = _NO_CLIP
-        # CUSUM and the run since it last stood at zero (the candidate change point).
+        # The windowed CUSUM: the running llr sum, and per step of the evidence window (oldest
+        # first) its minute, the llr sum before it, its complaints and its expected count.
         self.cusum = 0.0
-        self.run_start = 0
-        self.run_complaints = 0
-        self.run_expected = 0.0
-        self.run_peak = 0
+        self.llr_sum = 0.0
+        self.window_minutes: list[int] = []
+        self.window_llr_before: list[float] = []
+        self.window_complaints: list[int] = []
+        self.window_expected: list[float] = []
         self.incident: dict[str, Any] | None = None
-        # Incident openings, each decayed by the alarm memory's half-life (updated at hour rollover).
-        self.recent_openings = 0.0
 
     # ----------------------------------------------------------------------------------- derived
     @property
-    def alarm_memory_factor(self) -> float:
-        """How far recent openings raise the alarm level: ``1 + alarm_memory_weight * recent_openings``."""
-        return 1.0 + self.params.alarm_memory_weight * self.recent_openings
+    def alarm_level(self) -> float:
+        """The CUSUM level that opens an incident: ``threshold / sensitivity``."""
+        return self.params.threshold / self.sensitivity
 
     @property
-    def alarm_level(self) -> float:
-        """The CUSUM level that opens an incident: ``threshold / sensitivity`` times the alarm memory factor."""
-        return self.params.threshold / self.sensitivity * self.alarm_memory_factor
+    def _step_cap(self) -> float:
+        """The most evidence one step can add: the alarm level over ``alarm_steps``, on the llr grid."""
+        return math.floor(self.alarm_level / self.params.alarm_steps * _LLR_QUANTUM) / _LLR_QUANTUM
+
+    @property
+    def _evidence_minutes(self) -> float:
+        return self.params.evidence_hours * 60.0
 
     @property
     def warmed_up(self) -> bool:
@@ -273,8 +283,6 @@ class ServiceDetector:
             if self.hours_learned >= self.params.warmup_hours // 2 and self.hour_squared_means > 0.0:
                 self._learn_dispersion(self.hour_excess / self.hour_squared_means)
             self.hours_learned += 1
-        if self.cur_hour is not None:
-            self.recent_openings *= 0.5 ** ((new_hour - self.cur_hour) / self.params.alarm_memory_hours)
         self.cur_hour = new_hour
         self._clear_hour_totals()
         # Hours overlapping a young incident are not learnt; a surge that lasts longer than
@@ -323,29 +331,36 @@ class ServiceDetector:
         self.hour_squared_means += mean * mean
 
         if not self.warmed_up:
-            self.cusum = 0.0
-            self._reset_run(t)
+            self._clear_window()
             return []
         per_count, offset = self._llr_terms(mean)
-        llr = authors * per_count - offset
-        self.cusum = max(0.0, self.cusum + round(llr * _LLR_QUANTUM) / _LLR_QUANTUM)
-        if self.cusum == 0.0:
-            self._reset_run(t)
-        else:
-            self.run_complaints += complaints
-            self.run_expected += mean
-            self.run_peak = max(self.run_peak, complaints)
+        llr = min(round((authors * per_count - offset) * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
+        self._push_window(t, complaints, mean)
+        self.llr_sum += llr
+        self.cusum = self.llr_sum - min(self.llr_sum, min(self.window_llr_before))
         if self.incident is None:
             if self.cusum > self.alarm_level:
                 return [self._open(t, authors, mean)]
             return []
         return self._follow(t, complaints, authors, mean)
 
-    def _reset_run(self, t: int) -> None:
-        self.run_start = t + self.params.step_minutes
-        self.run_complaints = 0
-        self.run_expected = 0.0
-        self.run_peak = 0
+    def _clear_window(self) -> None:
+        self.cusum = 0.0
+        self.window_minutes.clear()
+        self.window_llr_before.clear()
+        self.window_complaints.clear()
+        self.window_expected.clear()
+
+    def _push_window(self, t: int, complaints: int, mean: float) -> None:
+        """Add step ``t`` (before its llr joins the sum) and drop the steps older than the window."""
+        self.window_minutes.append(t)
+        self.window_llr_before.append(self.llr_sum)
+        self.window_complaints.append(complaints)
+        self.window_expected.append(mean)
+        old = bisect.bisect_right(self.window_minutes, t - self._evidence_minutes)
+        if old:
+            for column in (self.window_minutes, self.window_llr_before, self.window_complaints, self.window_expected):
+                del column[:old]
 
     def _event(self, kind: str, t: int) -> IncidentEvent:
         inc = self.incident
@@ -363,20 +378,24 @@ class ServiceDetector:
         )
 
     def _open(self, t: int, authors: int, mean: float) -> IncidentEvent:
-        started = min(self.run_start, t)
+        # The change point: the latest step of the window where the llr sum stood at its minimum.
+        low = min(self.window_llr_before)
+        first = len(self.window_llr_before) - 1 - self.window_llr_before[::-1].index(low)
+        run = slice(first, None)
+        started = self.window_minutes[first]
+        peak = max(self.window_complaints[run])
         self.incident = {
             "id": f"{self.service}:{_as_datetime(started):%Y%m%dT%H%MZ}",
             "started": started,
-            "complaints": self.run_complaints,
-            "expected": self.run_expected,
-            "peak": self.run_peak,
-            "reported_peak": self.run_peak,
+            "complaints": sum(self.window_complaints[run]),
+            "expected": math.fsum(self.window_expected[run]),
+            "peak": peak,
+            "reported_peak": peak,
             "smoothed_count": float(authors),
             "smoothed_mean": mean,
             "quiet_steps": 0,
         }
         self.hour_tainted = True
-        self.recent_openings += 1.0
         return self._event("opened", t)
 
     def _follow(self, t: int, complaints: int, authors: int, mean: float) -> list[IncidentEvent]:
@@ -394,8 +413,7 @@ class ServiceDetector:
         if inc["quiet_steps"] >= self._quiet_steps:
             event = self._event("resolved", t)
             self.incident = None
-            self.cusum = 0.0
-            self._reset_run(t)
+            self._clear_window()
             return [event]
         if inc["peak"] >= self.params.escalation_factor * max(inc["reported_peak"], 1):
             inc["reported_peak"] = inc["peak"]
@@ -413,7 +431,8 @@ class ServiceDetector:
         """Consume many steps at once; returns exactly the events of calling :meth:`update` on each.
 
         Hours with no incident open and no alarm are computed with numpy (a cumulative sum over
-        the exactly-representable llr); the rest falls back on the per-step reference.
+        the exactly-representable llr and a sliding minimum); the rest falls back on the per-step
+        reference.
         """
         index = pd.DatetimeIndex(minutes)
         if index.tz is None:
@@ -460,9 +479,18 @@ class ServiceDetector:
                 distinct, position = np.unique(mean, return_inverse=True)
                 terms = [self._llr_terms(float(mu)) for mu in distinct]
                 llr = a * np.array([term[0] for term in terms])[position] - np.array([term[1] for term in terms])[position]
-            increments = np.round(llr * _LLR_QUANTUM) / _LLR_QUANTUM
-            partial = np.cumsum(increments)
-            cusum = partial - np.minimum(-self.cusum, np.minimum.accumulate(partial))
+            increments = np.minimum(np.round(llr * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
+            after = self.llr_sum + np.cumsum(increments)  # exact: multiples of 1/256, far below 2**44
+            before = np.concatenate(([self.llr_sum], after[:-1]))
+            # The window of step i holds the kept steps and the block's steps up to i, newer than
+            # t_i - evidence: a minimum over each, by reduceat on (first, last + 1) index pairs.
+            all_minutes = np.concatenate((np.asarray(self.window_minutes, dtype=np.int64), t))
+            all_before = np.concatenate((self.window_llr_before, before, [0.0]))
+            n_kept = len(self.window_minutes)
+            first = np.searchsorted(all_minutes, t - self._evidence_minutes, side="right")
+            last = n_kept + np.arange(len(t)) + 1
+            lows = np.minimum.reduceat(all_before, np.column_stack((first, last)).ravel())[::2]
+            cusum = after - np.minimum(after, lows)
             if cusum.max() > self.alarm_level:
                 return False
         learnt_a = a if self.clip_authors == _NO_CLIP else np.minimum(a, self.clip_authors)
@@ -475,21 +503,15 @@ class ServiceDetector:
         self.hour_squared_means = float(np.add.accumulate(np.concatenate(([self.hour_squared_means], mean * mean)))[-1])
         self.last_minute = int(t[-1])
         if not warmed:
-            self.cusum = 0.0
-            self._reset_run(int(t[-1]))
+            self._clear_window()
             return True
         self.cusum = float(cusum[-1])
-        zeros = np.flatnonzero(cusum == 0.0)
-        if zeros.size:
-            z = int(zeros[-1])
-            self._reset_run(int(t[z]))
-            tail = slice(z + 1, None)
-        else:
-            tail = slice(0, None)
-        if len(c[tail]):
-            self.run_complaints += int(c[tail].sum())
-            self.run_expected = float(np.add.accumulate(np.concatenate(([self.run_expected], mean[tail])))[-1])
-            self.run_peak = max(self.run_peak, int(c[tail].max()))
+        self.llr_sum = float(after[-1])
+        keep = int(first[-1])
+        self.window_minutes = all_minutes[keep:].tolist()
+        self.window_llr_before = all_before[keep:-1].tolist()
+        self.window_complaints = np.concatenate((np.asarray(self.window_complaints, dtype=np.int64), c))[keep:].tolist()
+        self.window_expected = np.concatenate((self.window_expected, mean))[keep:].tolist()
         return True
 
     # ---------------------------------------------------------------------------- fit / state
@@ -507,10 +529,9 @@ class ServiceDetector:
 
     def reset_detection(self) -> None:
         """Forget the CUSUM and any open incident, keep the learnt baseline."""
-        self.cusum = 0.0
+        self._clear_window()
         self.incident = None
         self.hour_tainted = False
-        self._reset_run(self.last_minute if self.last_minute is not None else 0)
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly; JSON-serialisable."""
@@ -525,14 +546,15 @@ class ServiceDetector:
     def from_state(cls, state: dict[str, Any]) -> "ServiceDetector":
         """The detector a :meth:`state_dict` describes.
 
-        A parameter the state lacks takes its default (states saved before the alarm memory
-        existed continue with the default memory). States saved before :class:`DetectorParams`
-        hold the parameters at the top level; they load the same.
+        A parameter the state lacks takes its default. States saved before :class:`DetectorParams`
+        hold the parameters at the top level; they load the same. What older detectors kept and
+        this one no longer has (the alarm memory, the unwindowed CUSUM's run) is ignored: such a
+        state continues with its baseline and any open incident, its evidence starting afresh.
         """
-        state = dict(state)
+        state = {k: v for k, v in state.items() if k not in _REMOVED_STATE}
         try:
             if "params" in state:
-                params = state.pop("params")
+                params = {k: v for k, v in state.pop("params").items() if k not in _REMOVED_PARAMS}
             else:
                 params = {f.name: state.pop(f.name) for f in fields(DetectorParams) if f.name in state}
             obj = cls(state.pop("service"), state.pop("sensitivity"), params=DetectorParams(**params))
@@ -585,5 +607,4 @@ def detect_offline(
     if history is None:
         det.last_minute = None  # replaying the same minutes again is intended here
         det.cur_hour = None
-        det.recent_openings = 0.0  # the priming pass's openings are the replay's own, still to come
     return det.update_many(counts.index, counts["complaints"], counts["authors"], counts["mentions"])
