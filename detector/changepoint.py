@@ -58,6 +58,8 @@ from outage_signal.detector.incidents import IncidentEvent
 _LLR_QUANTUM = 256.0
 DISPERSION_HOURS = 168
 _NO_CLIP = -1
+_MINUTE, _LLR_BEFORE, _COMPLAINTS, _EXPECTED = range(4)  # the rows of ServiceDetector.window
+_WANDER_PSEUDOCOUNT = 2.0  # counts added to an hour's count and its prediction before their log-ratio
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 # What states saved by older detectors hold and this one ignores: the alarm memory (removed by
 # issue 15: it deafened services that fail often) and the unwindowed CUSUM's run.
@@ -123,6 +125,12 @@ class DetectorParams:
     evidence_hours: float = 3.0
     """How far back the CUSUM looks: evidence older than this is dropped (a windowed CUSUM), so an
     incident's start and complaints come from its last few hours at most (> 0)."""
+    wander_z: float = 3.0
+    """How far the rate that alarms stays above the series' hour-to-hour wander: the llr's shift is
+    raised, hour by hour, until its break-even rate (the rate at which the CUSUM neither grows nor
+    shrinks) is at least ``exp(wander_z * sigma)`` times the baseline, ``sigma`` the learnt spread of
+    an hour's log-level around its prediction. An hour at twice its usual rate is chatter in a
+    series that wanders that much (>= 0; 0 keeps ``shift``)."""
     alarm_steps: int = 3
     """The fewest steps whose evidence can open an incident: each step's llr is capped at the
     alarm level divided by this, so one step (a one-minute blip) never alarms alone (>= 1)."""
@@ -142,6 +150,7 @@ class DetectorParams:
             "rate_floor": (self.rate_floor >= 0, ">= 0"),
             "evidence_hours": (self.evidence_hours > 0, "> 0"),
             "alarm_steps": (self.alarm_steps >= 1, ">= 1"),
+            "wander_z": (self.wander_z >= 0, ">= 0"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -204,6 +213,11 @@ class ServiceDetector:
         self.hourly_dispersion: list[float] = []  # oldest first
         self.sorted_dispersion: list[float] = []  # the same, sorted: the median without sorting each hour
         self.overdispersion = 0.0
+        # Hour-to-hour wander: the squared log-ratio of each learnt hour's count to its prediction
+        # (the last DISPERSION_HOURS, and sorted), and the shift it sets for the current hour.
+        self.hourly_wander: list[float] = []
+        self.sorted_wander: list[float] = []
+        self.hour_shift = self.params.shift
         self.hours_learned = 0
         self.last_minute: int | None = None
         # The hour being accumulated, and the rates and clips fixed for it when it opened.
@@ -214,14 +228,12 @@ class ServiceDetector:
         self.rate_other = 0.0
         self.clip_authors = _NO_CLIP
         self.clip_other = _NO_CLIP
-        # The windowed CUSUM: the running llr sum, and per step of the evidence window (oldest
-        # first) its minute, the llr sum before it, its complaints and its expected count.
+        # The windowed CUSUM: the running llr sum, and the steps of the evidence window, one column
+        # each (oldest first), in the rows _MINUTE, _LLR_BEFORE (the llr sum before the step),
+        # _COMPLAINTS and _EXPECTED.
         self.cusum = 0.0
         self.llr_sum = 0.0
-        self.window_minutes: list[int] = []
-        self.window_llr_before: list[float] = []
-        self.window_complaints: list[int] = []
-        self.window_expected: list[float] = []
+        self.window = np.empty((4, 0))
         self.incident: dict[str, Any] | None = None
 
     # ----------------------------------------------------------------------------------- derived
@@ -232,8 +244,9 @@ class ServiceDetector:
 
     @property
     def _step_cap(self) -> float:
-        """The most evidence one step can add: the alarm level over ``alarm_steps``, on the llr grid."""
-        return math.floor(self.alarm_level / self.params.alarm_steps * _LLR_QUANTUM) / _LLR_QUANTUM
+        """The most evidence one step can add: just over the alarm level / ``alarm_steps`` (on the
+        llr grid), so ``alarm_steps`` strong steps alarm and one fewer cannot."""
+        return (math.floor(self.alarm_level / self.params.alarm_steps * _LLR_QUANTUM) + 1) / _LLR_QUANTUM
 
     @property
     def _evidence_minutes(self) -> float:
@@ -245,11 +258,11 @@ class ServiceDetector:
 
     def _llr_terms(self, mean: float) -> tuple[float, float]:
         """``(per_count, offset)`` with ``llr = count * per_count - offset`` at this mean."""
-        a = self.overdispersion
+        a, shift = self.overdispersion, self.hour_shift
         if a == 0.0:
-            return math.log(self.params.shift), (self.params.shift - 1.0) * mean
-        growth = math.log1p(a * self.params.shift * mean) - math.log1p(a * mean)
-        return math.log(self.params.shift) - growth, growth / a
+            return math.log(shift), (shift - 1.0) * mean
+        growth = math.log1p(a * shift * mean) - math.log1p(a * mean)
+        return math.log(shift) - growth, growth / a
 
     @property
     def _quiet_steps(self) -> int:
@@ -263,25 +276,37 @@ class ServiceDetector:
         self.hour_other = 0
         self.hour_excess = 0.0
         self.hour_squared_means = 0.0
+        self.hour_expected = 0.0
 
-    def _learn_dispersion(self, estimate: float) -> None:
-        self.hourly_dispersion.append(estimate)
-        bisect.insort(self.sorted_dispersion, estimate)
-        if len(self.hourly_dispersion) > DISPERSION_HOURS:
-            oldest = self.hourly_dispersion.pop(0)
-            del self.sorted_dispersion[bisect.bisect_left(self.sorted_dispersion, oldest)]
-        n, values = len(self.sorted_dispersion), self.sorted_dispersion
-        median = values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2.0
-        self.overdispersion = max(0.0, median)
+    def _wander_shift(self) -> float:
+        """The shift whose break-even rate ``(s - 1) / log(s)`` clears the hour-to-hour wander."""
+        if not self.sorted_wander or self.params.wander_z == 0.0:
+            return self.params.shift
+        # The median of a chi-squared(1) is 0.455 of its mean; Poisson noise of an hour's count
+        # (about 1 / its expected count) is not wander.
+        noise = 1.0 / (self.rate_authors * 60 // self.params.step_minutes + _WANDER_PSEUDOCOUNT)
+        variance = max(0.0, _rolling_median(self.sorted_wander) / 0.455 - noise)
+        break_even = math.exp(self.params.wander_z * math.sqrt(variance))
+        shift = self.params.shift
+        if break_even <= (shift - 1.0) / math.log(shift):
+            return shift
+        shift = 2.0 * break_even
+        for _ in range(30):  # the fixed point of s = 1 + r log s, contracting for s > r
+            shift = 1.0 + break_even * math.log(shift)
+        return shift
 
     def _roll_hour(self, new_hour: int) -> None:
         if self.cur_hour is not None and self.hour_steps > 0 and not self.hour_tainted:
             self.authors_baseline.learn_hour(self.cur_hour, self.hour_authors, self.hour_steps)
             self.other_baseline.learn_hour(self.cur_hour, self.hour_other, self.hour_steps)
-            # Dispersion is learnt once the rhythm is half learnt; earlier residuals would
-            # mostly measure the baseline's own ignorance.
+            # Dispersion is learnt once the rhythm is half learnt, the wander once the warm-up is
+            # over; earlier residuals would mostly measure the baseline's own ignorance.
             if self.hours_learned >= self.params.warmup_hours // 2 and self.hour_squared_means > 0.0:
-                self._learn_dispersion(self.hour_excess / self.hour_squared_means)
+                self.overdispersion = max(0.0, _push_rolling(
+                    self.hourly_dispersion, self.sorted_dispersion, self.hour_excess / self.hour_squared_means))
+            if self.warmed_up:
+                log_ratio = math.log((self.hour_authors + _WANDER_PSEUDOCOUNT) / (self.hour_expected + _WANDER_PSEUDOCOUNT))
+                _push_rolling(self.hourly_wander, self.sorted_wander, log_ratio * log_ratio)
             self.hours_learned += 1
         self.cur_hour = new_hour
         self._clear_hour_totals()
@@ -304,6 +329,7 @@ class ServiceDetector:
             self.clip_other = learning_clip(self.rate_other)
         else:
             self.clip_authors = self.clip_other = _NO_CLIP
+        self.hour_shift = self._wander_shift()
 
     # ------------------------------------------------------------------------- reference update
     def update(self, minute: datetime, complaints: int, authors: int, mentions: int) -> list[IncidentEvent]:
@@ -329,6 +355,7 @@ class ServiceDetector:
         residual = learnt_authors - mean
         self.hour_excess += residual * residual - learnt_authors
         self.hour_squared_means += mean * mean
+        self.hour_expected += mean
 
         if not self.warmed_up:
             self._clear_window()
@@ -337,7 +364,7 @@ class ServiceDetector:
         llr = min(round((authors * per_count - offset) * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
         self._push_window(t, complaints, mean)
         self.llr_sum += llr
-        self.cusum = self.llr_sum - min(self.llr_sum, min(self.window_llr_before))
+        self.cusum = self.llr_sum - min(self.llr_sum, float(self.window[_LLR_BEFORE].min()))
         if self.incident is None:
             if self.cusum > self.alarm_level:
                 return [self._open(t, authors, mean)]
@@ -346,21 +373,12 @@ class ServiceDetector:
 
     def _clear_window(self) -> None:
         self.cusum = 0.0
-        self.window_minutes.clear()
-        self.window_llr_before.clear()
-        self.window_complaints.clear()
-        self.window_expected.clear()
+        self.window = np.empty((4, 0))
 
     def _push_window(self, t: int, complaints: int, mean: float) -> None:
         """Add step ``t`` (before its llr joins the sum) and drop the steps older than the window."""
-        self.window_minutes.append(t)
-        self.window_llr_before.append(self.llr_sum)
-        self.window_complaints.append(complaints)
-        self.window_expected.append(mean)
-        old = bisect.bisect_right(self.window_minutes, t - self._evidence_minutes)
-        if old:
-            for column in (self.window_minutes, self.window_llr_before, self.window_complaints, self.window_expected):
-                del column[:old]
+        window = np.column_stack((self.window, [t, self.llr_sum, complaints, mean]))
+        self.window = window[:, np.searchsorted(window[_MINUTE], t - self._evidence_minutes, side="right"):]
 
     def _event(self, kind: str, t: int) -> IncidentEvent:
         inc = self.incident
@@ -379,16 +397,15 @@ class ServiceDetector:
 
     def _open(self, t: int, authors: int, mean: float) -> IncidentEvent:
         # The change point: the latest step of the window where the llr sum stood at its minimum.
-        low = min(self.window_llr_before)
-        first = len(self.window_llr_before) - 1 - self.window_llr_before[::-1].index(low)
-        run = slice(first, None)
-        started = self.window_minutes[first]
-        peak = max(self.window_complaints[run])
+        llr_before = self.window[_LLR_BEFORE]
+        run = self.window[:, int(np.flatnonzero(llr_before == llr_before.min())[-1]):]
+        started = int(run[_MINUTE, 0])
+        peak = int(run[_COMPLAINTS].max())
         self.incident = {
             "id": f"{self.service}:{_as_datetime(started):%Y%m%dT%H%MZ}",
             "started": started,
-            "complaints": sum(self.window_complaints[run]),
-            "expected": math.fsum(self.window_expected[run]),
+            "complaints": int(run[_COMPLAINTS].sum()),
+            "expected": math.fsum(run[_EXPECTED]),
             "peak": peak,
             "reported_peak": peak,
             "smoothed_count": float(authors),
@@ -481,15 +498,23 @@ class ServiceDetector:
                 llr = a * np.array([term[0] for term in terms])[position] - np.array([term[1] for term in terms])[position]
             increments = np.minimum(np.round(llr * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
             after = self.llr_sum + np.cumsum(increments)  # exact: multiples of 1/256, far below 2**44
-            before = np.concatenate(([self.llr_sum], after[:-1]))
             # The window of step i holds the kept steps and the block's steps up to i, newer than
-            # t_i - evidence: a minimum over each, by reduceat on (first, last + 1) index pairs.
-            all_minutes = np.concatenate((np.asarray(self.window_minutes, dtype=np.int64), t))
-            all_before = np.concatenate((self.window_llr_before, before, [0.0]))
-            n_kept = len(self.window_minutes)
-            first = np.searchsorted(all_minutes, t - self._evidence_minutes, side="right")
-            last = n_kept + np.arange(len(t)) + 1
-            lows = np.minimum.reduceat(all_before, np.column_stack((first, last)).ravel())[::2]
+            # t_i - evidence: a minimum over each, by reduceat on (first, last + 1) index pairs
+            # (a padding column keeps the last index in range).
+            kept, n = self.window.shape[1], len(t)
+            window = np.empty((4, kept + n + 1))
+            window[:, :kept] = self.window
+            window[:, -1] = 0.0
+            window[_MINUTE, kept:-1] = t
+            window[_LLR_BEFORE, kept] = self.llr_sum
+            window[_LLR_BEFORE, kept + 1:-1] = after[:-1]
+            window[_COMPLAINTS, kept:-1] = c
+            window[_EXPECTED, kept:-1] = mean
+            first = np.searchsorted(window[_MINUTE, :-1], t - self._evidence_minutes, side="right")
+            pairs = np.empty(2 * n, dtype=np.int64)
+            pairs[0::2] = first
+            pairs[1::2] = np.arange(kept + 1, kept + n + 1)
+            lows = np.minimum.reduceat(window[_LLR_BEFORE], pairs)[::2]
             cusum = after - np.minimum(after, lows)
             if cusum.max() > self.alarm_level:
                 return False
@@ -498,20 +523,21 @@ class ServiceDetector:
         self.hour_steps += len(t)
         self.hour_authors += int(learnt_a.sum())
         self.hour_other += int(learnt_o.sum())
+        # Summed in order, as the reference does, so the floats agree to the bit.
         residual = learnt_a - mean
-        self.hour_excess = float(np.add.accumulate(np.concatenate(([self.hour_excess], residual * residual - learnt_a)))[-1])
-        self.hour_squared_means = float(np.add.accumulate(np.concatenate(([self.hour_squared_means], mean * mean)))[-1])
+        terms = np.empty((3, len(t) + 1))
+        terms[:, 0] = self.hour_excess, self.hour_squared_means, self.hour_expected
+        terms[0, 1:] = residual * residual - learnt_a
+        terms[1, 1:] = mean * mean
+        terms[2, 1:] = mean
+        self.hour_excess, self.hour_squared_means, self.hour_expected = np.add.accumulate(terms, axis=1)[:, -1].tolist()
         self.last_minute = int(t[-1])
         if not warmed:
             self._clear_window()
             return True
         self.cusum = float(cusum[-1])
         self.llr_sum = float(after[-1])
-        keep = int(first[-1])
-        self.window_minutes = all_minutes[keep:].tolist()
-        self.window_llr_before = all_before[keep:-1].tolist()
-        self.window_complaints = np.concatenate((np.asarray(self.window_complaints, dtype=np.int64), c))[keep:].tolist()
-        self.window_expected = np.concatenate((self.window_expected, mean))[keep:].tolist()
+        self.window = window[:, int(first[-1]):-1]
         return True
 
     # ---------------------------------------------------------------------------- fit / state
@@ -536,6 +562,7 @@ class ServiceDetector:
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly; JSON-serialisable."""
         state = {k: v for k, v in vars(self).items() if not isinstance(v, (SeasonalBaseline, DetectorParams))}
+        state["window"] = self.window.tolist()
         state["params"] = asdict(self.params)
         state["authors_baseline"] = self.authors_baseline.state_dict()
         state["other_baseline"] = self.other_baseline.state_dict()
@@ -563,11 +590,28 @@ class ServiceDetector:
                     setattr(obj, key, SeasonalBaseline.from_state(value))
                 elif key == "incident":
                     obj.incident = dict(value) if value is not None else None
+                elif key == "window":
+                    obj.window = np.array(value, dtype=float).reshape(4, -1)
                 else:
                     setattr(obj, key, value)
         except (KeyError, TypeError, ValueError) as exc:  # ValueError includes DetectorParams' DetectorError
             raise DetectorError(f"not a ServiceDetector state: {exc}") from exc
         return obj
+
+
+def _push_rolling(values: list[float], sorted_values: list[float], value: float) -> float:
+    """Add ``value`` to the last DISPERSION_HOURS ``values`` (oldest first) and their sorted copy;
+    return the new median (sorted insertion: no sort each hour)."""
+    values.append(value)
+    bisect.insort(sorted_values, value)
+    if len(values) > DISPERSION_HOURS:
+        del sorted_values[bisect.bisect_left(sorted_values, values.pop(0))]
+    return _rolling_median(sorted_values)
+
+
+def _rolling_median(sorted_values: list[float]) -> float:
+    n = len(sorted_values)
+    return sorted_values[n // 2] if n % 2 else (sorted_values[n // 2 - 1] + sorted_values[n // 2]) / 2.0
 
 
 def _check_frame(counts: pd.DataFrame) -> None:
