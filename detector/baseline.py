@@ -5,8 +5,8 @@ The baseline is a hierarchy of Gamma-Poisson rate estimates with exponential for
 * a global rate (half-life one week of hours) that follows slow growth,
 * an hour-of-day rate (24 buckets) shrunk towards the global rate,
 * an hour-of-week rate (168 buckets) shrunk towards its hour-of-day rate,
-* a recent level: the ratio of the counts of the last hours (half-life six hours) to what those
-  buckets expected for them. The buckets learn over days and weeks; the level follows a series that
+* a recent level: the ratio of the counts of the last hours (half-life ``level_half_life_hours``,
+  six by default) to what those buckets expected for them. The buckets learn over days and weeks; the level follows a series that
   grows (a new service, a collection that ramps up, a growing community) within hours, so growth is
   learnt as the new normal instead of looking like a surge.
 
@@ -68,12 +68,12 @@ class SeasonalBaseline:
     global_half_life_hours = 7 * 24.0
     hour_of_day_half_life = 14.0  # updates of that bucket, i.e. days
     hour_of_week_half_life = 4.0  # updates of that bucket, i.e. weeks
-    level_half_life_hours = 6.0
     level_pseudocount = 5.0  # counts added to both sides of the level's ratio: a few posts barely move it
 
-    def __init__(self, steps_per_hour: int = 60, prior_rate: float = 0.01) -> None:
+    def __init__(self, steps_per_hour: int = 60, prior_rate: float = 0.01, level_half_life_hours: float = 6.0) -> None:
         self.steps_per_hour = steps_per_hour
         self.prior_rate = prior_rate
+        self.level_half_life_hours = level_half_life_hours  # 0: no level correction
         self.global_counts = 0.0
         self.global_exposure = 0.0
         self.day_counts = [0.0] * 24
@@ -104,6 +104,8 @@ class SeasonalBaseline:
 
     def level(self) -> float:
         """The recent counts over what the buckets expected for them (1: the buckets are current)."""
+        if not self.level_half_life_hours:
+            return 1.0
         k = self.level_pseudocount
         return (self.recent_counts + k) / (self.recent_expected + k)
 
@@ -124,9 +126,10 @@ class SeasonalBaseline:
 
     def learn_hour(self, epoch_hour: int, total: float, steps: int) -> None:
         """Add one closed hour: ``total`` counts over ``steps`` observed steps."""
-        f = _half_life_factor(self.level_half_life_hours)
-        self.recent_expected = self.recent_expected * f + self._seasonal_rate(epoch_hour) * steps
-        self.recent_counts = self.recent_counts * f + total
+        if self.level_half_life_hours:
+            f = _half_life_factor(self.level_half_life_hours)
+            self.recent_expected = self.recent_expected * f + self._seasonal_rate(epoch_hour) * steps
+            self.recent_counts = self.recent_counts * f + total
         g = _half_life_factor(self.global_half_life_hours)
         self.global_counts = self.global_counts * g + total
         self.global_exposure = self.global_exposure * g + steps

@@ -61,10 +61,11 @@ _NO_CLIP = -1
 _MINUTE, _LLR_BEFORE, _COMPLAINTS, _EXPECTED = range(4)  # the rows of ServiceDetector.window
 _WANDER_PSEUDOCOUNT = 2.0  # counts added to an hour's count and its prediction before their log-ratio
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-# What states saved by older detectors hold and this one ignores: the alarm memory (removed by
-# issue 15: it deafened services that fail often) and the unwindowed CUSUM's run.
+# What states saved by older detectors hold and this one ignores: the alarm memory every service
+# had (removed by issue 15: it deafened services that fail often; their openings are forgotten) and
+# the unwindowed CUSUM's run.
 _REMOVED_PARAMS = {"alarm_memory_weight", "alarm_memory_hours"}
-_REMOVED_STATE = _REMOVED_PARAMS | {"recent_openings", "run_start", "run_complaints", "run_expected", "run_peak"}
+_REMOVED_STATE = _REMOVED_PARAMS | {"run_start", "run_complaints", "run_expected", "run_peak"}
 
 
 class DetectorError(ValueError):
@@ -131,6 +132,15 @@ class DetectorParams:
     shrinks) is at least ``exp(wander_z * sigma)`` times the baseline, ``sigma`` the learnt spread of
     an hour's log-level around its prediction. An hour at twice its usual rate is chatter in a
     series that wanders that much (>= 0; 0 keeps ``shift``)."""
+    level_hours: float = 6.0
+    """Half-life of the baseline's recent-level correction, in hours (0: none), so a series that
+    grows is learnt as its new normal within hours."""
+    burst_memory_weight: float = 0.0
+    """0 (off) for complaint counts: every outage alarms, however often a service fails. For
+    news-driven mention volumes, whose bursts come in runs, each incident opened raises the alarm
+    level by this fraction of ``threshold / sensitivity``, fading with ``burst_memory_hours``."""
+    burst_memory_hours: float = 336.0
+    """Half-life of that memory, in hours (> 0)."""
     alarm_steps: int = 3
     """The fewest steps whose evidence can open an incident: each step's llr is capped at the
     alarm level divided by this, so one step (a one-minute blip) never alarms alone (>= 1)."""
@@ -151,6 +161,9 @@ class DetectorParams:
             "evidence_hours": (self.evidence_hours > 0, "> 0"),
             "alarm_steps": (self.alarm_steps >= 1, ">= 1"),
             "wander_z": (self.wander_z >= 0, ">= 0"),
+            "level_hours": (self.level_hours >= 0, ">= 0"),
+            "burst_memory_weight": (self.burst_memory_weight >= 0, ">= 0"),
+            "burst_memory_hours": (self.burst_memory_hours > 0, "> 0"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -205,8 +218,8 @@ class ServiceDetector:
         self.params = params
 
         steps_per_hour = 60 // self.params.step_minutes
-        self.authors_baseline = SeasonalBaseline(steps_per_hour)
-        self.other_baseline = SeasonalBaseline(steps_per_hour)
+        self.authors_baseline = SeasonalBaseline(steps_per_hour, level_half_life_hours=self.params.level_hours)
+        self.other_baseline = SeasonalBaseline(steps_per_hour, level_half_life_hours=self.params.level_hours)
         # Over-dispersion: the negative binomial's ``a`` in ``variance = mu + a * mu**2`` (0 =
         # Poisson), the median of the last DISPERSION_HOURS hourly moment estimates, so that the
         # bursts themselves (a few hours) cannot inflate it and blunt the detector.
@@ -235,12 +248,15 @@ class ServiceDetector:
         self.llr_sum = 0.0
         self.window = np.empty((4, 0))
         self.incident: dict[str, Any] | None = None
+        # Incident openings, each fading with burst_memory_hours (updated at hour rollover).
+        self.recent_openings = 0.0
 
     # ----------------------------------------------------------------------------------- derived
     @property
     def alarm_level(self) -> float:
-        """The CUSUM level that opens an incident: ``threshold / sensitivity``."""
-        return self.params.threshold / self.sensitivity
+        """The CUSUM level that opens an incident: ``threshold / sensitivity``, raised by the burst
+        memory where a profile uses one."""
+        return self.params.threshold / self.sensitivity * (1.0 + self.params.burst_memory_weight * self.recent_openings)
 
     @property
     def _step_cap(self) -> float:
@@ -308,6 +324,8 @@ class ServiceDetector:
                 log_ratio = math.log((self.hour_authors + _WANDER_PSEUDOCOUNT) / (self.hour_expected + _WANDER_PSEUDOCOUNT))
                 _push_rolling(self.hourly_wander, self.sorted_wander, log_ratio * log_ratio)
             self.hours_learned += 1
+        if self.cur_hour is not None and self.params.burst_memory_weight:
+            self.recent_openings *= 0.5 ** ((new_hour - self.cur_hour) / self.params.burst_memory_hours)
         self.cur_hour = new_hour
         self._clear_hour_totals()
         # Hours overlapping a young incident are not learnt; a surge that lasts longer than
@@ -413,6 +431,7 @@ class ServiceDetector:
             "quiet_steps": 0,
         }
         self.hour_tainted = True
+        self.recent_openings += 1.0
         return self._event("opened", t)
 
     def _follow(self, t: int, complaints: int, authors: int, mean: float) -> list[IncidentEvent]:
@@ -578,6 +597,7 @@ class ServiceDetector:
         this one no longer has (the alarm memory, the unwindowed CUSUM's run) is ignored: such a
         state continues with its baseline and any open incident, its evidence starting afresh.
         """
+        removed_params = _REMOVED_PARAMS & (set(state) | set(state.get("params", {})))
         state = {k: v for k, v in state.items() if k not in _REMOVED_STATE}
         try:
             if "params" in state:
@@ -587,9 +607,13 @@ class ServiceDetector:
             obj = cls(state.pop("service"), state.pop("sensitivity"), params=DetectorParams(**params))
             for key, value in state.items():
                 if key.endswith("_baseline"):
-                    setattr(obj, key, SeasonalBaseline.from_state(value))
+                    baseline = SeasonalBaseline.from_state(value)
+                    baseline.level_half_life_hours = obj.params.level_hours  # older states lack it
+                    setattr(obj, key, baseline)
                 elif key == "incident":
                     obj.incident = dict(value) if value is not None else None
+                elif key == "recent_openings" and removed_params:
+                    continue  # the removed alarm memory's openings
                 elif key == "window":
                     obj.window = np.array(value, dtype=float).reshape(4, -1)
                 else:
