@@ -132,6 +132,10 @@ class DetectorParams:
     shrinks) is at least ``exp(wander_z * sigma)`` times the baseline, ``sigma`` the learnt spread of
     an hour's log-level around its prediction. An hour at twice its usual rate is chatter in a
     series that wanders that much (>= 0; 0 keeps ``shift``)."""
+    min_surge_per_hour: float = 40.0
+    """The smallest surge worth an alarm in counts per hour: on a sparse series the shift rises so
+    that ``(shift - 1) * rate`` is at least this, since a few extra posts an hour are chatter there
+    (>= 0)."""
     level_hours: float = 6.0
     """Half-life of the baseline's recent-level correction, in hours (0: none), so a series that
     grows is learnt as its new normal within hours."""
@@ -162,6 +166,7 @@ class DetectorParams:
             "alarm_steps": (self.alarm_steps >= 1, ">= 1"),
             "wander_z": (self.wander_z >= 0, ">= 0"),
             "level_hours": (self.level_hours >= 0, ">= 0"),
+            "min_surge_per_hour": (self.min_surge_per_hour >= 0, ">= 0"),
             "burst_memory_weight": (self.burst_memory_weight >= 0, ">= 0"),
             "burst_memory_hours": (self.burst_memory_hours > 0, "> 0"),
         }
@@ -182,7 +187,7 @@ class ServiceDetector:
         the evidence (earlier, more false alarms), 0.5 needs twice as much. Default 1.0.
     params:
         The model's settings (:class:`DetectorParams`); the defaults suit per-minute complaint
-        counts, ``detector.series.SERIES_PARAMS`` suit generic series.
+        counts; ``detector.series.PROFILES`` names them and the mention-volume settings.
 
     The counted signal is ``authors`` (distinct complaining authors in the step), so one account
     posting many complaints in a minute counts once; ``complaints`` is reported in events;
@@ -202,7 +207,7 @@ class ServiceDetector:
     >>> det = ServiceDetector("github")
     >>> events = det.update_many(minutes, authors, authors, authors + other_chatter)
     >>> [(e.kind, e.at.strftime("%d %H:%M")) for e in events]
-    [('opened', '03 10:01'), ('resolved', '03 11:47')]
+    [('opened', '03 10:02'), ('resolved', '03 11:47')]
     >>> restored = ServiceDetector.from_state(det.state_dict())
     >>> restored.update(minutes[-1] + pd.Timedelta(minutes=1), 1, 1, 3)
     []
@@ -294,16 +299,19 @@ class ServiceDetector:
         self.hour_squared_means = 0.0
         self.hour_expected = 0.0
 
-    def _wander_shift(self) -> float:
-        """The shift whose break-even rate ``(s - 1) / log(s)`` clears the hour-to-hour wander."""
+    def _hour_shift(self) -> float:
+        """The llr's shift for the hour: ``shift``, raised until its break-even rate ``(s - 1) /
+        log(s)`` clears the hour-to-hour wander, and until the surge it stands for is at least
+        ``min_surge_per_hour`` counts."""
+        per_hour = self.rate_authors * (60 // self.params.step_minutes)
+        shift = max(self.params.shift, 1.0 + self.params.min_surge_per_hour / max(per_hour, 1e-9))
         if not self.sorted_wander or self.params.wander_z == 0.0:
-            return self.params.shift
+            return shift
         # The median of a chi-squared(1) is 0.455 of its mean; Poisson noise of an hour's count
         # (about 1 / its expected count) is not wander.
-        noise = 1.0 / (self.rate_authors * 60 // self.params.step_minutes + _WANDER_PSEUDOCOUNT)
+        noise = 1.0 / (per_hour + _WANDER_PSEUDOCOUNT)
         variance = max(0.0, _rolling_median(self.sorted_wander) / 0.455 - noise)
         break_even = math.exp(self.params.wander_z * math.sqrt(variance))
-        shift = self.params.shift
         if break_even <= (shift - 1.0) / math.log(shift):
             return shift
         shift = 2.0 * break_even
@@ -347,7 +355,7 @@ class ServiceDetector:
             self.clip_other = learning_clip(self.rate_other)
         else:
             self.clip_authors = self.clip_other = _NO_CLIP
-        self.hour_shift = self._wander_shift()
+        self.hour_shift = self._hour_shift()
 
     # ------------------------------------------------------------------------- reference update
     def update(self, minute: datetime, complaints: int, authors: int, mentions: int) -> list[IncidentEvent]:
