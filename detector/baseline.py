@@ -116,13 +116,10 @@ class SeasonalBaseline:
     def _seasonal_rate(self, epoch_hour: int) -> float:
         global_rate = self.global_rate()
         d = epoch_hour % 24
-        day_rate = (self.day_counts[d] + self._day_prior_weight * global_rate) / (
-            self.day_exposure[d] + self._day_prior_weight
-        )
+        day_weight, week_weight = self._day_prior_weight, self._week_prior_weight
+        day_rate = (self.day_counts[d] + day_weight * global_rate) / (self.day_exposure[d] + day_weight)
         w = hour_of_week(epoch_hour)
-        return (self.week_counts[w] + self._week_prior_weight * day_rate) / (
-            self.week_exposure[w] + self._week_prior_weight
-        )
+        return (self.week_counts[w] + week_weight * day_rate) / (self.week_exposure[w] + week_weight)
 
     def learn_hour(self, epoch_hour: int, total: float, steps: int) -> None:
         """Add one closed hour: ``total`` counts over ``steps`` observed steps."""

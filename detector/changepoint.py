@@ -388,14 +388,17 @@ class ServiceDetector:
             return []
         per_count, offset = self._llr_terms(mean)
         llr = min(round((authors * per_count - offset) * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
+        if self.incident is not None:
+            # The window only serves to open; an open incident's score is the plain CUSUM, and
+            # the window starts afresh when it resolves.
+            self.cusum = max(0.0, self.cusum + llr)
+            return self._follow(t, complaints, authors, mean)
         self._push_window(t, complaints, mean)
         self.llr_sum += llr
         self.cusum = self.llr_sum - min(self.llr_sum, float(self.window[_LLR_BEFORE].min()))
-        if self.incident is None:
-            if self.cusum > self.alarm_level:
-                return [self._open(t, authors, mean)]
-            return []
-        return self._follow(t, complaints, authors, mean)
+        if self.cusum > self.alarm_level:
+            return [self._open(t, authors, mean)]
+        return []
 
     def _clear_window(self) -> None:
         self.cusum = 0.0
