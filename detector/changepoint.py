@@ -32,8 +32,12 @@ Two departures from the textbook form, both for real social counts:
   chatter flat) does.
 
 The in-control mean comes from :class:`~detector.baseline.SeasonalBaseline`: hour of week, with a
-recent-level correction, so a series that grows slowly is learnt as its new normal. There is no
-memory of past alarms: a service that fails often alarms on every outage.
+recent-level correction, so a series that grows slowly is learnt as its new normal. The shift is
+raised hour by hour where the evidence of a minute means less: in a series whose hourly level
+wanders (``wander_z``: the alarm rate stays that many learnt standard deviations of the wander above
+the baseline) and on a sparse series (``min_surge_per_hour``). The service settings have no memory
+of past alarms: a service that fails often alarms on every outage. (The generic mention-volume
+settings of :mod:`detector.series` opt into one, ``burst_memory_weight``: news comes in runs.)
 
 Each llr is rounded to a multiple of 1/256. The rounding is far below the threshold's precision,
 and it makes every partial sum exact in floating point: the vectorised path
