@@ -7,11 +7,12 @@ detector_throughput.py.
 """
 from outage_signal.detector.changepoint import DetectorError, DetectorParams, ServiceDetector, detect_offline
 from outage_signal.detector.incidents import IncidentEvent, link_official
-from outage_signal.detector.series import detect_series, read_series_csv
+from outage_signal.detector.series import PROFILES as SERIES_PROFILES, detect_series, read_series_csv
 
 __all__ = [
     "DetectorError",
     "DetectorParams",
+    "SERIES_PROFILES",
     "IncidentEvent",
     "ServiceDetector",
     "detect_offline",

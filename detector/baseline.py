@@ -4,7 +4,11 @@ The baseline is a hierarchy of Gamma-Poisson rate estimates with exponential for
 
 * a global rate (half-life one week of hours) that follows slow growth,
 * an hour-of-day rate (24 buckets) shrunk towards the global rate,
-* an hour-of-week rate (168 buckets) shrunk towards its hour-of-day rate.
+* an hour-of-week rate (168 buckets) shrunk towards its hour-of-day rate,
+* a recent level: the ratio of the counts of the last hours (half-life ``level_half_life_hours``,
+  six by default) to what those buckets expected for them. The buckets learn over days and weeks; the level follows a series that
+  grows (a new service, a collection that ramps up, a growing community) within hours, so growth is
+  learnt as the new normal instead of looking like a surge.
 
 Each estimate is ``(counts + prior_weight * parent_rate) / (exposure + prior_weight)``: the posterior
 mean of a Poisson rate under a Gamma prior centred on the parent level. A bucket with little data (a
@@ -64,16 +68,20 @@ class SeasonalBaseline:
     global_half_life_hours = 7 * 24.0
     hour_of_day_half_life = 14.0  # updates of that bucket, i.e. days
     hour_of_week_half_life = 4.0  # updates of that bucket, i.e. weeks
+    level_pseudocount = 5.0  # counts added to both sides of the level's ratio: a few posts barely move it
 
-    def __init__(self, steps_per_hour: int = 60, prior_rate: float = 0.01) -> None:
+    def __init__(self, steps_per_hour: int = 60, prior_rate: float = 0.01, level_half_life_hours: float = 6.0) -> None:
         self.steps_per_hour = steps_per_hour
         self.prior_rate = prior_rate
+        self.level_half_life_hours = level_half_life_hours  # 0: no level correction
         self.global_counts = 0.0
         self.global_exposure = 0.0
         self.day_counts = [0.0] * 24
         self.day_exposure = [0.0] * 24
         self.week_counts = [0.0] * HOURS_PER_WEEK
         self.week_exposure = [0.0] * HOURS_PER_WEEK
+        self.recent_counts = 0.0
+        self.recent_expected = 0.0
 
     # The prior weights are exposures (in steps): how much data a bucket needs before its own
     # counts outweigh its parent's rate.
@@ -94,20 +102,31 @@ class SeasonalBaseline:
         g_weight = self._global_prior_weight
         return (self.global_counts + g_weight * self.prior_rate) / (self.global_exposure + g_weight)
 
+    def level(self) -> float:
+        """The recent counts over what the buckets expected for them (1: the buckets are current)."""
+        if not self.level_half_life_hours:
+            return 1.0
+        k = self.level_pseudocount
+        return (self.recent_counts + k) / (self.recent_expected + k)
+
     def rate(self, epoch_hour: int) -> float:
         """Expected count per step during the given hour (hours counted from the Unix epoch)."""
+        return self._seasonal_rate(epoch_hour) * self.level()
+
+    def _seasonal_rate(self, epoch_hour: int) -> float:
         global_rate = self.global_rate()
         d = epoch_hour % 24
-        day_rate = (self.day_counts[d] + self._day_prior_weight * global_rate) / (
-            self.day_exposure[d] + self._day_prior_weight
-        )
+        day_weight, week_weight = self._day_prior_weight, self._week_prior_weight
+        day_rate = (self.day_counts[d] + day_weight * global_rate) / (self.day_exposure[d] + day_weight)
         w = hour_of_week(epoch_hour)
-        return (self.week_counts[w] + self._week_prior_weight * day_rate) / (
-            self.week_exposure[w] + self._week_prior_weight
-        )
+        return (self.week_counts[w] + week_weight * day_rate) / (self.week_exposure[w] + week_weight)
 
     def learn_hour(self, epoch_hour: int, total: float, steps: int) -> None:
         """Add one closed hour: ``total`` counts over ``steps`` observed steps."""
+        if self.level_half_life_hours:
+            f = _half_life_factor(self.level_half_life_hours)
+            self.recent_expected = self.recent_expected * f + self._seasonal_rate(epoch_hour) * steps
+            self.recent_counts = self.recent_counts * f + total
         g = _half_life_factor(self.global_half_life_hours)
         self.global_counts = self.global_counts * g + total
         self.global_exposure = self.global_exposure * g + steps

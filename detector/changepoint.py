@@ -1,14 +1,23 @@
-"""Online change-point detection of complaint surges: a count CUSUM with an incident lifecycle.
+"""Online change-point detection of complaint surges: a windowed count CUSUM with an incident lifecycle.
 
 The statistic is Page's CUSUM (Page 1954, "Continuous inspection schemes", Biometrika 41) on counts,
 in the counted-data form of Lucas (1985, "Counted data CUSUM's", Technometrics 27): for a count
 ``x`` with in-control mean ``mu`` and an out-of-control mean ``shift * mu`` the log-likelihood
-ratio of one step is ``x * log(shift) - (shift - 1) * mu`` and
+ratio of one step is ``x * log(shift) - (shift - 1) * mu``. With ``C_t`` the running sum of the
+llr, the textbook CUSUM is ``C_t - min_{k <= t} C_k``; this one only looks back ``evidence_hours``:
 
-    S_t = max(0, S_{t-1} + llr_t),   alarm when S_t > threshold / sensitivity.
+    S_t = C_t - min(C_t, min over the steps k of the last evidence_hours of C_{k-1}),
+    alarm when S_t > threshold / sensitivity.
 
-The change point is estimated, as usual for a CUSUM, by the step after ``S`` last stood at zero.
-Three departures from the textbook form, all for real social counts:
+Outages are abrupt, so old evidence is not outage evidence: bounding the window (a windowed
+likelihood ratio, Lai 1995, "Sequential changepoint detection in quality control and dynamical
+systems", JRSS B 57) keeps a slow drift from adding up over days into an alarm, puts the change
+point (the step after the window's minimum of ``C``) inside the outage, and makes an incident's
+``complaints`` count the incident, not the days before it. Each step's llr is also capped at the
+alarm level divided by ``alarm_steps``, so no single step (a one-minute blip) opens an incident
+alone: an alarm needs evidence on several steps, which a real outage supplies within minutes.
+
+Two departures from the textbook form, both for real social counts:
 
 * over-dispersion: the counts are negative binomial with variance ``mu + a * mu**2``, the
   over-dispersion ``a`` estimated by the method of moments hour by hour and taken as the median of
@@ -20,22 +29,21 @@ Three departures from the textbook form, all for real social counts:
 * hype: the in-control mean is scaled up by how far the service's *non-complaint* mentions are
   above their own baseline, so a launch or a meme that raises all mentions (and complaints with
   them, at the same share) does not look like an outage, while an outage (complaints up, other
-  chatter flat) does;
-* alarm memory: every incident opened raises the alarm level by ``alarm_memory_weight`` times the
-  base level, and that memory halves every ``alarm_memory_hours``. A well-fitting count model
-  crosses its threshold rarely, so a series that keeps alarming is one whose model overstates the
-  evidence (a bot posting in bursts, a news-driven account); its llr is discounted by
-  ``1 + weight * recent openings`` (a tempered likelihood in the spirit of Grünwald & van Ommen 2017,
-  "Inconsistency of Bayesian inference for misspecified linear models, and a proposal for
-  repairing it", Bayesian Analysis 12), while a series that rarely alarms keeps the full
-  sensitivity. This is the role the anomaly likelihood plays for HTM (Ahmad et al. 2017,
-  "Unsupervised real-time anomaly detection for streaming data", Neurocomputing 262): a surprise
-  the series has produced often lately is less surprising.
+  chatter flat) does.
+
+The in-control mean comes from :class:`~detector.baseline.SeasonalBaseline`: hour of week, with a
+recent-level correction, so a series that grows slowly is learnt as its new normal. The shift is
+raised hour by hour where the evidence of a minute means less: in a series whose hourly level
+wanders (``wander_z``: the alarm rate stays that many learnt standard deviations of the wander above
+the baseline) and on a sparse series (``min_surge_per_hour``). The service settings have no memory
+of past alarms: a service that fails often alarms on every outage. (The generic mention-volume
+settings of :mod:`detector.series` opt into one, ``burst_memory_weight``: news comes in runs.)
 
 Each llr is rounded to a multiple of 1/256. The rounding is far below the threshold's precision,
 and it makes every partial sum exact in floating point: the vectorised path
-(:meth:`ServiceDetector.update_many`) computes a block's CUSUM with a cumulative sum and obtains
-bit-for-bit the same statistic as the per-minute reference (:meth:`ServiceDetector.update`).
+(:meth:`ServiceDetector.update_many`) computes a block's CUSUM with a cumulative sum and a sliding
+minimum and obtains bit-for-bit the same statistic as the per-minute reference
+(:meth:`ServiceDetector.update`).
 """
 from __future__ import annotations
 
@@ -54,7 +62,14 @@ from outage_signal.detector.incidents import IncidentEvent
 _LLR_QUANTUM = 256.0
 DISPERSION_HOURS = 168
 _NO_CLIP = -1
+_MINUTE, _LLR_BEFORE, _COMPLAINTS, _EXPECTED = range(4)  # the rows of ServiceDetector.window
+_WANDER_PSEUDOCOUNT = 2.0  # counts added to an hour's count and its prediction before their log-ratio
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# What states saved by older detectors hold and this one ignores: the alarm memory every service
+# had (removed by issue 15: it deafened services that fail often; their openings are forgotten) and
+# the unwindowed CUSUM's run.
+_REMOVED_PARAMS = {"alarm_memory_weight", "alarm_memory_hours"}
+_REMOVED_STATE = _REMOVED_PARAMS | {"run_start", "run_complaints", "run_expected", "run_peak"}
 
 
 class DetectorError(ValueError):
@@ -112,12 +127,31 @@ class DetectorParams:
     rate_floor: float = 0.0
     """The expected rate is never taken below this fraction of the service's overall rate, so the
     quiet hours of a strong daily cycle do not turn ordinary chatter into alarms (>= 0)."""
-    alarm_memory_weight: float = 1.0
-    """How much each recent incident opening raises the alarm level, as a fraction of
-    ``threshold / sensitivity`` (1: the level doubles right after an opening; 0 turns the memory
-    off)."""
-    alarm_memory_hours: float = 336.0
-    """Half-life of that memory, in hours (two weeks)."""
+    evidence_hours: float = 3.0
+    """How far back the CUSUM looks: evidence older than this is dropped (a windowed CUSUM), so an
+    incident's start and complaints come from its last few hours at most (> 0)."""
+    wander_z: float = 3.0
+    """How far the rate that alarms stays above the series' hour-to-hour wander: the llr's shift is
+    raised, hour by hour, until its break-even rate (the rate at which the CUSUM neither grows nor
+    shrinks) is at least ``exp(wander_z * sigma)`` times the baseline, ``sigma`` the learnt spread of
+    an hour's log-level around its prediction. An hour at twice its usual rate is chatter in a
+    series that wanders that much (>= 0; 0 keeps ``shift``)."""
+    min_surge_per_hour: float = 40.0
+    """The smallest surge worth an alarm in counts per hour: on a sparse series the shift rises so
+    that ``(shift - 1) * rate`` is at least this, since a few extra posts an hour are chatter there
+    (>= 0)."""
+    level_hours: float = 6.0
+    """Half-life of the baseline's recent-level correction, in hours (0: none), so a series that
+    grows is learnt as its new normal within hours."""
+    burst_memory_weight: float = 0.0
+    """0 (off) for complaint counts: every outage alarms, however often a service fails. For
+    news-driven mention volumes, whose bursts come in runs, each incident opened raises the alarm
+    level by this fraction of ``threshold / sensitivity``, fading with ``burst_memory_hours``."""
+    burst_memory_hours: float = 336.0
+    """Half-life of that memory, in hours (> 0)."""
+    alarm_steps: int = 3
+    """The fewest steps whose evidence can open an incident: each step's llr is capped at the
+    alarm level divided by this, so one step (a one-minute blip) never alarms alone (>= 1)."""
 
     def __post_init__(self) -> None:
         # Coerce as the numbers may come from JSON or TOML (14 for 14.0); states compare equal after.
@@ -132,8 +166,13 @@ class DetectorParams:
             "step_minutes": (self.step_minutes >= 1 and 60 % self.step_minutes == 0, "dividing 60"),
             "hype_pseudocount": (self.hype_pseudocount > 0, "> 0"),
             "rate_floor": (self.rate_floor >= 0, ">= 0"),
-            "alarm_memory_weight": (self.alarm_memory_weight >= 0, ">= 0"),
-            "alarm_memory_hours": (self.alarm_memory_hours > 0, "> 0"),
+            "evidence_hours": (self.evidence_hours > 0, "> 0"),
+            "alarm_steps": (self.alarm_steps >= 1, ">= 1"),
+            "wander_z": (self.wander_z >= 0, ">= 0"),
+            "level_hours": (self.level_hours >= 0, ">= 0"),
+            "min_surge_per_hour": (self.min_surge_per_hour >= 0, ">= 0"),
+            "burst_memory_weight": (self.burst_memory_weight >= 0, ">= 0"),
+            "burst_memory_hours": (self.burst_memory_hours > 0, "> 0"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -152,7 +191,7 @@ class ServiceDetector:
         the evidence (earlier, more false alarms), 0.5 needs twice as much. Default 1.0.
     params:
         The model's settings (:class:`DetectorParams`); the defaults suit per-minute complaint
-        counts, ``detector.series.SERIES_PARAMS`` suit generic series.
+        counts; ``detector.series.PROFILES`` names them and the mention-volume settings.
 
     The counted signal is ``authors`` (distinct complaining authors in the step), so one account
     posting many complaints in a minute counts once; ``complaints`` is reported in events;
@@ -172,13 +211,11 @@ class ServiceDetector:
     >>> det = ServiceDetector("github")
     >>> events = det.update_many(minutes, authors, authors, authors + other_chatter)
     >>> [(e.kind, e.at.strftime("%d %H:%M")) for e in events]
-    [('opened', '03 10:01'), ('resolved', '03 11:47')]
-    >>> round(det.alarm_memory_factor, 2)   # the alarm memory of that incident, 14 h on
-    1.97
+    [('opened', '03 10:02'), ('resolved', '03 11:47')]
     >>> restored = ServiceDetector.from_state(det.state_dict())
     >>> restored.update(minutes[-1] + pd.Timedelta(minutes=1), 1, 1, 3)
     []
-    >>> ServiceDetector("github", 2.0, params=DetectorParams(alarm_memory_weight=0.0)).alarm_level
+    >>> ServiceDetector("github", 2.0).alarm_level
     7.0
     """
 
@@ -190,14 +227,19 @@ class ServiceDetector:
         self.params = params
 
         steps_per_hour = 60 // self.params.step_minutes
-        self.authors_baseline = SeasonalBaseline(steps_per_hour)
-        self.other_baseline = SeasonalBaseline(steps_per_hour)
+        self.authors_baseline = SeasonalBaseline(steps_per_hour, level_half_life_hours=self.params.level_hours)
+        self.other_baseline = SeasonalBaseline(steps_per_hour, level_half_life_hours=self.params.level_hours)
         # Over-dispersion: the negative binomial's ``a`` in ``variance = mu + a * mu**2`` (0 =
         # Poisson), the median of the last DISPERSION_HOURS hourly moment estimates, so that the
         # bursts themselves (a few hours) cannot inflate it and blunt the detector.
         self.hourly_dispersion: list[float] = []  # oldest first
         self.sorted_dispersion: list[float] = []  # the same, sorted: the median without sorting each hour
         self.overdispersion = 0.0
+        # Hour-to-hour wander: the squared log-ratio of each learnt hour's count to its prediction
+        # (the last DISPERSION_HOURS, and sorted), and the shift it sets for the current hour.
+        self.hourly_wander: list[float] = []
+        self.sorted_wander: list[float] = []
+        self.hour_shift = self.params.shift
         self.hours_learned = 0
         self.last_minute: int | None = None
         # The hour being accumulated, and the rates and clips fixed for it when it opened.
@@ -208,26 +250,32 @@ class ServiceDetector:
         self.rate_other = 0.0
         self.clip_authors = _NO_CLIP
         self.clip_other = _NO_CLIP
-        # CUSUM and the run since it last stood at zero (the candidate change point).
+        # The windowed CUSUM: the running llr sum, and the steps of the evidence window, one column
+        # each (oldest first), in the rows _MINUTE, _LLR_BEFORE (the llr sum before the step),
+        # _COMPLAINTS and _EXPECTED.
         self.cusum = 0.0
-        self.run_start = 0
-        self.run_complaints = 0
-        self.run_expected = 0.0
-        self.run_peak = 0
+        self.llr_sum = 0.0
+        self.window = np.empty((4, 0))
         self.incident: dict[str, Any] | None = None
-        # Incident openings, each decayed by the alarm memory's half-life (updated at hour rollover).
+        # Incident openings, each fading with burst_memory_hours (updated at hour rollover).
         self.recent_openings = 0.0
 
     # ----------------------------------------------------------------------------------- derived
     @property
-    def alarm_memory_factor(self) -> float:
-        """How far recent openings raise the alarm level: ``1 + alarm_memory_weight * recent_openings``."""
-        return 1.0 + self.params.alarm_memory_weight * self.recent_openings
+    def alarm_level(self) -> float:
+        """The CUSUM level that opens an incident: ``threshold / sensitivity``, raised by the burst
+        memory where a profile uses one."""
+        return self.params.threshold / self.sensitivity * (1.0 + self.params.burst_memory_weight * self.recent_openings)
 
     @property
-    def alarm_level(self) -> float:
-        """The CUSUM level that opens an incident: ``threshold / sensitivity`` times the alarm memory factor."""
-        return self.params.threshold / self.sensitivity * self.alarm_memory_factor
+    def _step_cap(self) -> float:
+        """The most evidence one step can add: just over the alarm level / ``alarm_steps`` (on the
+        llr grid), so ``alarm_steps`` strong steps alarm and one fewer cannot."""
+        return (math.floor(self.alarm_level / self.params.alarm_steps * _LLR_QUANTUM) + 1) / _LLR_QUANTUM
+
+    @property
+    def _evidence_minutes(self) -> float:
+        return self.params.evidence_hours * 60.0
 
     @property
     def warmed_up(self) -> bool:
@@ -235,11 +283,11 @@ class ServiceDetector:
 
     def _llr_terms(self, mean: float) -> tuple[float, float]:
         """``(per_count, offset)`` with ``llr = count * per_count - offset`` at this mean."""
-        a = self.overdispersion
+        a, shift = self.overdispersion, self.hour_shift
         if a == 0.0:
-            return math.log(self.params.shift), (self.params.shift - 1.0) * mean
-        growth = math.log1p(a * self.params.shift * mean) - math.log1p(a * mean)
-        return math.log(self.params.shift) - growth, growth / a
+            return math.log(shift), (shift - 1.0) * mean
+        growth = math.log1p(a * shift * mean) - math.log1p(a * mean)
+        return math.log(shift) - growth, growth / a
 
     @property
     def _quiet_steps(self) -> int:
@@ -253,28 +301,43 @@ class ServiceDetector:
         self.hour_other = 0
         self.hour_excess = 0.0
         self.hour_squared_means = 0.0
+        self.hour_expected = 0.0
 
-    def _learn_dispersion(self, estimate: float) -> None:
-        self.hourly_dispersion.append(estimate)
-        bisect.insort(self.sorted_dispersion, estimate)
-        if len(self.hourly_dispersion) > DISPERSION_HOURS:
-            oldest = self.hourly_dispersion.pop(0)
-            del self.sorted_dispersion[bisect.bisect_left(self.sorted_dispersion, oldest)]
-        n, values = len(self.sorted_dispersion), self.sorted_dispersion
-        median = values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2.0
-        self.overdispersion = max(0.0, median)
+    def _hour_shift(self) -> float:
+        """The llr's shift for the hour: ``shift``, raised until its break-even rate ``(s - 1) /
+        log(s)`` clears the hour-to-hour wander, and until the surge it stands for is at least
+        ``min_surge_per_hour`` counts."""
+        per_hour = self.rate_authors * (60 // self.params.step_minutes)
+        shift = max(self.params.shift, 1.0 + self.params.min_surge_per_hour / max(per_hour, 1e-9))
+        if not self.sorted_wander or self.params.wander_z == 0.0:
+            return shift
+        # The median of a chi-squared(1) is 0.455 of its mean; Poisson noise of an hour's count
+        # (about 1 / its expected count) is not wander.
+        noise = 1.0 / (per_hour + _WANDER_PSEUDOCOUNT)
+        variance = max(0.0, _rolling_median(self.sorted_wander) / 0.455 - noise)
+        break_even = math.exp(self.params.wander_z * math.sqrt(variance))
+        if break_even <= (shift - 1.0) / math.log(shift):
+            return shift
+        shift = 2.0 * break_even
+        for _ in range(30):  # the fixed point of s = 1 + r log s, contracting for s > r
+            shift = 1.0 + break_even * math.log(shift)
+        return shift
 
     def _roll_hour(self, new_hour: int) -> None:
         if self.cur_hour is not None and self.hour_steps > 0 and not self.hour_tainted:
             self.authors_baseline.learn_hour(self.cur_hour, self.hour_authors, self.hour_steps)
             self.other_baseline.learn_hour(self.cur_hour, self.hour_other, self.hour_steps)
-            # Dispersion is learnt once the rhythm is half learnt; earlier residuals would
-            # mostly measure the baseline's own ignorance.
+            # Dispersion is learnt once the rhythm is half learnt, the wander once the warm-up is
+            # over; earlier residuals would mostly measure the baseline's own ignorance.
             if self.hours_learned >= self.params.warmup_hours // 2 and self.hour_squared_means > 0.0:
-                self._learn_dispersion(self.hour_excess / self.hour_squared_means)
+                self.overdispersion = max(0.0, _push_rolling(
+                    self.hourly_dispersion, self.sorted_dispersion, self.hour_excess / self.hour_squared_means))
+            if self.warmed_up:
+                log_ratio = math.log((self.hour_authors + _WANDER_PSEUDOCOUNT) / (self.hour_expected + _WANDER_PSEUDOCOUNT))
+                _push_rolling(self.hourly_wander, self.sorted_wander, log_ratio * log_ratio)
             self.hours_learned += 1
-        if self.cur_hour is not None:
-            self.recent_openings *= 0.5 ** ((new_hour - self.cur_hour) / self.params.alarm_memory_hours)
+        if self.cur_hour is not None and self.params.burst_memory_weight:
+            self.recent_openings *= 0.5 ** ((new_hour - self.cur_hour) / self.params.burst_memory_hours)
         self.cur_hour = new_hour
         self._clear_hour_totals()
         # Hours overlapping a young incident are not learnt; a surge that lasts longer than
@@ -296,6 +359,7 @@ class ServiceDetector:
             self.clip_other = learning_clip(self.rate_other)
         else:
             self.clip_authors = self.clip_other = _NO_CLIP
+        self.hour_shift = self._hour_shift()
 
     # ------------------------------------------------------------------------- reference update
     def update(self, minute: datetime, complaints: int, authors: int, mentions: int) -> list[IncidentEvent]:
@@ -321,31 +385,33 @@ class ServiceDetector:
         residual = learnt_authors - mean
         self.hour_excess += residual * residual - learnt_authors
         self.hour_squared_means += mean * mean
+        self.hour_expected += mean
 
         if not self.warmed_up:
-            self.cusum = 0.0
-            self._reset_run(t)
+            self._clear_window()
             return []
         per_count, offset = self._llr_terms(mean)
-        llr = authors * per_count - offset
-        self.cusum = max(0.0, self.cusum + round(llr * _LLR_QUANTUM) / _LLR_QUANTUM)
-        if self.cusum == 0.0:
-            self._reset_run(t)
-        else:
-            self.run_complaints += complaints
-            self.run_expected += mean
-            self.run_peak = max(self.run_peak, complaints)
-        if self.incident is None:
-            if self.cusum > self.alarm_level:
-                return [self._open(t, authors, mean)]
-            return []
-        return self._follow(t, complaints, authors, mean)
+        llr = min(round((authors * per_count - offset) * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
+        if self.incident is not None:
+            # The window only serves to open; an open incident's score is the plain CUSUM, and
+            # the window starts afresh when it resolves.
+            self.cusum = max(0.0, self.cusum + llr)
+            return self._follow(t, complaints, authors, mean)
+        self._push_window(t, complaints, mean)
+        self.llr_sum += llr
+        self.cusum = self.llr_sum - min(self.llr_sum, float(self.window[_LLR_BEFORE].min()))
+        if self.cusum > self.alarm_level:
+            return [self._open(t, authors, mean)]
+        return []
 
-    def _reset_run(self, t: int) -> None:
-        self.run_start = t + self.params.step_minutes
-        self.run_complaints = 0
-        self.run_expected = 0.0
-        self.run_peak = 0
+    def _clear_window(self) -> None:
+        self.cusum = 0.0
+        self.window = np.empty((4, 0))
+
+    def _push_window(self, t: int, complaints: int, mean: float) -> None:
+        """Add step ``t`` (before its llr joins the sum) and drop the steps older than the window."""
+        window = np.column_stack((self.window, [t, self.llr_sum, complaints, mean]))
+        self.window = window[:, np.searchsorted(window[_MINUTE], t - self._evidence_minutes, side="right"):]
 
     def _event(self, kind: str, t: int) -> IncidentEvent:
         inc = self.incident
@@ -363,14 +429,18 @@ class ServiceDetector:
         )
 
     def _open(self, t: int, authors: int, mean: float) -> IncidentEvent:
-        started = min(self.run_start, t)
+        # The change point: the latest step of the window where the llr sum stood at its minimum.
+        llr_before = self.window[_LLR_BEFORE]
+        run = self.window[:, int(np.flatnonzero(llr_before == llr_before.min())[-1]):]
+        started = int(run[_MINUTE, 0])
+        peak = int(run[_COMPLAINTS].max())
         self.incident = {
             "id": f"{self.service}:{_as_datetime(started):%Y%m%dT%H%MZ}",
             "started": started,
-            "complaints": self.run_complaints,
-            "expected": self.run_expected,
-            "peak": self.run_peak,
-            "reported_peak": self.run_peak,
+            "complaints": int(run[_COMPLAINTS].sum()),
+            "expected": math.fsum(run[_EXPECTED]),
+            "peak": peak,
+            "reported_peak": peak,
             "smoothed_count": float(authors),
             "smoothed_mean": mean,
             "quiet_steps": 0,
@@ -394,8 +464,7 @@ class ServiceDetector:
         if inc["quiet_steps"] >= self._quiet_steps:
             event = self._event("resolved", t)
             self.incident = None
-            self.cusum = 0.0
-            self._reset_run(t)
+            self._clear_window()
             return [event]
         if inc["peak"] >= self.params.escalation_factor * max(inc["reported_peak"], 1):
             inc["reported_peak"] = inc["peak"]
@@ -413,7 +482,8 @@ class ServiceDetector:
         """Consume many steps at once; returns exactly the events of calling :meth:`update` on each.
 
         Hours with no incident open and no alarm are computed with numpy (a cumulative sum over
-        the exactly-representable llr); the rest falls back on the per-step reference.
+        the exactly-representable llr and a sliding minimum); the rest falls back on the per-step
+        reference.
         """
         index = pd.DatetimeIndex(minutes)
         if index.tz is None:
@@ -460,9 +530,26 @@ class ServiceDetector:
                 distinct, position = np.unique(mean, return_inverse=True)
                 terms = [self._llr_terms(float(mu)) for mu in distinct]
                 llr = a * np.array([term[0] for term in terms])[position] - np.array([term[1] for term in terms])[position]
-            increments = np.round(llr * _LLR_QUANTUM) / _LLR_QUANTUM
-            partial = np.cumsum(increments)
-            cusum = partial - np.minimum(-self.cusum, np.minimum.accumulate(partial))
+            increments = np.minimum(np.round(llr * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
+            after = self.llr_sum + np.cumsum(increments)  # exact: multiples of 1/256, far below 2**44
+            # The window of step i holds the kept steps and the block's steps up to i, newer than
+            # t_i - evidence: a minimum over each, by reduceat on (first, last + 1) index pairs
+            # (a padding column keeps the last index in range).
+            kept, n = self.window.shape[1], len(t)
+            window = np.empty((4, kept + n + 1))
+            window[:, :kept] = self.window
+            window[:, -1] = 0.0
+            window[_MINUTE, kept:-1] = t
+            window[_LLR_BEFORE, kept] = self.llr_sum
+            window[_LLR_BEFORE, kept + 1:-1] = after[:-1]
+            window[_COMPLAINTS, kept:-1] = c
+            window[_EXPECTED, kept:-1] = mean
+            first = np.searchsorted(window[_MINUTE, :-1], t - self._evidence_minutes, side="right")
+            pairs = np.empty(2 * n, dtype=np.int64)
+            pairs[0::2] = first
+            pairs[1::2] = np.arange(kept + 1, kept + n + 1)
+            lows = np.minimum.reduceat(window[_LLR_BEFORE], pairs)[::2]
+            cusum = after - np.minimum(after, lows)
             if cusum.max() > self.alarm_level:
                 return False
         learnt_a = a if self.clip_authors == _NO_CLIP else np.minimum(a, self.clip_authors)
@@ -470,26 +557,21 @@ class ServiceDetector:
         self.hour_steps += len(t)
         self.hour_authors += int(learnt_a.sum())
         self.hour_other += int(learnt_o.sum())
+        # Summed in order, as the reference does, so the floats agree to the bit.
         residual = learnt_a - mean
-        self.hour_excess = float(np.add.accumulate(np.concatenate(([self.hour_excess], residual * residual - learnt_a)))[-1])
-        self.hour_squared_means = float(np.add.accumulate(np.concatenate(([self.hour_squared_means], mean * mean)))[-1])
+        terms = np.empty((3, len(t) + 1))
+        terms[:, 0] = self.hour_excess, self.hour_squared_means, self.hour_expected
+        terms[0, 1:] = residual * residual - learnt_a
+        terms[1, 1:] = mean * mean
+        terms[2, 1:] = mean
+        self.hour_excess, self.hour_squared_means, self.hour_expected = np.add.accumulate(terms, axis=1)[:, -1].tolist()
         self.last_minute = int(t[-1])
         if not warmed:
-            self.cusum = 0.0
-            self._reset_run(int(t[-1]))
+            self._clear_window()
             return True
         self.cusum = float(cusum[-1])
-        zeros = np.flatnonzero(cusum == 0.0)
-        if zeros.size:
-            z = int(zeros[-1])
-            self._reset_run(int(t[z]))
-            tail = slice(z + 1, None)
-        else:
-            tail = slice(0, None)
-        if len(c[tail]):
-            self.run_complaints += int(c[tail].sum())
-            self.run_expected = float(np.add.accumulate(np.concatenate(([self.run_expected], mean[tail])))[-1])
-            self.run_peak = max(self.run_peak, int(c[tail].max()))
+        self.llr_sum = float(after[-1])
+        self.window = window[:, int(first[-1]):-1]
         return True
 
     # ---------------------------------------------------------------------------- fit / state
@@ -507,14 +589,14 @@ class ServiceDetector:
 
     def reset_detection(self) -> None:
         """Forget the CUSUM and any open incident, keep the learnt baseline."""
-        self.cusum = 0.0
+        self._clear_window()
         self.incident = None
         self.hour_tainted = False
-        self._reset_run(self.last_minute if self.last_minute is not None else 0)
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly; JSON-serialisable."""
         state = {k: v for k, v in vars(self).items() if not isinstance(v, (SeasonalBaseline, DetectorParams))}
+        state["window"] = self.window.tolist()
         state["params"] = asdict(self.params)
         state["authors_baseline"] = self.authors_baseline.state_dict()
         state["other_baseline"] = self.other_baseline.state_dict()
@@ -525,27 +607,50 @@ class ServiceDetector:
     def from_state(cls, state: dict[str, Any]) -> "ServiceDetector":
         """The detector a :meth:`state_dict` describes.
 
-        A parameter the state lacks takes its default (states saved before the alarm memory
-        existed continue with the default memory). States saved before :class:`DetectorParams`
-        hold the parameters at the top level; they load the same.
+        A parameter the state lacks takes its default. States saved before :class:`DetectorParams`
+        hold the parameters at the top level; they load the same. What older detectors kept and
+        this one no longer has (the alarm memory, the unwindowed CUSUM's run) is ignored: such a
+        state continues with its baseline and any open incident, its evidence starting afresh.
         """
-        state = dict(state)
+        removed_params = _REMOVED_PARAMS & (set(state) | set(state.get("params", {})))
+        state = {k: v for k, v in state.items() if k not in _REMOVED_STATE}
         try:
             if "params" in state:
-                params = state.pop("params")
+                params = {k: v for k, v in state.pop("params").items() if k not in _REMOVED_PARAMS}
             else:
                 params = {f.name: state.pop(f.name) for f in fields(DetectorParams) if f.name in state}
             obj = cls(state.pop("service"), state.pop("sensitivity"), params=DetectorParams(**params))
             for key, value in state.items():
                 if key.endswith("_baseline"):
-                    setattr(obj, key, SeasonalBaseline.from_state(value))
+                    baseline = SeasonalBaseline.from_state(value)
+                    baseline.level_half_life_hours = obj.params.level_hours  # older states lack it
+                    setattr(obj, key, baseline)
                 elif key == "incident":
                     obj.incident = dict(value) if value is not None else None
+                elif key == "recent_openings" and removed_params:
+                    continue  # the removed alarm memory's openings
+                elif key == "window":
+                    obj.window = np.array(value, dtype=float).reshape(4, -1)
                 else:
                     setattr(obj, key, value)
         except (KeyError, TypeError, ValueError) as exc:  # ValueError includes DetectorParams' DetectorError
             raise DetectorError(f"not a ServiceDetector state: {exc}") from exc
         return obj
+
+
+def _push_rolling(values: list[float], sorted_values: list[float], value: float) -> float:
+    """Add ``value`` to the last DISPERSION_HOURS ``values`` (oldest first) and their sorted copy;
+    return the new median (sorted insertion: no sort each hour)."""
+    values.append(value)
+    bisect.insort(sorted_values, value)
+    if len(values) > DISPERSION_HOURS:
+        del sorted_values[bisect.bisect_left(sorted_values, values.pop(0))]
+    return _rolling_median(sorted_values)
+
+
+def _rolling_median(sorted_values: list[float]) -> float:
+    n = len(sorted_values)
+    return sorted_values[n // 2] if n % 2 else (sorted_values[n // 2 - 1] + sorted_values[n // 2]) / 2.0
 
 
 def _check_frame(counts: pd.DataFrame) -> None:
@@ -585,5 +690,4 @@ def detect_offline(
     if history is None:
         det.last_minute = None  # replaying the same minutes again is intended here
         det.cur_hour = None
-        det.recent_openings = 0.0  # the priming pass's openings are the replay's own, still to come
     return det.update_many(counts.index, counts["complaints"], counts["authors"], counts["mentions"])

@@ -228,16 +228,14 @@ def _print_generic_table(app: App, rows: Rows) -> None:
 
 def _print_status_table(app: App, rows: Rows) -> None:
     table = Table()
-    for column in ("service", "last hour: authors / expected", "alarm bar", "open incident", "last official",
-                   "collected"):
+    for column in ("service", "last hour: authors / expected", "open incident", "last official", "collected"):
         table.add_column(column)
     for r in rows:
         expected = "-" if r["expected_authors_last_hour"] is None else f"{r['expected_authors_last_hour']:.1f}"
         incident = (f"since {r['open_incident_since'][:16]} ({r['open_incident_complaints']} complaints)"
                     if r["open_incident_since"] else "-")
         failing = f" FAILING: {', '.join(r['failing_sources'])}" if r["failing_sources"] else ""
-        bar = "-" if r["alarm_bar"] is None else f"×{r['alarm_bar']:.1f}"
-        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", bar, incident, r["last_official"] or "-",
+        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", incident, r["last_official"] or "-",
                       (r["last_collected"] or "never")[:16] + failing)
     app.console.print(table)
     if rows and rows[0]["stream_lag_seconds"] is not None:
@@ -329,18 +327,22 @@ def incidents(app: App, service: str | None) -> Rows:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--sensitivity", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Higher alarms on less evidence (earlier, more false alarms).")
+@click.option("--profile", type=click.Choice(["auto", *detector.SERIES_PROFILES]), default="auto", show_default=True,
+              help="Settings for the kind of series: minute-counts (per-minute complaint counts, the service "
+                   "detector's settings) or mention-volume (bursty volumes of all mentions, as NAB's). auto: "
+                   "minute-counts for a one-minute step of whole numbers, mention-volume otherwise.")
 @pass_app
-def detect_series(app: App, csv_file: Path, sensitivity: float) -> None:
+def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str) -> None:
     """Print the alarm timestamps of one `timestamp,value` series as CSV.
 
-    Any regular step that divides an hour works (NAB's 5-minute Twitter volumes, say), so
-    the alarms can be scored with NAB's own code:
+    Any regular step that divides an hour works: per-minute complaint counts, or NAB's 5-minute
+    Twitter volumes, whose alarms can be scored with NAB's own code:
 
         outage-signal detect-series Twitter_volume_AAPL.csv > alarms.csv
     """
     stamps, values = detector.read_series_csv(csv_file)
     click.echo("timestamp")
-    for alarm in detector.detect_series(values, stamps, sensitivity=sensitivity):
+    for alarm in detector.detect_series(values, stamps, sensitivity=sensitivity, profile=profile):
         click.echo(alarm.strftime("%Y-%m-%d %H:%M:%S"))
 
 
@@ -736,13 +738,9 @@ def import_command(app: App, files: tuple[Path, ...]) -> None:
 @listing(_print_status_table)
 @pass_app
 def status_command(app: App) -> Rows:
-    """One row per service: the last hour against its baseline, the alarm bar, open incident, last
-    official status, last collection and failing sources; and how far the Bluesky stream's last
-    stored event is behind real time (stream_lag_seconds, when `stream` has run).
-
-    The alarm bar is how far recent incidents have raised the service's alarm level (1.0: its base;
-    each incident opened adds 1, halving every two weeks): a service that keeps alarming needs more
-    evidence before it alarms again."""
+    """One row per service: the last hour against its baseline, open incident, last official
+    status, last collection and failing sources; and how far the Bluesky stream's last stored event
+    is behind real time (stream_lag_seconds, when `stream` has run)."""
     with app.store(readonly=True) as store:
         return report_module.status(store, app.config())
 

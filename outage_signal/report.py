@@ -22,8 +22,7 @@ BIN_MINUTES = 10  # plots show complaints per 10 minutes: per minute is too nois
 
 
 def status(store: Store, config: Config, now: datetime | None = None) -> list[dict[str, Any]]:
-    """One row per service: the last hour of complaints against the baseline, the alarm bar (how far
-    recent incidents have raised the detector's alarm level: 1.0 is its base), the open incident,
+    """One row per service: the last hour of complaints against the baseline, the open incident,
     the last official incident, and the collection state of the sources."""
     last = store.last_post_minute()
     now = now or (datetime.fromisoformat(last) if last else datetime.now(timezone.utc))
@@ -46,7 +45,6 @@ def status(store: Store, config: Config, now: datetime | None = None) -> list[di
             "authors_last_hour": sum(a for _, _, a, _ in counts),
             "expected_authors_last_hour": round(sum(baseline(now - timedelta(minutes=m)) for m in range(60)), 2)
             if baseline else None,
-            "alarm_bar": round(detector.alarm_memory_factor, 2) if detector else None,
             "open_incident_since": incident["opened_at"] if incident else None,
             "open_incident_complaints": incident["complaints"] if incident else None,
             "last_official": (f"{last_official['title']} ({'resolved' if last_official['resolved_at'] else 'open'})"
