@@ -7,7 +7,6 @@ Runs, on every scenario of one part (``report`` by default; ``tune`` is the part
   or the hidden minute-level evaluation runs it;
 * ``ServiceDetector``: the service detector with its defaults, online from a cold start, fed the
   scenario's complaints, distinct authors and mentions;
-* ``... memory 0``: the same with ``alarm_memory_weight=0`` (when the detector has that parameter);
 * ``naive 5-min sum``: an alarm when the last five minutes' complaints exceed five times the mean
   five-minute count of the series so far (at most one alarm per 30 minutes).
 
@@ -83,8 +82,6 @@ def naive_five_minute_sum(s: Scenario, workdir: Path) -> list[float]:
 def detectors(cli_args: Sequence[str] = ()) -> dict[str, Detector]:
     found = {"detect-series" + (" " + " ".join(cli_args) if cli_args else ""): via_cli(cli_args),
              "ServiceDetector": service_detector()}
-    if "alarm_memory_weight" in {f.name for f in dataclasses.fields(DetectorParams)}:
-        found["ServiceDetector, memory 0"] = service_detector(DetectorParams(alarm_memory_weight=0.0))
     found["naive 5-min sum > 5x mean"] = naive_five_minute_sum
     return found
 
