@@ -5,11 +5,18 @@ Credentials are a read-only script app's, from the environment (``OUTAGE_SIGNAL_
 site named by ``OUTAGE_SIGNAL_REDDIT_SITE``. Each listing has its own cursor: the newest
 ``created_utc`` stored from it. A run reads the listing newest first and stops at the cursor, then
 yields everything it read as one batch, so the cursor moves only with the posts it covers.
+
+Reddit answers every OAuth request with its rate-limit budget (``x-ratelimit-remaining``, ``-used``,
+``-reset``: seconds until the window resets, as prawcore's ``RateLimiter`` reads them); a client made
+with a :class:`RateLimitMeter` keeps the newest of them, which ``outage-signal stream --source reddit``
+paces itself by (:func:`poll_delay`).
 """
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import praw
@@ -23,23 +30,108 @@ RETRIED = (prawcore.exceptions.TooManyRequests, prawcore.exceptions.ServerError,
            prawcore.exceptions.RequestException)
 
 
+# A combined listing (r/a+b+c/new) names at most this many subreddits, which keeps its URL short.
+COMBINED_SUBREDDITS = 50
+
+
 class RedditError(RuntimeError):
     """Reddit cannot be read: bad credentials, or it kept failing after retries."""
 
 
-def reddit_from_env(env: Mapping[str, str] = os.environ) -> praw.Reddit:
-    """A read-only praw client from the environment; :class:`RedditError` says what is missing."""
+class RedditUnavailable(RedditError):
+    """Reddit kept failing in a way worth retrying (429, 5xx, network) until the retry policy gave up."""
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """Reddit's budget as its last answer gave it: requests left, used, and when the window resets
+    (on the meter's clock)."""
+
+    remaining: float
+    used: int
+    reset_at: float
+
+
+class RateLimitMeter:
+    """Counts the requests a praw client makes and keeps the newest rate-limit headers Reddit sent.
+
+    ``clock`` is injectable (tests); the stream compares ``limits.reset_at`` with the same clock.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic):
+        self.clock = clock
+        self.requests = 0
+        self.limits: RateLimits | None = None
+
+    def record(self, headers: Mapping[str, str]) -> None:
+        self.requests += 1
+        try:
+            self.limits = RateLimits(float(headers["x-ratelimit-remaining"]), int(float(headers["x-ratelimit-used"])),
+                                     self.clock() + float(headers["x-ratelimit-reset"]))
+        except (KeyError, ValueError):  # the token endpoint and error pages send none: keep the last known
+            pass
+
+
+class MeteredRequestor(prawcore.Requestor):
+    """prawcore's requestor, telling a :class:`RateLimitMeter` about every response (praw's documented
+    ``requestor_class`` hook)."""
+
+    def __init__(self, *args: Any, meter: RateLimitMeter, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.meter = meter
+
+    def request(self, *args: Any, **kwargs: Any) -> Any:
+        response = super().request(*args, **kwargs)
+        self.meter.record(response.headers)
+        return response
+
+
+def metered(meter: RateLimitMeter | None) -> dict[str, Any]:
+    """praw.Reddit keyword arguments that route its requests through ``meter`` (none without one)."""
+    return {"requestor_class": MeteredRequestor, "requestor_kwargs": {"meter": meter}} if meter else {}
+
+
+def poll_delay(limits: RateLimits | None, cost: int, now: float, min_interval: float) -> float:
+    """Seconds to wait before the next poll, which costs about ``cost`` requests (what the last one did).
+
+    The polls the remaining budget pays for are spread evenly over the time left until the window
+    resets; with budget for none, the wait runs until the reset. Never less than ``min_interval``,
+    which is also the wait before Reddit has sent its limits, or once a known window has reset.
+
+    >>> limits = RateLimits(remaining=100.0, used=500, reset_at=1300.0)
+    >>> poll_delay(limits, 2, now=1000.0, min_interval=1.0)  # 50 polls in 300 s
+    6.0
+    >>> poll_delay(limits, 1, now=1000.0, min_interval=5.0), poll_delay(RateLimits(1.0, 599, 1300.0), 2, 1000.0, 5.0)
+    (5.0, 301.0)
+    >>> poll_delay(None, 2, 1000.0, 5.0), poll_delay(RateLimits(0.0, 600, 900.0), 2, 1000.0, 5.0)
+    (5.0, 5.0)
+    """
+    if limits is None:
+        return min_interval
+    to_reset = max(0.0, limits.reset_at - now)
+    if to_reset == 0.0:
+        return min_interval
+    polls = int(limits.remaining // max(cost, 1))
+    if polls == 0:
+        return max(min_interval, to_reset + 1.0)  # a second past the reset: clocks differ a little
+    return max(min_interval, to_reset / polls)
+
+
+def reddit_from_env(env: Mapping[str, str] = os.environ, meter: RateLimitMeter | None = None) -> praw.Reddit:
+    """A read-only praw client from the environment, its requests counted by ``meter`` when given;
+    :class:`RedditError` says what is missing."""
     agent = env.get("OUTAGE_SIGNAL_REDDIT_USER_AGENT", USER_AGENT)
     if env.get("OUTAGE_SIGNAL_REDDIT_SITE"):
         return praw.Reddit(env["OUTAGE_SIGNAL_REDDIT_SITE"], user_agent=agent, check_for_async=False,
-                           check_for_updates=False)
+                           check_for_updates=False, **metered(meter))
     missing = [v for v in ("OUTAGE_SIGNAL_REDDIT_CLIENT_ID", "OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET") if not env.get(v)]
     if missing:
         raise RedditError(f"Reddit credentials missing: set {' and '.join(missing)} (a script app's id and secret, "
                           "https://www.reddit.com/prefs/apps) or OUTAGE_SIGNAL_REDDIT_SITE naming a praw.ini site")
     return praw.Reddit(client_id=env["OUTAGE_SIGNAL_REDDIT_CLIENT_ID"],
                        client_secret=env["OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET"], user_agent=agent,
-                       check_for_async=False, check_for_updates=False)  # praw would ask PyPI on every run
+                       check_for_async=False, check_for_updates=False,  # praw would ask PyPI on every run
+                       **metered(meter))
 
 
 def submission_post(submission: Any) -> Post:
@@ -98,13 +190,17 @@ class RedditCollector:
         ``(since, until)`` as Unix times to backfill: listings get cursors of their own, and only posts
         inside the window are kept (Reddit lists at most the newest 1,000 of a listing; older history
         comes from dumps, see ``outage-signal import``).
+    combined:
+        Read the subreddits together, ``r/a+b+c/new`` (and ``/comments``), one request per listing
+        page for up to :data:`COMBINED_SUBREDDITS` of them, with a cursor of its own: what the
+        follow mode polls.
     retry:
         How a listing read is retried on 429, 5xx and network errors (after prawcore's own retries).
     """
 
     def __init__(self, reddit: praw.Reddit, subreddits: Iterable[str] = (), queries: Iterable[str] = (),
                  limit: int | None = 1000, time_filter: str = "day", window: tuple[float, float] | None = None,
-                 comments: bool = False, retry: RetryPolicy = RetryPolicy()):
+                 comments: bool = False, combined: bool = False, retry: RetryPolicy = RetryPolicy()):
         self.reddit = reddit
         self.subreddits = list(subreddits)
         self.queries = list(queries)
@@ -112,15 +208,19 @@ class RedditCollector:
         self.time_filter = time_filter
         self.window = window
         self.comments = comments
+        self.combined = combined
         self.retry = retry
 
     def listings(self) -> list[tuple[str, Callable[[], Iterable[Any]]]]:
+        subs = self.subreddits
+        if self.combined:
+            subs = ["+".join(subs[i:i + COMBINED_SUBREDDITS]) for i in range(0, len(subs), COMBINED_SUBREDDITS)]
         new = [(f"reddit:new:r/{sub}", lambda sub=sub: self.reddit.subreddit(sub).new(limit=self.limit))
-               for sub in self.subreddits]
+               for sub in subs]
         search = [(f"reddit:search:{q}", lambda q=q: self.reddit.subreddit("all").search(
             q, sort="new", time_filter=self.time_filter, limit=self.limit)) for q in self.queries]
         comments = [(f"reddit:comments:r/{sub}", lambda sub=sub: self.reddit.subreddit(sub).comments(limit=self.limit))
-                    for sub in self.subreddits] if self.comments else []
+                    for sub in subs] if self.comments else []
         return new + comments + search
 
     def batches(self, cursors: Mapping[str, str | None]) -> Iterator[Batch]:
@@ -136,7 +236,7 @@ class RedditCollector:
         try:
             return self.retry.call(lambda: self._read_once(key, listing, since))
         except GaveUp as e:
-            raise RedditError(f"{key}: {e}") from None
+            raise RedditUnavailable(f"{key}: {e}") from None
 
     def _read_once(self, key: str, listing: Callable[[], Iterable[Any]], since: float) -> Batch:
         batch = Batch(source=key, cursor=None)
