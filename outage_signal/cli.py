@@ -34,6 +34,7 @@ from outage_signal.classifier import DEFAULT_DATASET, DEFAULT_MODEL, ComplaintCl
 from outage_signal.classifier.dataset import DatasetError, read_labeled
 from outage_signal import labeling, notify, pipeline, sources, streaming
 from outage_signal import report as report_module
+from outage_signal.collector.reddit import RateLimitMeter, RedditError, reddit_from_env
 from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config
 from outage_signal.lock import LockError, LockHeld, RunLock
 from outage_signal.store import Store, StoreError, database_error, iso
@@ -442,15 +443,21 @@ def watch(app: App, every: str, replay_dir: Path | None, no_status_pages: bool, 
 
 
 @cli.command("stream")
+@click.option("--source", type=click.Choice(["bluesky", "reddit"]), default="bluesky", show_default=True,
+              help="bluesky: Jetstream, every public post as it is written; reddit: the catalog's subreddits "
+                   "polled as often as Reddit's rate limits allow.")
 @click.option("--endpoint", "endpoints", multiple=True, metavar="URL",
               help="A Jetstream subscribe URL (wss://host/subscribe); repeat for failover, in order "
                    "[default: the config's [stream] endpoints: Bluesky's four public instances unless set].")
 @click.option("--stall-seconds", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Reconnect when nothing arrives for this long [default: the config's, else 30].")
+@click.option("--min-interval", type=click.FloatRange(min=1), default=5.0, show_default=True,
+              help="Reddit: the shortest pause between two polls, however much budget is left.")
 @click.option("--status-every", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
               help="Seconds between status lines.")
 @pass_app
-def stream_command(app: App, endpoints: tuple[str, ...], stall_seconds: float | None, status_every: float) -> None:
+def stream_command(app: App, source: str, endpoints: tuple[str, ...], stall_seconds: float | None,
+                   min_interval: float, status_every: float) -> None:
     """Read every public Bluesky post as it is written (Jetstream), keep those naming a catalog service,
     and classify, count, detect and notify each minute. Needs no account.
 
@@ -458,14 +465,38 @@ def stream_command(app: App, endpoints: tuple[str, ...], stall_seconds: float | 
     twice; a dropped or silent connection is opened again (next endpoint, with backoff). Prints a
     status line every minute: events/s, candidates, new posts, complaints, lag behind real time.
     SIGTERM or Ctrl-C stores the last batch and its cursor, then exits 0. Exit status 2: another
-    stream reads into this database. Status pages and Reddit still come from `run` (cron).
+    stream of the same source reads into this database. Status pages still come from `run` (cron).
+
+    With --source reddit it follows the catalog's subreddits instead: their new posts and comments
+    (one combined listing each, r/a+b+c/new and /comments), polled again as soon as Reddit's
+    rate-limit budget allows (never sooner than --min-interval), each listing stored with its
+    cursor, each minute analysed. Needs the Reddit credentials `run` uses.
     """
     config, model = app.config(), app.model()
+    if source == "reddit" and (endpoints or stall_seconds):
+        raise click.UsageError("--endpoint and --stall-seconds are for --source bluesky")
     for url in endpoints:
         if not url.startswith(("ws://", "wss://")):
             raise click.BadParameter(f"{url!r}: expected a ws:// or wss:// URL", param_hint="--endpoint")
-    chosen = endpoints or config.stream.endpoints
+    echo = (lambda _: None) if app.quiet else click.echo  # flushed: journald reads it
     stop = threading.Event()
+    if source == "reddit":
+        meter = RateLimitMeter()
+        try:
+            reddit = reddit_from_env(meter=meter)
+        except RedditError as e:
+            raise click.ClickException(str(e)) from None
+
+        def follow(store: Store) -> Any:
+            return streaming.follow_reddit(store, config, model, notify.load_endpoints(config), reddit, meter,
+                                           stop=stop, min_interval=min_interval, status_every=status_every,
+                                           echo=echo)
+    else:
+        def follow(store: Store) -> Any:
+            return streaming.stream(store, config, model, notify.load_endpoints(config),
+                                    endpoints or config.stream.endpoints, stop=stop,
+                                    stall_seconds=stall_seconds or config.stream.stall_seconds,
+                                    status_every=status_every, echo=echo)
 
     def on_signal(signum: int, frame: Any) -> None:
         if stop.is_set():  # a second Ctrl-C: the person does not want to wait
@@ -474,15 +505,15 @@ def stream_command(app: App, endpoints: tuple[str, ...], stall_seconds: float | 
         stop.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    lock = Path(f"{app.db_path}.stream" if source == "bluesky" else f"{app.db_path}.stream-reddit")
     try:
-        with RunLock(Path(f"{app.db_path}.stream"), "stream"), app.store() as store:
-            summary = streaming.stream(store, config, model, notify.load_endpoints(config), chosen, stop=stop,
-                                       stall_seconds=stall_seconds or config.stream.stall_seconds,
-                                       status_every=status_every,
-                                       echo=(lambda _: None) if app.quiet else click.echo)  # flushed: journald reads it
+        with RunLock(lock, "stream"), app.store() as store:
+            summary = follow(store)
     except LockHeld as e:
         click.echo(f"Not streaming: {e}", err=True)
         sys.exit(2)
+    except RedditError as e:  # refused credentials, or a body that is not a listing
+        raise click.ClickException(str(e)) from None
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)

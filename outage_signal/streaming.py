@@ -5,6 +5,10 @@ transaction each. Ten seconds after each minute closes, that minute is classifie
 detected (the same :func:`pipeline.analyse` a ``run`` pass ends with), so an incident opens within
 about a minute of the evidence. The analysis takes the run lock without waiting: while a ``run``
 holds it, that run does the analysis, and the stream only stores.
+
+:func:`follow_reddit` is the same loop for Reddit, which has no stream: it polls the catalog's
+subreddits' new posts and comments (combined listings, ``r/a+b+c/new`` and ``/comments``), as often
+as Reddit's rate-limit budget allows.
 """
 from __future__ import annotations
 
@@ -15,9 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+import praw
+
 from outage_signal import notify, pipeline
 from outage_signal.classifier import ComplaintClassifier, ServiceMatcher
 from outage_signal.collector.jetstream import CURSOR_KEY, JetstreamCollector, StreamStats, stream_lag
+from outage_signal.collector.reddit import RateLimitMeter, RedditCollector, RedditUnavailable, poll_delay
+from outage_signal.collector.retry import RetryPolicy
 from outage_signal.config import Config
 from outage_signal.lock import LockHeld, RunLock
 from outage_signal.store import Store, iso, minute_of
@@ -80,6 +88,79 @@ def stream(store: Store, config: Config, model: ComplaintClassifier, endpoints: 
         if time.monotonic() >= status_due:
             echo(status.line(now()))
             status_due = time.monotonic() + status_every
+    return summary
+
+
+# After a poll that Reddit kept failing (the retry policy gave up), the next one waits longer each time.
+UNAVAILABLE = RetryPolicy(base=30.0, max_wait=600.0)
+
+
+@dataclass
+class FollowSummary:
+    polls: int = 0
+    failed_polls: int = 0
+    new_posts: int = 0
+    analyses: int = 0
+    opened: int = 0
+    last_delay: float = 0.0  # the wait the rate limits chose after the last poll
+
+    def line(self) -> str:
+        return (f"reddit follow stopped: {self.polls} poll(s), {self.new_posts:,} new posts stored, "
+                f"{self.failed_polls} failed poll(s), {self.opened} incident(s) opened")
+
+
+def follow_reddit(store: Store, config: Config, model: ComplaintClassifier, endpoints: Sequence[notify.Endpoint],
+                  reddit: praw.Reddit, meter: RateLimitMeter, *, stop: threading.Event, min_interval: float = 5.0,
+                  status_every: float = 60.0, retry: RetryPolicy = RetryPolicy(), echo: Callable[[str], None] = print,
+                  now: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
+                  wait: Callable[[float], object] | None = None) -> FollowSummary:
+    """Poll the catalog's subreddits into ``store`` until ``stop`` is set, then return.
+
+    Each listing read is one batch, stored with its cursor in one transaction; a stop lets the batch
+    being read finish and be stored, and reads no further. Between polls the loop waits what
+    :func:`poll_delay` makes of the limits Reddit last sent (``meter`` counts the client's requests),
+    through ``wait`` (default: ``stop.wait``, which a signal cuts short). Each settled minute is
+    analysed like the Bluesky stream's. A poll Reddit keeps failing is reported and tried again later;
+    refused credentials (:class:`RedditError`) end the loop.
+    """
+    wait = wait or stop.wait
+    subreddits = sorted({sub for s in config.services.values() for sub in s.subreddits})
+    collector = RedditCollector(reddit, subreddits=subreddits, limit=None, comments=True, combined=True, retry=retry)
+    summary, analysed, failures = FollowSummary(), None, 0
+    status_due = meter.clock() + status_every
+    while not stop.is_set():
+        requests = meter.requests
+        try:
+            for batch in collector.batches(store.cursors()):
+                summary.new_posts += store.save_batch(batch.source, batch.cursor, batch.posts,
+                                                      malformed=batch.malformed)
+                if stop.is_set():
+                    break
+        except RedditUnavailable as e:
+            summary.failed_polls += 1
+            delay = UNAVAILABLE.wait(failures)
+            failures += 1
+            echo(f"reddit: {e}; polling again in {delay:.0f} s")
+        else:
+            summary.polls += 1
+            failures = 0
+            delay = poll_delay(meter.limits, meter.requests - requests, meter.clock(), min_interval)
+        summary.last_delay = delay
+        minute = settled_minute(now())
+        if minute != analysed and not stop.is_set():
+            analysed = minute
+            opened = _analyse(store, config, model, endpoints, minute, echo)
+            if opened is not None:
+                summary.analyses += 1
+                summary.opened += opened
+        if meter.clock() >= status_due:
+            limits = meter.limits
+            budget = f"{limits.remaining:.0f} requests left" if limits else "no rate limits seen yet"
+            echo(f"reddit: {summary.polls} polls, {summary.new_posts:,} new posts, {budget}, "
+                 f"next poll in {delay:.1f} s")
+            status_due = meter.clock() + status_every
+        if not stop.is_set():
+            wait(delay)
     return summary
 
 
