@@ -195,3 +195,13 @@ def test_jetstream_options_are_refused_for_reddit(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(tmp_path / "f.db"), "stream", "--source", "reddit",
                                       "--endpoint", "wss://x/subscribe"])
     assert result.exit_code == 2 and "--endpoint and --stall-seconds are for --source bluesky" in result.output
+
+
+def test_a_second_reddit_follower_on_the_same_database_is_refused(tmp_path, monkeypatch):
+    from outage_signal.lock import RunLock
+    monkeypatch.setenv("OUTAGE_SIGNAL_REDDIT_CLIENT_ID", "test-id")
+    monkeypatch.setenv("OUTAGE_SIGNAL_REDDIT_CLIENT_SECRET", "test-secret")
+    db = tmp_path / "f.db"
+    with RunLock(Path(f"{db}.stream-reddit"), "stream"):  # its own lock: the Bluesky stream holds another
+        result = CliRunner().invoke(cli, ["--db", str(db), "stream", "--source", "reddit"])
+    assert result.exit_code == 2 and "Not streaming: another run holds the lock (stream" in result.output
