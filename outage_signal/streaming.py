@@ -77,14 +77,9 @@ def stream(store: Store, config: Config, model: ComplaintClassifier, endpoints: 
             summary.new_posts += store.save_batch(batch.source, batch.cursor, batch.posts,
                                                   malformed=batch.malformed)
         status.new_posts = summary.new_posts
-        minute = settled_minute(now())
-        if minute != analysed and not stop.is_set():
-            analysed = minute
-            opened = _analyse(store, config, model, endpoints, minute, echo)
-            if opened is not None:
-                summary.analyses += 1
-                summary.opened += opened
-                status.analysed = minute
+        analysed, done = _analyse_settled(analysed, summary, store, config, model, endpoints, stop, now(), echo)
+        if done:
+            status.analysed = analysed
         if time.monotonic() >= status_due:
             echo(status.line(now()))
             status_due = time.monotonic() + status_every
@@ -146,13 +141,7 @@ def follow_reddit(store: Store, config: Config, model: ComplaintClassifier, endp
             failures = 0
             delay = poll_delay(meter.limits, meter.requests - requests, meter.clock(), min_interval)
         summary.last_delay = delay
-        minute = settled_minute(now())
-        if minute != analysed and not stop.is_set():
-            analysed = minute
-            opened = _analyse(store, config, model, endpoints, minute, echo)
-            if opened is not None:
-                summary.analyses += 1
-                summary.opened += opened
+        analysed, _ = _analyse_settled(analysed, summary, store, config, model, endpoints, stop, now(), echo)
         if meter.clock() >= status_due:
             limits = meter.limits
             budget = f"{limits.remaining:.0f} requests left" if limits else "no rate limits seen yet"
@@ -162,6 +151,21 @@ def follow_reddit(store: Store, config: Config, model: ComplaintClassifier, endp
         if not stop.is_set():
             wait(delay)
     return summary
+
+
+def _analyse_settled(tried: str | None, summary: StreamSummary | FollowSummary, store: Store, config: Config,
+                     model: ComplaintClassifier, endpoints: Sequence[notify.Endpoint], stop: threading.Event,
+                     moment: datetime, echo: Callable[[str], None]) -> tuple[str | None, bool]:
+    """Analyse the minute settled at ``moment`` once (not when ``tried`` already, nor once a stop is asked),
+    counting it in ``summary``: the minute tried last, and whether this call analysed it."""
+    minute = settled_minute(moment)
+    if minute == tried or stop.is_set():
+        return tried, False
+    opened = _analyse(store, config, model, endpoints, minute, echo)
+    if opened is not None:
+        summary.analyses += 1
+        summary.opened += opened
+    return minute, opened is not None
 
 
 def _analyse(store: Store, config: Config, model: ComplaintClassifier, endpoints: Sequence[notify.Endpoint],
