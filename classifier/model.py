@@ -96,7 +96,7 @@ def normalise_texts(texts: Sequence[str], segment: bool = False, cues: bool = Fa
     >>> normalise_texts(["GitHub caído!"], cues=True)
     ['github caído! cueoutage']
     """
-    out = [_CJK.sub(r" \1 ", normalise(text)) if segment else normalise(text) for text in texts]
+    out = [segment_cjk(normalise(text)) if segment else normalise(text) for text in texts]
     if cues:
         out = [f"{text} {cue_tokens(original)}" for text, original in zip(out, texts)]
     return out
