@@ -830,6 +830,36 @@ def utc_moment(value: str | None, option: str) -> datetime | None:
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. 0.0.0.0 (or ::) listens on every interface: put a reverse proxy with TLS "
+                   "and authentication in front of it rather than exposing it as it is.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Port to listen on (0: any free port, printed on start).")
+@click.option("--now", "now_text", default=None,
+              help="Show the board as of this moment (ISO date or time, UTC) [default: now, or the newest stored "
+                   "minute when nothing was stored in the last hour].")
+@pass_app
+def serve_command(app: App, host: str, port: int, now_text: str | None) -> None:
+    """Serve a live status board, a JSON API and Prometheus metrics from the database, read-only.
+
+    The board (/) shows every service's complaining authors per minute over the last hours
+    against its normal band, its open incident with its lead over the status page and the status
+    page's last word, and links to a page per service and per incident with sample posts; it
+    reloads itself every 30 s. JSON: /api/services, /api/services/KEY, /api/incidents,
+    /api/incidents/ID. /healthz for probes, /metrics for Prometheus. Safe beside `run` and `stream`
+    writing to the same database. Ctrl-C or SIGTERM stops it.
+
+        outage-signal serve --port 8080
+    """
+    from outage_signal import serve as serve_module  # the web stack loads only for this command
+
+    try:
+        serve_module.serve(app.db_path, app.config(), host, port, utc_moment(now_text, "--now"), echo=click.echo)
+    except serve_module.ServeError as e:
+        raise click.ClickException(str(e)) from None
+
+
 @cli.command("posts")
 @listing(_print_generic_table)
 @click.option("--service", default=None, help="Only posts naming this service.")

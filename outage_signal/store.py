@@ -614,9 +614,9 @@ class Store:
         where, args = (" AND service = ?", [service]) if service else ("", [])
         return list(self.db.query(f"SELECT * FROM incidents WHERE status != 'superseded'{where} ORDER BY opened_at", args))
 
-    def incident(self, incident_id: str) -> dict[str, Any]:
-        """One incident row, whatever its status."""
-        return next(self.db.query("SELECT * FROM incidents WHERE id = ?", [incident_id]))
+    def incident(self, incident_id: str) -> dict[str, Any] | None:
+        """One incident row, whatever its status (None when there is no such incident)."""
+        return next(self.db.query("SELECT * FROM incidents WHERE id = ?", [incident_id]), None)
 
     def official_incident(self, service: str, source_id: str) -> dict[str, Any] | None:
         """The official incident an incident is linked to: its id, title, url and acknowledged_at."""
@@ -736,6 +736,80 @@ class Store:
             f" o.last_error, e.kind, e.at FROM outbox o JOIN incident_events e ON e.id = o.event_id{where}"
             " ORDER BY o.created_at DESC, e.at DESC", args))
 
+    def delivery_counts(self) -> list[tuple[str, str, int]]:
+        """(endpoint, status, rows) of the outbox: what ``serve``'s /metrics reports."""
+        return self.conn.execute("SELECT endpoint, status, COUNT(*) FROM outbox GROUP BY endpoint, status"
+                                 " ORDER BY endpoint, status").fetchall()
+
+    # --- the board (``serve``): reads only, each bounded by a window or a limit -------------------
+
+    def newest_count_minute(self) -> str | None:
+        return self.conn.execute("SELECT MAX(minute) FROM counts").fetchone()[0]
+
+    def counts_by_service(self, since: str, until: str,
+                          service: str | None = None) -> dict[str, list[tuple[str, int, int, int]]]:
+        """{service: [(minute, complaints, authors, mentions)]} of a window, sources combined.
+
+        The minute index drives (INDEXED BY): a window is a few hours of every service, while the primary
+        key, starting with the service, would make SQLite read all of a service's history to find them."""
+        rows = self.conn.execute(
+            "SELECT service, minute, SUM(complaints), SUM(authors), SUM(mentions) FROM counts INDEXED BY counts_minute"
+            " WHERE minute >= ? AND minute <= ?" + (" AND service = ?" if service else "")
+            + " GROUP BY service, minute ORDER BY service, minute", [since, until, *([service] if service else [])])
+        by_service: dict[str, list[tuple[str, int, int, int]]] = {}
+        for key, *row in rows:
+            by_service.setdefault(key, []).append(tuple(row))  # type: ignore[arg-type]
+        return by_service
+
+    def detector_minutes(self) -> dict[str, str]:
+        """{service: the last minute its saved detector consumed}: whether a cached detector is current."""
+        return dict(self.conn.execute("SELECT service, last_minute FROM detector_state"))
+
+    def latest_incidents(self, service: str | None = None, until: str | None = None, status: str | None = None,
+                         limit: int = 100) -> list[dict[str, Any]]:
+        """Incidents opened up to ``until`` (not superseded ones), newest first, at most ``limit``; ``status``:
+        only those open, or only those resolved, at ``until`` (a resolution later than it has not happened yet)."""
+        where, args = ["status != 'superseded'"], []
+        moment = until or "9999"  # after every stored time
+        for condition, value in (("service = ?", service), ("opened_at <= ?", until),
+                                 ("(resolved_at IS NULL OR resolved_at > ?)", status == "open" and moment),
+                                 ("resolved_at <= ?", status == "resolved" and moment)):
+            if value:
+                where.append(condition)
+                args.append(value)
+        return list(self.db.query(f"SELECT * FROM incidents WHERE {' AND '.join(where)}"
+                                  " ORDER BY opened_at DESC, id LIMIT ?", [*args, limit]))
+
+    def incidents_overlapping(self, service: str, since: str, until: str) -> list[dict[str, Any]]:
+        """A service's incidents (not superseded ones) open at some time from ``since`` to ``until``."""
+        return list(self.db.query(
+            "SELECT * FROM incidents WHERE service = ? AND status != 'superseded' AND opened_at <= ?"
+            " AND (resolved_at IS NULL OR resolved_at >= ?) ORDER BY opened_at", [service, until, since]))
+
+    def latest_official_incidents(self, until: str) -> dict[str, dict[str, Any]]:
+        """{service: its official incident acknowledged last up to ``until``}, ``components`` and ``updates``
+        as lists."""
+        # SQLite takes the bare columns from the row that gives MAX.
+        rows = self.db.query("SELECT *, MAX(acknowledged_at) AS latest FROM official_incidents"
+                             " WHERE acknowledged_at <= ? GROUP BY service", [until])
+        return {row["service"]: _official(row) for row in rows}
+
+    def official_incident_row(self, service: str, source_id: str) -> dict[str, Any] | None:
+        """One official incident, whole, ``components`` and ``updates`` as lists."""
+        row = next(self.db.query("SELECT * FROM official_incidents WHERE service = ? AND source_id = ?",
+                                 [service, source_id]), None)
+        return _official(row) if row else None
+
+    def incident_events(self, incident_id: str) -> list[dict[str, Any]]:
+        """An incident's events (opened, escalated, acknowledged, resolved), oldest first, without payloads."""
+        return list(self.db.query("SELECT id, kind, at FROM incident_events WHERE incident_id = ? ORDER BY at, id",
+                                  [incident_id]))
+
+    def last_run(self) -> dict[str, Any] | None:
+        """The newest run that finished: command, started_at, finished_at, status."""
+        return next(self.db.query("SELECT command, started_at, finished_at, status FROM runs"
+                                  " WHERE finished_at IS NOT NULL ORDER BY id DESC LIMIT 1"), None)
+
     # --- runs -------------------------------------------------------------------------------------
 
     def start_run(self, command: str) -> int:
@@ -757,6 +831,11 @@ class Store:
         row = self.conn.execute("SELECT summary FROM runs WHERE status IN ('ok', 'failed') AND summary IS NOT NULL"
                                 " ORDER BY id DESC LIMIT 1").fetchone()
         return json.loads(row[0]) if row else None
+
+
+def _official(row: dict[str, Any]) -> dict[str, Any]:
+    row.pop("latest", None)
+    return {**row, "components": json.loads(row["components"]), "updates": json.loads(row["updates"])}
 
 
 def _statements(script: str) -> list[str]:
