@@ -855,7 +855,7 @@ def serve_command(app: App, host: str, port: int, now_text: str | None) -> None:
     from outage_signal import serve as serve_module  # the web stack loads only for this command
 
     try:
-        serve_module.serve(app.db_path, app.config(), host, port, utc_moment(now_text, "--now"), echo=click.echo)
+        serve_module.serve(app.db_path, app.config_path, host, port, utc_moment(now_text, "--now"), echo=click.echo)
     except serve_module.ServeError as e:
         raise click.ClickException(str(e)) from None
 

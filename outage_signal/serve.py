@@ -11,15 +11,19 @@ pins it, to look back at a moment (the demo's outages: ``--now 2026-09-09T14:40`
 """
 from __future__ import annotations
 
+import argparse
+import logging
 import math
+import os
 import socket
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote
 
 import uvicorn
@@ -34,7 +38,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from outage_signal.collector.jetstream import CURSOR_KEY as JETSTREAM_CURSOR, stream_lag
-from outage_signal.config import Config
+from outage_signal.config import Config, load_config
 from outage_signal.detector import ServiceDetector
 from outage_signal.store import Store, iso
 
@@ -502,20 +506,56 @@ def web_url(url: str | None) -> str | None:
     return url if url and url.lower().startswith(("http://", "https://")) else None
 
 
-def serve(db_path: Path, config: Config, host: str = "127.0.0.1", port: int = 8080, now: datetime | None = None,
-          echo: Callable[[str], None] = print) -> None:
-    """Serve the board until SIGINT or SIGTERM. Port 0 takes a free port; the address is echoed once listening."""
+def serve(db_path: Path, config_path: str | None, host: str = "127.0.0.1", port: int = 8080,
+          now: datetime | None = None, echo: Callable[[str], None] = print) -> NoReturn:
+    """Serve the board until SIGINT or SIGTERM; port 0 takes a free port. Echoes the address once listening.
+
+    What can fail is checked here, each as one line: the database, the catalog, the address. Then this process
+    becomes a fresh interpreter running only the server (``os.execv``, same process id): the command line has
+    loaded the classifier's, the collectors' and the plots' libraries, about 250 MB resident that the server
+    never uses; the server alone stays under 100 MB. Never call it in a process you want back.
+    """
     Store(db_path, readonly=True).close()  # a missing or foreign database: one line now, not at the first page
+    load_config(config_path)
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         listener = socket.socket(family, kind, proto)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(address)
+        listener.listen(2048)  # now: connections wait in the backlog from the moment the address is printed
     except OSError as e:
         raise ServeError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
     bound_host, bound_port = listener.getsockname()[:2]
-    server = uvicorn.Server(uvicorn.Config(create_app(db_path, config, now), log_config=None, access_log=True,
-                                           timeout_graceful_shutdown=5))
     shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
     echo(f"Serving {db_path} (read-only) on http://{shown_host}:{bound_port}/ ; Ctrl-C stops")
-    server.run(sockets=[listener])
+    sys.stdout.flush()
+    listener.set_inheritable(True)
+    args = ["--fd", str(listener.fileno()), "--db", str(db_path)]
+    args += ["--config", config_path] if config_path else []
+    args += ["--now", now.isoformat()] if now else []
+    root = logging.getLogger()  # the logging the command's options set up, carried over
+    args += ["--log-level", logging.getLevelName(root.level)]
+    args += [arg for h in root.handlers if isinstance(h, logging.FileHandler) for arg in ("--log-file", h.baseFilename)]
+    os.execv(sys.executable, [sys.executable, "-m", "outage_signal.serve", *args])
+
+
+def _serve_socket(argv: list[str]) -> None:
+    """The server process ``serve`` becomes: the app on the listening socket it inherits."""
+    parser = argparse.ArgumentParser(prog="python -m outage_signal.serve", description="Run by `outage-signal serve`.")
+    parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--db", type=Path, required=True)
+    parser.add_argument("--config")
+    parser.add_argument("--now", type=datetime.fromisoformat)
+    parser.add_argument("--log-level", default="WARNING")
+    parser.add_argument("--log-file")
+    options = parser.parse_args(argv)
+    handler = logging.FileHandler(options.log_file, encoding="utf-8") if options.log_file else logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=options.log_level, handlers=[handler])
+    app = create_app(options.db, load_config(options.config), options.now)
+    listener = socket.socket(fileno=options.fd)
+    uvicorn.Server(uvicorn.Config(app, log_config=None, timeout_graceful_shutdown=5)).run(sockets=[listener])
+
+
+if __name__ == "__main__":
+    _serve_socket(sys.argv[1:])
