@@ -159,11 +159,15 @@ def chart(series: list[dict[str, Any]], incidents: list[dict[str, Any]], officia
         return round(height - value / top * height, 1)
 
     xs = [round(i / max(1, len(series) - 1) * width, 1) for i in range(len(series))]
-    points = " ".join(f"{px},{y(p['authors'])}" for px, p in zip(xs, series))
+    points = " ".join(f"{px:g},{y(p['authors']):g}" for px, p in zip(xs, series))
+    # The band and the expected rate change once an hour: a point where they change is enough.
     known = [(px, p) for px, p in zip(xs, series) if p["expected"] is not None]
-    band = " ".join([f"{px},{y(p['band_upper'])}" for px, p in known]
-                    + ([f"{known[-1][0]},{height}", f"{known[0][0]},{height}"] if known else []))
-    expected = " ".join(f"{px},{y(p['expected'])}" for px, p in known)
+    steps = [(px, p) for k, (px, p) in enumerate(known)
+             if k in (0, len(known) - 1) or p["expected"] != known[k - 1][1]["expected"]
+             or p["expected"] != known[k + 1][1]["expected"]]
+    band = " ".join([f"{px:g},{y(p['band_upper']):g}" for px, p in steps]
+                    + ([f"{known[-1][0]:g},{height}", f"{known[0][0]:g},{height}"] if known else []))
+    expected = " ".join(f"{px:g},{y(p['expected']):g}" for px, p in steps)
     spans = []
     for incident in incidents:
         began = datetime.fromisoformat(incident["started_at"])

@@ -58,7 +58,8 @@ def test_the_wheel_installs_under_its_own_name_with_its_data(wheel):
     for data in ["outage_signal/models/complaint-classifier.skops", "outage_signal/default_services.toml",
                  "outage_signal/datasets/replay/posts.jsonl.zst", "outage_signal/datasets/replay/truth.json",
                  "outage_signal/datasets/scenario-stats/github-incidents.json",
-                 "outage_signal/datasets/scenario-stats/nab-rhythm.json"]:
+                 "outage_signal/datasets/scenario-stats/nab-rhythm.json",
+                 "outage_signal/web/templates/board.html", "outage_signal/web/static/board.css"]:
         assert data in names
     assert any(n.startswith("outage_signal/collector/") for n in names)
 
@@ -84,3 +85,9 @@ def test_the_unpacked_wheel_runs_the_demo_from_another_folder(wheel, tmp_path):
                              str(unpacked / "outage_signal" / "collector" / "__init__.py"), "None", "None", "None"]
     out = python("-m", "outage_signal.cli", "--db", str(tmp_path / "x.db"), "demo")
     assert re.fullmatch(r"Against the replay's truth: \d+ of \d+ outages caught, .*", out.splitlines()[-1]), out[-500:]
+    # serve's templates and stylesheet are package data too: the installed board renders.
+    served = python("-c", "from starlette.testclient import TestClient; from outage_signal.serve import create_app;"
+                    "from outage_signal.config import load_config; import sys;"
+                    f"client = TestClient(create_app({str(tmp_path / 'x.db')!r}, load_config()));"
+                    "print(*(client.get(path).status_code for path in ['/', '/static/board.css']), client.get('/').text)")
+    assert served.startswith("200 200 ") and 'id="service-chatgpt"' in served

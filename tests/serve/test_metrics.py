@@ -1,14 +1,18 @@
 """/metrics scraped from a running `serve` and parsed with prometheus_client's own parser, against the database."""
 import json
+import re
 import shutil
 import sqlite3
 import time
 import urllib.request
 from contextlib import closing
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "outage-signal.json"
 
 SLACK = "slack:20260920T1437Z"  # the demo's last incident, made open below
 
@@ -29,13 +33,16 @@ def db(demo_run, tmp_path):
     return db
 
 
-def scrape(url: str) -> dict[str, dict[tuple, float]]:
-    """{metric name: {sorted label items: value}}."""
+def exposition(url: str) -> str:
     with urllib.request.urlopen(url + "/metrics", timeout=30) as answer:
         assert answer.headers["content-type"].startswith("text/plain; version=")  # the exposition format
-        text = answer.read().decode()
+        return answer.read().decode()
+
+
+def scrape(url: str) -> dict[str, dict[tuple, float]]:
+    """{sample name: {sorted label items: value}}."""
     samples: dict[str, dict[tuple, float]] = {}
-    for family in text_string_to_metric_families(text):
+    for family in text_string_to_metric_families(exposition(url)):
         for sample in family.samples:
             samples.setdefault(sample.name, {})[tuple(sorted(sample.labels.items()))] = sample.value
     return samples
@@ -86,3 +93,9 @@ def test_metrics_match_the_database(db, start_serve):
     assert 0 <= (time.time() - collected) - lag["replay:posts.jsonl.zst"] < 60  # scraped a moment ago
     # serve's own memory, from prometheus_client's process collector: the target is under 150 MB.
     assert 0 < metrics["process_resident_memory_bytes"][()] < 150 * 2**20
+
+
+def test_the_grafana_dashboard_queries_only_exported_metrics(demo_run, start_serve):
+    exported = {family.name for family in text_string_to_metric_families(exposition(start_serve(demo_run[0]).url))}
+    used = set(re.findall(r"\b(?:outage_signal|process)_[a-z_]+", DASHBOARD.read_text()))
+    assert len(used) >= 12 and used <= exported, used - exported
