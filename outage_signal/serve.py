@@ -149,25 +149,27 @@ def chart(series: list[dict[str, Any]], incidents: list[dict[str, Any]], officia
           width: int = 720, height: int = 150) -> Chart:
     start, end = datetime.fromisoformat(series[0]["minute"]), datetime.fromisoformat(series[-1]["minute"])
     span_minutes = max(1.0, (end - start).total_seconds() / 60)
+    # The band and the expected rate change once an hour: a point where they change is enough.
+    known = [(k, p) for k, p in enumerate(series) if p["expected"] is not None]
+    steps = [(k, p) for n, (k, p) in enumerate(known)
+             if n in (0, len(known) - 1) or p["expected"] != known[n - 1][1]["expected"]
+             or p["expected"] != known[n + 1][1]["expected"]]
     peak = max(p["authors"] for p in series)
-    top = max(1.0, peak, *(p["band_upper"] or 0 for p in series)) * 1.1
+    top = max(1.0, peak, *(p["band_upper"] for _, p in steps)) * 1.1
+    step = width / max(1, len(series) - 1)
 
     def x(moment: datetime) -> float:
         return round(min(max((moment - start).total_seconds() / 60, 0), span_minutes) / span_minutes * width, 1)
 
-    def y(value: float) -> float:
-        return round(height - value / top * height, 1)
+    def y(value: float) -> str:
+        return f"{height - value / top * height:.1f}"
 
-    xs = [round(i / max(1, len(series) - 1) * width, 1) for i in range(len(series))]
-    points = " ".join(f"{px:g},{y(p['authors']):g}" for px, p in zip(xs, series))
-    # The band and the expected rate change once an hour: a point where they change is enough.
-    known = [(px, p) for px, p in zip(xs, series) if p["expected"] is not None]
-    steps = [(px, p) for k, (px, p) in enumerate(known)
-             if k in (0, len(known) - 1) or p["expected"] != known[k - 1][1]["expected"]
-             or p["expected"] != known[k + 1][1]["expected"]]
-    band = " ".join([f"{px:g},{y(p['band_upper']):g}" for px, p in steps]
-                    + ([f"{known[-1][0]:g},{height}", f"{known[0][0]:g},{height}"] if known else []))
-    expected = " ".join(f"{px:g},{y(p['expected']):g}" for px, p in steps)
+    # Formatted once per distinct count: most minutes share a handful of values (a board is 50 x 360 points).
+    heights = {authors: y(authors) for authors in {p["authors"] for p in series}}
+    points = " ".join(f"{k * step:.1f},{heights[p['authors']]}" for k, p in enumerate(series))
+    band = " ".join([f"{k * step:.1f},{y(p['band_upper'])}" for k, p in steps]
+                    + ([f"{known[-1][0] * step:.1f},{height}", f"{known[0][0] * step:.1f},{height}"] if known else []))
+    expected = " ".join(f"{k * step:.1f},{y(p['expected'])}" for k, p in steps)
     spans = []
     for incident in incidents:
         began = datetime.fromisoformat(incident["started_at"])
@@ -228,10 +230,11 @@ class Board:
         return (known.name if known else "") or service
 
     def services(self, now: datetime, hours: int = BOARD_HOURS, service: str | None = None,
-                 with_series: bool = False) -> list[dict[str, Any]]:
+                 with_series: bool = False, with_chart: bool = False) -> list[dict[str, Any]]:
         """One row per catalog service (or just ``service``): the last hour against the expected rate, the
-        alarm statistic, the open incident and the status page's last word; with ``with_series`` the
-        per-minute series of the last ``hours`` and its chart. Services with an open incident come first."""
+        alarm statistic (as the last detection left it), the open incident and the status page's last word;
+        with ``with_series`` the per-minute series of the last ``hours``, with ``with_chart`` its chart.
+        Services with an open incident come first."""
         store = self.store()
         since = now - timedelta(minutes=hours * 60 - 1)
         counts = store.counts_by_service(iso(since), iso(now), service)
@@ -240,10 +243,11 @@ class Board:
         for incident in store.latest_incidents(until=iso(now), status="open", limit=1000):
             open_incidents.setdefault(incident["service"], as_of(incident, now))
         officials = store.latest_official_incidents(iso(now))
+        stamps = minute_stamps(since, hours * 60)
         rows = []
         for key in [service] if service else list(self.config.services):
             detector = detectors.get(key)
-            series = minute_series(counts.get(key, []), since, hours * 60, detector)
+            series = minute_series(counts.get(key, []), stamps, detector)
             last_hour = series[-60:]
             official = official_as_of(officials.get(key), now)
             row = {
@@ -259,6 +263,7 @@ class Board:
             }
             if with_series:
                 row["series"] = series
+            if with_chart:
                 shown_incidents = [row["open_incident"]] if row["open_incident"] else []
                 shown_incidents += [as_of(i, now) for i in store.incidents_overlapping(key, iso(since), iso(now))
                                     if not row["open_incident"] or i["id"] != row["open_incident"]["id"]]
@@ -292,28 +297,31 @@ class Board:
         end = min(now, until + timedelta(hours=1), since + timedelta(hours=24))
         counts = store.counts_by_service(iso(since), iso(end), incident["service"]).get(incident["service"], [])
         minutes = int((end - since).total_seconds() // 60) + 1
-        series = minute_series(counts, since, minutes, self.detectors.current(store).get(incident["service"]))
+        series = minute_series(counts, minute_stamps(since, minutes),
+                               self.detectors.current(store).get(incident["service"]))
         incident["chart"] = chart(series, [incident], [incident["official"]] if incident["official"] else [])
         return incident
 
 
-def minute_series(counts: list[tuple[str, int, int, int]], since: datetime, minutes: int,
+def minute_stamps(since: datetime, minutes: int) -> list[str]:
+    """The stored form of ``minutes`` minutes from ``since``: made once per request, for every service."""
+    return [iso(since + timedelta(minutes=i)) or "" for i in range(minutes)]
+
+
+def minute_series(counts: list[tuple[str, int, int, int]], stamps: list[str],
                   detector: ServiceDetector | None) -> list[dict[str, Any]]:
-    """Every minute from ``since``: complaints, complaining authors, mentions (0 where nothing was counted),
-    and the expected authors with the top of the normal band (None before the service has a detector)."""
+    """Every minute of ``stamps``: complaints, complaining authors, mentions (0 where nothing was counted), and
+    the expected authors with the top of the normal band (None before the service has a detector)."""
     by_minute = {minute: (complaints, authors, mentions) for minute, complaints, authors, mentions in counts}
-    band_of_hour: dict[int, tuple[float, float]] = {}
+    expected = upper = None
+    hour = ""
     series = []
-    for i in range(minutes):
-        moment = since + timedelta(minutes=i)
-        complaints, authors, mentions = by_minute.get(iso(moment) or "", (0, 0, 0))
-        expected = upper = None
-        if detector is not None:
-            hour = int(moment.timestamp() // 3600)
-            if hour not in band_of_hour:
-                band_of_hour[hour] = normal_band(detector, moment)
-            expected, upper = (round(v, 3) for v in band_of_hour[hour])
-        series.append({"minute": iso(moment), "complaints": complaints, "authors": authors, "mentions": mentions,
+    for stamp in stamps:
+        complaints, authors, mentions = by_minute.get(stamp, (0, 0, 0))
+        if detector is not None and stamp[:13] != hour:  # the band changes once an hour
+            hour = stamp[:13]
+            expected, upper = (round(v, 3) for v in normal_band(detector, datetime.fromisoformat(stamp)))
+        series.append({"minute": stamp, "complaints": complaints, "authors": authors, "mentions": mentions,
                        "expected": expected, "band_upper": upper})
     return series
 
@@ -414,7 +422,7 @@ def create_app(db_path: Path, config: Config, now: datetime | None = None) -> St
 
     def board_page(request: Request) -> Response:
         now, _ = board.now()
-        return page(request, "board.html", services=board.services(now, with_series=True),
+        return page(request, "board.html", services=board.services(now, with_chart=True),
                     incidents=board.incidents(now, limit=15), hours=BOARD_HOURS)
 
     def service_page(request: Request) -> Response:
@@ -422,7 +430,7 @@ def create_app(db_path: Path, config: Config, now: datetime | None = None) -> St
         if key not in config.services:
             return not_found(request, f"service {key}")
         now, _ = board.now()
-        row = board.services(now, SERVICE_HOURS, key, with_series=True)[0]
+        row = board.services(now, SERVICE_HOURS, key, with_series=True, with_chart=True)[0]
         samples = board.store().sample_complaints(key, row["series"][0]["minute"], iso(now), limit=SAMPLE_POSTS)
         return page(request, "service.html", service=row, hours=SERVICE_HOURS,
                     incidents=board.incidents(now, service=key, limit=20),
@@ -446,7 +454,6 @@ def create_app(db_path: Path, config: Config, now: datetime | None = None) -> St
         hours = _int_param(request, "hours", BOARD_HOURS, 1, MAX_HOURS)
         now, note = board.now()
         row = board.services(now, hours, key, with_series=True)[0]
-        del row["chart"]
         return JSONResponse({"now": iso(now), "note": note, **row})
 
     def api_incidents(request: Request) -> Response:

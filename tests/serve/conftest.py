@@ -29,9 +29,9 @@ class Served:
         return err
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def start_serve():
-    """``start_serve(db, *options)``: a :class:`Served`; every one is stopped after the test."""
+    """``start_serve(db, *options)``: a :class:`Served`; every one is stopped after the test module."""
     started: list[Served] = []
 
     def start(db: Path, *args: str) -> Served:

@@ -17,10 +17,11 @@ DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana" / "outage
 SLACK = "slack:20260920T1437Z"  # the demo's last incident, made open below
 
 
-@pytest.fixture
-def db(demo_run, tmp_path):
-    """The demo database with what the demo leaves empty: an open incident, failed deliveries, a run, a stream."""
-    db = tmp_path / "demo.db"
+@pytest.fixture(scope="module")
+def served(demo_run, tmp_path_factory, start_serve):
+    """`serve` over the demo database with what the demo leaves empty: an open incident, failed deliveries, a
+    run, a stream."""
+    db = tmp_path_factory.mktemp("metrics") / "demo.db"
     shutil.copy(demo_run[0], db)
     with closing(sqlite3.connect(db)) as conn, conn:
         conn.execute("UPDATE incidents SET status = 'open', resolved_at = NULL WHERE id = ?", (SLACK,))
@@ -30,7 +31,7 @@ def db(demo_run, tmp_path):
                      " ('run', '2026-11-01T10:00:00+00:00', '2026-11-01T10:01:30+00:00', 'ok')")
         conn.execute("INSERT INTO cursors VALUES ('bluesky:jetstream', ?, '2026-11-01T10:00:00+00:00')",
                      (str(int((time.time() - 42) * 1_000_000)),))
-    return db
+    return db, start_serve(db)
 
 
 def exposition(url: str) -> str:
@@ -52,8 +53,8 @@ def by_service(samples: dict[tuple, float]) -> dict[str, float]:
     return {dict(labels)["service"]: value for labels, value in samples.items()}
 
 
-def test_metrics_match_the_database(db, start_serve):
-    served = start_serve(db)
+def test_metrics_match_the_database(served):
+    db, served = served
     metrics = scrape(served.url)
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     newest = conn.execute("SELECT MAX(minute) FROM counts").fetchone()[0]
@@ -95,7 +96,7 @@ def test_metrics_match_the_database(db, start_serve):
     assert 0 < metrics["process_resident_memory_bytes"][()] < 150 * 2**20
 
 
-def test_the_grafana_dashboard_queries_only_exported_metrics(demo_run, start_serve):
-    exported = {family.name for family in text_string_to_metric_families(exposition(start_serve(demo_run[0]).url))}
+def test_the_grafana_dashboard_queries_only_exported_metrics(served):
+    exported = {family.name for family in text_string_to_metric_families(exposition(served[1].url))}
     used = set(re.findall(r"\b(?:outage_signal|process)_[a-z_]+", DASHBOARD.read_text()))
     assert len(used) >= 12 and used <= exported, used - exported
