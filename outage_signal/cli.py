@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import click
 from rich.console import Console
@@ -35,7 +35,7 @@ from outage_signal.classifier.dataset import DatasetError, read_labeled
 from outage_signal import labeling, notify, pipeline, sources, streaming
 from outage_signal import report as report_module
 from outage_signal.collector.reddit import RateLimitMeter, RedditError, reddit_from_env
-from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, load_config
+from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, WebhookFormat, load_config
 from outage_signal.lock import LockError, LockHeld, RunLock
 from outage_signal.store import Store, StoreError, database_error, iso
 
@@ -542,24 +542,31 @@ def deliveries(app: App, status: str | None) -> Rows:
 
 @cli.command("test-webhook")
 @click.argument("url")
-@click.option("--format", "fmt", type=click.Choice(["generic", "slack", "discord"]), default="generic",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(get_args(WebhookFormat)), default="generic", show_default=True)
 @click.option("--secret-env", default="OUTAGE_SIGNAL_WEBHOOK_SECRET", show_default=True,
-              help="Environment variable holding the signing secret (whsec_...).")
-def test_webhook(url: str, fmt: str, secret_env: str) -> None:
-    """Send a signed sample `incident.opened` event to URL and say whether it was accepted.
+              help="Environment variable holding the signing secret (whsec_...): generic, slack, discord.")
+@click.option("--routing-key-env", default="PAGERDUTY_ROUTING_KEY", show_default=True,
+              help="Environment variable holding the Events API v2 routing key: pagerduty.")
+def test_webhook(url: str, fmt: str, secret_env: str, routing_key_env: str) -> None:
+    """Send a sample `incident.opened` event to URL in a webhook format and say whether it was accepted.
 
-    Without the secret the event goes unsigned, with a warning: a receiver that checks signatures
-    would refuse the real ones."""
-    secret = None
-    if os.environ.get(secret_env):
+    Alertmanager's URL is its base URL; PagerDuty's https://events.pagerduty.com/v2/enqueue; Apprise's an
+    Apprise URL (${VARIABLES} are read from the environment). Alertmanager and PagerDuty get the sample
+    incident resolved right after, so nobody stays paged. A generic event without the secret goes
+    unsigned, with a warning: a receiver that checks signatures would refuse the real ones."""
+    secret = routing_key = None
+    if fmt == "pagerduty":
+        routing_key = notify.read_environment(routing_key_env, "--routing-key-env")
+    elif fmt in ("generic", "slack", "discord") and os.environ.get(secret_env):
         secret = notify.read_secret(secret_env, "--secret-env")  # a malformed secret: one line, not a traceback
-    else:
+    elif fmt == "generic":
         click.echo(f"warning: ${secret_env} is not set: the sample event is sent unsigned", err=True)
-    error = notify.test_webhook(url, secret, fmt)
+    error = notify.test_webhook(url, secret, fmt, routing_key=routing_key)
     if error:
         raise click.ClickException(f"not delivered: {error}")
-    click.echo(f"delivered a{'' if secret else 'n unsigned'} sample event to {url}")
+    what = "sample event" if fmt not in ("alertmanager", "pagerduty") else "sample incident (opened, resolved)"
+    target = url if fmt != "apprise" else "the Apprise URL"  # it may hold a token
+    click.echo(f"delivered a{'n unsigned' if fmt == 'generic' and not secret else ''} {what} to {target}")
 
 
 # --- classifier (issue 4) ---

@@ -80,7 +80,7 @@ Text = Annotated[str, AfterValidator(_text)]
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 WebSocketUrl = Annotated[str, AfterValidator(_websocket_url)]
 ServiceKey = Annotated[str, AfterValidator(_service_key)]
-WebhookFormat = Literal["generic", "slack", "discord"]
+WebhookFormat = Literal["generic", "slack", "discord", "alertmanager", "pagerduty", "apprise"]
 EventKind = Literal["opened", "escalated", "acknowledged", "resolved"]
 
 
@@ -106,11 +106,30 @@ class Service(_Table):
         return list(dict.fromkeys(names))
 
 
+PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
+OWN_ALERT_LABELS = ("alertname", "service", "incident_id")  # an alert's identity, set by Outage Signal
+
+
+def _label_name(value: str) -> str:
+    # Alertmanager's label names are those of the Prometheus data model.
+    if not re.fullmatch(r"[a-zA-Z_][a-zA-Z0-9_]*", value):
+        raise ValueError(f"{value!r} is not a label name (letters, digits and _, not starting with a digit)")
+    return value
+
+
+LabelName = Annotated[str, AfterValidator(_label_name)]
+
+
 class Webhook(_Table):
+    """One ``[[webhooks]]`` table. Which keys a format takes is checked in :func:`_check_webhooks`."""
+
     name: Text = ""  # webhook-N (its position) when left out
-    url: HttpUrl
+    url: Text | None = None  # http(s) URL; an Apprise URL for apprise; pagerduty defaults to PAGERDUTY_EVENTS_URL
     format: WebhookFormat = "generic"
-    secret_env: Text | None = None  # the environment variable holding the secret; required for generic
+    secret_env: Text | None = None  # the environment variable holding the signing secret; required for generic
+    routing_key_env: Text | None = None  # pagerduty: the environment variable holding the integration's routing key
+    incident_url: Text | None = None  # alertmanager, pagerduty: a link to the incident, "{service}", "{incident_id}"
+    labels: dict[LabelName, Text] = {}  # alertmanager: added to each alert's labels
     services: Annotated[tuple[Text, ...], Field(min_length=1)] | None = None  # None: every service
     events: Annotated[tuple[EventKind, ...], Field(min_length=1)] | None = None  # None: every kind
 
@@ -238,12 +257,50 @@ def _check_webhooks(path: Path, webhooks: tuple[Webhook, ...], services: dict[st
         if names.setdefault(hook.name, n) != n:
             raise ConfigError(f"{where}.name': {hook.name!r} is already the name of webhooks[{names[hook.name]}]; "
                               "each webhook needs its own name")
-        if hook.format == "generic" and hook.secret_env is None:
-            raise ConfigError(f"{where}.secret_env': generic webhooks are signed; name the environment variable "
-                              "holding the secret (whsec_... base64, see the README, Webhooks)")
+        problem = _webhook_problem(hook)
+        if problem:
+            key, message = problem
+            raise ConfigError(f"{where}.{key}': {message}")
         unknown = sorted(set(hook.services or ()) - set(services))
         if unknown:
             raise ConfigError(f"{where}.services': unknown service(s) {', '.join(unknown)}")
+
+
+def _webhook_problem(hook: Webhook) -> tuple[str, str] | None:
+    """The first key of ``hook`` its format does not accept, as (key, message); None when all is well."""
+    fmt = hook.format
+    if hook.url is None and fmt != "pagerduty":
+        return "url", "required"
+    if hook.url is not None and fmt != "apprise":  # an Apprise URL is checked by Apprise, once its ${VARS} are read
+        try:
+            _http_url(hook.url)
+        except ValueError as e:
+            return "url", str(e)
+    if fmt == "generic" and hook.secret_env is None:
+        return "secret_env", ("generic webhooks are signed; name the environment variable holding the secret "
+                              "(whsec_... base64, see the README, Webhooks)")
+    if hook.secret_env is not None and fmt not in ("generic", "slack", "discord"):
+        return "secret_env", f"{fmt} webhooks are not signed; remove secret_env"
+    if fmt == "pagerduty" and hook.routing_key_env is None:
+        return "routing_key_env", ("required: name the environment variable holding the routing key of the "
+                                   "PagerDuty service's Events API v2 integration")
+    if hook.routing_key_env is not None and fmt != "pagerduty":
+        return "routing_key_env", "only pagerduty webhooks take a routing key"
+    if hook.incident_url is not None:
+        if fmt not in ("alertmanager", "pagerduty"):
+            return "incident_url", "only alertmanager and pagerduty webhooks take an incident_url"
+        try:
+            _http_url(hook.incident_url.format(service="github", incident_id="github:1"))
+        except (KeyError, IndexError, ValueError) as e:
+            return "incident_url", (f"{e} (the URL may use {{service}} and {{incident_id}})"
+                                    if isinstance(e, ValueError) else
+                                    f"unknown placeholder {e}; the URL may use {{service}} and {{incident_id}}")
+    if hook.labels and fmt != "alertmanager":
+        return "labels", "only alertmanager webhooks take labels"
+    for name in OWN_ALERT_LABELS:
+        if name in hook.labels:
+            return f"labels.{name}", f"{name} is set by Outage Signal; {', '.join(OWN_ALERT_LABELS)} identify the alert"
+    return None
 
 
 # What a pydantic error type means, in the words the README uses.

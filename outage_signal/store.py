@@ -695,15 +695,23 @@ class Store:
 
     # --- deliveries -------------------------------------------------------------------------------
 
+    # A row waits while an earlier row (by rowid: the order they were written) of the same incident and
+    # endpoint is pending and not due (backing off, or leased by another run): an incident's events
+    # reach each endpoint in order, so a retried trigger never lands after its resolve.
     _DUE = ("SELECT o.event_id, o.endpoint, o.attempts, o.created_at, e.payload FROM outbox o"
             " JOIN incident_events e ON e.id = o.event_id"
-            " WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.endpoint IN (SELECT value FROM json_each(?))"
-            " ORDER BY o.created_at, e.at, o.event_id")
+            " WHERE o.status = 'pending' AND o.next_attempt_at <= :now"
+            " AND o.endpoint IN (SELECT value FROM json_each(:endpoints))"
+            " AND NOT EXISTS (SELECT 1 FROM outbox b JOIN incident_events be ON be.id = b.event_id"
+            "   WHERE b.endpoint = o.endpoint AND be.incident_id = e.incident_id AND b.rowid < o.rowid"
+            "   AND b.status = 'pending' AND b.next_attempt_at > :now)"
+            " ORDER BY o.created_at, o.rowid")
 
     def due_deliveries(self, now: datetime, endpoints: Iterable[str]) -> list[tuple[str, str, int, str, str]]:
-        """The pending outbox rows of ``endpoints`` due at ``now``, oldest first:
+        """The pending outbox rows of ``endpoints`` due at ``now``, oldest first, each incident's in order:
         (event id, endpoint, attempts, created_at, payload JSON)."""
-        return self.conn.execute(self._DUE, (now.isoformat(), json.dumps(sorted(endpoints)))).fetchall()
+        return self.conn.execute(self._DUE, {"now": now.isoformat(),
+                                             "endpoints": json.dumps(sorted(endpoints))}).fetchall()
 
     def claim_due_deliveries(self, now: datetime, lease_until: datetime,
                              endpoints: Iterable[str]) -> list[tuple[str, str, int, str, str]]:
@@ -724,6 +732,15 @@ class Store:
                 " WHERE event_id = ? AND endpoint = ?",
                 (status, attempts, error, (next_attempt or now).isoformat(), status, now.isoformat(), event_id,
                  endpoint))
+
+    def open_incident_events(self) -> list[dict[str, Any]]:
+        """The payload of each open incident's latest event: what its alert says while it lasts."""
+        rows = self.conn.execute(
+            "SELECT incident_id, payload FROM (SELECT e.incident_id, e.payload, ROW_NUMBER() OVER"
+            " (PARTITION BY e.incident_id ORDER BY e.rowid DESC) AS n FROM incident_events e"
+            " JOIN incidents i ON i.id = e.incident_id WHERE i.status = 'open') WHERE n = 1 ORDER BY incident_id"
+        ).fetchall()
+        return [json.loads(payload) for _, payload in rows]
 
     def pending_delivery_count(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'pending'").fetchone()[0]

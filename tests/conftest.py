@@ -34,29 +34,41 @@ def demo_run(tmp_path_factory):
 
 
 class Receiver:
-    """A webhook endpoint on loopback: a real HTTP server that records each request, then answers
-    with the next queued status (200 when none are queued) after the next queued delay (or ``delay``)."""
+    """A webhook endpoint on loopback: a real HTTP server that records each request (and its path), then
+    answers with the next queued status (200 when none are queued; a ``(status, body)`` pair answers with
+    a JSON body too) after the next queued delay (or ``delay``)."""
 
     def __init__(self, delay: float = 0.0):
-        self.statuses: list[int] = []
+        self.statuses: list[int | tuple[int, bytes]] = []
         self.delays: list[float] = []
         self.delay = delay
         self.requests: list[tuple[dict, bytes]] = []
+        self.paths: list[str] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["content-length"]))
                 receiver.requests.append((dict(self.headers), body))
+                receiver.paths.append(self.path)
                 time.sleep(receiver.delays.pop(0) if receiver.delays else receiver.delay)
-                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                status, answer = (receiver.statuses.pop(0) if receiver.statuses else 200), b""
+                if isinstance(status, tuple):
+                    status, answer = status
+                self.send_response(status)
+                if answer:
+                    self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(answer)))
                 self.end_headers()
+                if answer:  # (nothing written after the headers when there is no body: the client may be gone)
+                    self.wfile.write(answer)
 
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.base_url = f"http://127.0.0.1:{self.server.server_port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def ids(self) -> list[str]:
