@@ -10,7 +10,9 @@ catalog rather than copying it:
 
 - each ``[services.KEY]`` of your config adds a service, or replaces the bundled service of the same
   KEY wholesale (the bundled one's aliases, subreddits and status page are not kept);
-- ``catalog = "none"`` at the top of your config watches only your own services.
+- ``catalog = "none"`` at the top of your config watches only your own services;
+- ``optional_catalogs = ["isp"]`` also watches the optional catalogs shipped beside the bundled one
+  (``isp_services.toml``: internet and mobile providers); your own services still replace theirs by KEY.
 
 So a config holding only ``[[webhooks]]`` watches the bundled services and notifies those webhooks.
 """
@@ -30,6 +32,8 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, StrictBool, ValidationError
 
 DEFAULT_CONFIG = Path(__file__).with_name("default_services.toml")
+# Catalogs shipped beside the bundled one that a config turns on with optional_catalogs = [NAME, ...].
+OPTIONAL_CATALOGS = {"isp": Path(__file__).with_name("isp_services.toml")}
 DEFAULT_DB = Path("outage-signal.db")
 # The bundled replay is package data (datasets/ installs as outage_signal.datasets).
 DEFAULT_REPLAY = Path(str(resources.files("outage_signal.datasets") / "replay"))
@@ -88,22 +92,41 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# The status platforms a catalog entry's status_page.kind may name; the collector has one reader per kind
+# ("auto" finds the platform from the page's responses). The one list of them: readers and tests refer here.
+STATUS_PAGE_KINDS = ("statuspage", "incidentio", "instatus", "betterstack", "rootly", "gcp", "aws", "azure",
+                     "slack", "feed", "auto")
+# The facts of a catalog entry a `sources` note may be about.
+SOURCED_FACTS = ("name", "aliases", "ambiguous", "excluded", "subreddits", "bluesky", "status_page")
+
+
+def _status_page_kind(value: str) -> str:
+    if value not in STATUS_PAGE_KINDS:
+        raise ValueError(f"unknown status page kind {value!r}; expected one of {', '.join(STATUS_PAGE_KINDS)}")
+    return value
+
+
 class StatusPage(_Table):
-    kind: Literal["statuspage", "feed"]  # Atlassian Statuspage v2 API, or an RSS/Atom feed
+    kind: Annotated[str, Strict(), AfterValidator(_status_page_kind)]  # one of STATUS_PAGE_KINDS
     url: Annotated[HttpUrl, AfterValidator(lambda url: url.rstrip("/"))]
 
 
 class Service(_Table):
     name: Text = ""  # display name; the service's key when left out
     aliases: tuple[Text, ...] = ()  # what a post calls the service
+    ambiguous: tuple[Text, ...] = ()  # names that are also ordinary words: they count only with context
+    excluded: tuple[Text, ...] = ()  # phrases holding a name that do not mean the service ("cloudflare location")
     subreddits: tuple[Text, ...] = ()
     bluesky: tuple[Text, ...] = ()  # app.bsky.feed.searchPosts queries
     status_page: StatusPage | None = None
+    sources: dict[Literal[SOURCED_FACTS], Text] = {}  # where each fact comes from, free text
 
     def match_names(self) -> list[str]:
-        """The names a post may use for this service: its aliases, and its display name unless that is short."""
+        """The names a post may use for this service on their own: its aliases, and its display name unless
+        that is short or ambiguous."""
+        context = {_normal(n) for n in self.ambiguous}
         names = [self.name, *self.aliases] if len(self.name.strip()) >= MIN_NAME_ALIAS else self.aliases
-        return list(dict.fromkeys(names))
+        return [n for n in dict.fromkeys(names) if _normal(n) not in context]
 
 
 PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
@@ -164,6 +187,7 @@ class ConfigFile(_Table):
     """One config file as written, before it is merged with the bundled catalog."""
 
     catalog: Literal["bundled", "none"] = "bundled"
+    optional_catalogs: tuple[Literal[tuple(OPTIONAL_CATALOGS)], ...] = ()
     detector: Detector = Detector()
     reddit: Reddit = Reddit()
     stream: Stream = Stream()
@@ -181,8 +205,18 @@ class Config:
     stream: Stream = Stream()
 
     def aliases(self) -> dict[str, list[str]]:
-        """``{service key: [names]}``, the input the classifier's ServiceMatcher takes."""
+        """``{service key: [names]}``: the names that mean a service on their own."""
         return {key: s.match_names() for key, s in self.services.items()}
+
+    def matcher_names(self) -> dict[str, dict[str, list[str]]]:
+        """The classifier's ServiceMatcher arguments: ``ServiceMatcher(**config.matcher_names())``."""
+        return {"aliases": self.aliases(),
+                "ambiguous": {key: list(s.ambiguous) for key, s in self.services.items() if s.ambiguous},
+                "excluded": {key: list(s.excluded) for key, s in self.services.items() if s.excluded}}
+
+    def names(self) -> list[str]:
+        """Every name a post may call a service by, ambiguous ones too: the stream prefilter's words."""
+        return [name for s in self.services.values() for name in [*s.match_names(), *s.ambiguous]]
 
 
 def resolve_config_path(path: str | os.PathLike | None = None) -> Path:
@@ -197,6 +231,8 @@ def load_config(path: str | os.PathLike | None = None) -> Config:
     file = read_config_file(path)
     own = _named(file.services)
     bundled = _bundled_services() if file.catalog == "bundled" else {}
+    for name in file.optional_catalogs:
+        bundled = {**bundled, **_optional_services(name)}
     if not bundled and not own:
         raise ConfigError(f"{path}: key 'services': no services to watch; add [services.KEY] tables "
                           'or remove catalog = "none"')
@@ -233,6 +269,16 @@ def _bundled_services() -> dict[str, Service]:
     return _named(read_config_file(DEFAULT_CONFIG).services)
 
 
+@functools.cache
+def _optional_services(name: str) -> dict[str, Service]:
+    return _named(read_config_file(OPTIONAL_CATALOGS[name]).services)
+
+
+def _normal(name: str) -> str:
+    """A name as compared for sameness: lower case, runs of spaces as one."""
+    return " ".join(name.lower().split())
+
+
 def _named(services: dict[str, Service]) -> dict[str, Service]:
     """A service without a display name is called by its key."""
     return {key: s if s.name else s.model_copy(update={"name": key}) for key, s in services.items()}
@@ -242,10 +288,15 @@ def _check_aliases(path: Path, kept: dict[str, Service], own: dict[str, Service]
     """No name may mean two services; the config's own services are checked last, so the error names them."""
     owner: dict[str, str] = {}
     for key, service in [*kept.items(), *own.items()]:
-        for name in service.match_names():
-            normal = " ".join(name.lower().split())
+        plain = {_normal(n) for n in service.aliases}
+        for name in service.ambiguous:
+            if _normal(name) in plain:
+                raise ConfigError(f"{path}: key 'services.{key}.ambiguous': {name!r} is also in aliases; list a "
+                                  "name in one of the two")
+        for name in [*service.match_names(), *service.ambiguous]:
+            normal = _normal(name)
             if owner.setdefault(normal, key) != key:
-                field = "name" if name == service.name else "aliases"
+                field = "name" if name == service.name else "ambiguous" if name in service.ambiguous else "aliases"
                 raise ConfigError(f"{path}: key 'services.{key}.{field}': {name!r} already names service "
                                   f"{owner[normal]!r}; a name may mean only one service")
 

@@ -4,6 +4,7 @@ A source is a name and a function that yields its batches when called; ``pipelin
 """
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterable
 from datetime import datetime
@@ -19,6 +20,8 @@ from outage_signal.config import DEFAULT_REPLAY, Config
 from outage_signal.store import Store
 
 Source = tuple[str, Callable[[], Iterable[Batch]]]  # (name, a function that yields its batches)
+
+log = logging.getLogger(__name__)
 
 
 class CollectorSetupError(RuntimeError):
@@ -49,8 +52,12 @@ def backfill_sources(store: Store, config: Config, source: str, since: datetime,
 def status_sources(config: Config) -> list[Source]:
     """Every configured status page, read live (public, no credentials): Statuspage API or RSS/Atom feed."""
     fetch = {"statuspage": fetch_incidents, "feed": fetch_feed}
-    return [(f"status:{key}", lambda url=s.status_page.url, key=key, kind=s.status_page.kind: [fetch[kind](url, key)])
-            for key, s in config.services.items() if s.status_page]
+    pages = {key: s.status_page for key, s in config.services.items() if s.status_page}
+    unread = sorted(key for key, page in pages.items() if page.kind not in fetch)
+    if unread:  # a kind of config.STATUS_PAGE_KINDS this build has no reader for yet
+        log.warning("status pages not read (no reader for their kind): %s", ", ".join(unread))
+    return [(f"status:{key}", lambda url=page.url, key=key, kind=page.kind: [fetch[kind](url, key)])
+            for key, page in pages.items() if page.kind in fetch]
 
 
 def reddit_sources(store: Store, config: Config, env: dict[str, str] | None = None,

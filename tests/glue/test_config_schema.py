@@ -35,7 +35,8 @@ def error_of(tmp_path: Path, text: str) -> str:
 @pytest.mark.parametrize("text, expected", [
     ("[detector]\ncolour = 1", "key 'detector.colour': unknown key; expected one of sensitivity"),
     ("[reddit]\ncomment = true", "key 'reddit.comment': unknown key; expected one of comments"),
-    ("colour = 1", "key 'colour': unknown key; expected one of catalog, detector, reddit, stream, services, webhooks"),
+    ("colour = 1", "key 'colour': unknown key; expected one of catalog, optional_catalogs, detector, reddit, stream, services, "
+     "webhooks"),
     ("[stream]\nendpoint = 'wss://a.example/subscribe'",
      "key 'stream.endpoint': unknown key; expected one of endpoints, stall_seconds"),
     ("[stream]\nendpoints = ['https://a.example/subscribe']",
@@ -160,9 +161,9 @@ def test_a_config_of_webhooks_only_watches_the_bundled_services(tmp_path):
 
 
 def test_own_services_add_to_or_replace_bundled_ones(tmp_path):
-    config = load_config(write(tmp_path, '[services.gitlab]\nname = "GitLab"\naliases = ["gitlab"]\n'
+    config = load_config(write(tmp_path, '[services.sourcehut]\nname = "SourceHut"\naliases = ["sourcehut"]\n'
                                          '[services.github]\naliases = ["github"]\n'))
-    assert list(config.services) == [*BUNDLED, "gitlab"]  # a replaced service keeps its place
+    assert list(config.services) == [*BUNDLED, "sourcehut"]  # a replaced service keeps its place
     github = config.services["github"]
     assert github.name == "github" and github.aliases == ("github",) and github.status_page is None  # wholesale
 
@@ -176,6 +177,6 @@ def test_catalog_none_watches_only_own_services(tmp_path):
 
 
 def test_webhook_services_may_name_bundled_services(tmp_path):
-    text = '[[webhooks]]\nurl = "https://a.example"\nformat = "slack"\nservices = ["github", "gitlab"]\n'
-    assert error_of(tmp_path, text) == "key 'webhooks[0].services': unknown service(s) gitlab"
-    load_config(write(tmp_path, text + '[services.gitlab]\naliases = ["gitlab"]\n'))
+    text = '[[webhooks]]\nurl = "https://a.example"\nformat = "slack"\nservices = ["github", "sourcehut"]\n'
+    assert error_of(tmp_path, text) == "key 'webhooks[0].services': unknown service(s) sourcehut"
+    load_config(write(tmp_path, text + '[services.sourcehut]\naliases = ["sourcehut"]\n'))
