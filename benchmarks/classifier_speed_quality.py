@@ -30,7 +30,7 @@ def main() -> None:
     with open(DEFAULT_REPLAY / "posts.jsonl.zst", "rb") as raw:
         texts = [json.loads(line)["text"] for line in io.TextIOWrapper(zstandard.ZstdDecompressor().stream_reader(raw))]
     texts = texts[:50_000]
-    matcher = ServiceMatcher(load_config().aliases())
+    matcher = ServiceMatcher(**load_config().matcher_names())
     start = time.perf_counter()
     for i in range(0, len(texts), 5000):  # in chunks, as the pipeline classifies
         model.predict_proba(texts[i:i + 5000])
@@ -41,7 +41,7 @@ def main() -> None:
     match_seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the evaluation's pandas work
 
-    report = evaluate(DEFAULT_MODEL, aliases=load_config().aliases())
+    report = evaluate(DEFAULT_MODEL, names=load_config().matcher_names())
     real, written = report["real"], report["written"]["overall"]
     overall = real["overall"]
 

@@ -79,7 +79,7 @@ def line(n: int, text: str, rng, created: int) -> bytes:
 def run(db: Path, days: list[list[Path]], config, model) -> dict[str, float]:
     """Import each group of files, then classify and detect up to its last minute."""
     timings = {"import": 0.0, "classify": 0.0, "detect": 0.0}
-    matcher = ServiceMatcher(config.aliases())
+    matcher = ServiceMatcher(**config.matcher_names())
     with Store(db, salt="soak") as store:
         for group in days:
             t = time.perf_counter()

@@ -205,8 +205,8 @@ def main() -> None:
         soak(args.soak_minutes, args.rate)
         return
     config = load_config()
-    matcher = ServiceMatcher(config.aliases())
-    names = [n for service_names in config.aliases().values() for n in service_names]
+    matcher = ServiceMatcher(**config.matcher_names())
+    names = config.names()
 
     # 1. The CPU work alone.
     pool = frame_pool()

@@ -235,11 +235,12 @@ def service_attribution(rows: pd.DataFrame, matcher: ServiceMatcher, catalog: It
 
 
 def evaluate(model_path: str | Path = DEFAULT_MODEL, dataset_path: str | Path = DEFAULT_DATASET,
-             aliases: dict[str, list[str]] | None = None, on: str | Path | None = None,
+             names: dict[str, dict[str, list[str]]] | None = None, on: str | Path | None = None,
              real_folder: str | Path = DEFAULT_REAL) -> dict[str, Any]:
     """Figures of a saved model: on the real test split (``real``, borderline rows apart) and the written
     test split (``written``); or, with ``on``, on that labeled file only (``on``, with its bad-row messages).
-    With ``aliases``, service attribution is measured on the real rows (or on ``on``'s)."""
+    With ``names`` (the catalog's ``Config.matcher_names()``), service attribution is measured on the real rows
+    (or on ``on``'s)."""
     model = ComplaintClassifier.load(model_path)
     report: dict[str, Any] = {"model_version": model.version, "threshold": model.threshold}
     if on is not None:
@@ -261,8 +262,8 @@ def evaluate(model_path: str | Path = DEFAULT_MODEL, dataset_path: str | Path = 
                     ((probability[rows.index] >= model.threshold) == rows.label.astype(bool)).mean()), 4)}
                 for category, rows in written_test.reset_index(drop=True).groupby("category")}
         attributed = real
-    if aliases:
-        report["service_attribution"] = service_attribution(attributed, ServiceMatcher(aliases), aliases)
+    if names:
+        report["service_attribution"] = service_attribution(attributed, ServiceMatcher(**names), names["aliases"])
     return report
 
 

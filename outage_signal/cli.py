@@ -609,7 +609,7 @@ def evaluate_command(app: App, dataset: Path, on: Path | None, model_path: Path,
     source part), then on the written posts' test split, and service attribution on real complaints
     (or all of it on a label file's rows with --on; a bad row of it is named and skipped)."""
     print_bad_rows([on] if on else [])
-    report = classifier.evaluate(model_path, dataset, app.config().aliases(), on=on)
+    report = classifier.evaluate(model_path, dataset, app.config().matcher_names(), on=on)
     if as_json:
         click.echo(json.dumps(report, indent=1))
         return
@@ -688,7 +688,7 @@ def classify_command(app: App, source, model_path: Path) -> None:
         echo "is github down? 502 on every push" | outage-signal classify
     """
     model = app.model(model_path)
-    matcher = classifier.ServiceMatcher(app.config().aliases())
+    matcher = classifier.ServiceMatcher(**app.config().matcher_names())
     for row in classifier.classify_lines(source, model, matcher):
         click.echo(json.dumps(row))
 
@@ -701,7 +701,7 @@ def reclassify(app: App) -> None:
     with app.store() as store:
         total = store.post_count()
         with app.progress("reclassifying", total) as progress:
-            labeled = pipeline.reclassify(store, model, classifier.ServiceMatcher(config.aliases()), progress)
+            labeled = pipeline.reclassify(store, model, classifier.ServiceMatcher(**config.matcher_names()), progress)
     click.echo(f"{labeled} posts labeled by model {model.version}; counts rebuilt")
 
 

@@ -251,7 +251,7 @@ def analyse(store: Store, config: Config, model: ComplaintClassifier, endpoints:
             progress: Progress | None = None, echo: Callable[[str], None] = print) -> PassSummary:
     """What follows collection, in a pass or every minute of ``stream``: classify, count, detect up to
     ``until``, link, notify."""
-    labeled = classify(store, model, ServiceMatcher(config.aliases()), progress=progress)
+    labeled = classify(store, model, ServiceMatcher(**config.matcher_names()), progress=progress)
     events = detect(store, list(config.services), endpoints, config.sensitivity, until=until)
     linked = link(store, endpoints)
     delivery = notify.deliver(store, endpoints, dry_run=dry_run, echo=echo) if deliver else None

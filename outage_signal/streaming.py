@@ -64,8 +64,8 @@ def stream(store: Store, config: Config, model: ComplaintClassifier, endpoints: 
            batch_seconds: float = 1.0, status_every: float = 60.0, echo: Callable[[str], None] = print,
            now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> StreamSummary:
     """Read Jetstream into ``store`` until ``stop`` is set; the last batch and its cursor are stored first."""
-    matcher = ServiceMatcher(config.aliases())
-    names = [name for service_names in config.aliases().values() for name in service_names]
+    matcher = ServiceMatcher(**config.matcher_names())
+    names = config.names()
     collector = JetstreamCollector(jetstream_endpoints, names, lambda text: bool(matcher.match(text)), stop=stop,
                                    batch_seconds=batch_seconds, stall_seconds=stall_seconds)
     summary = StreamSummary(collector.stats)

@@ -17,7 +17,7 @@ LABELS = [1, 1, 1, 1, 0, 0, 0, 0] * 4
 
 @pytest.fixture(scope="module")
 def matcher():
-    return ServiceMatcher(load_config().aliases())
+    return ServiceMatcher(**load_config().matcher_names())
 
 
 @pytest.mark.parametrize("text, services", [

@@ -28,7 +28,7 @@ from outage_signal import streaming
 from outage_signal.store import Store, StoreError
 
 CONFIG = load_config()
-MATCHER = ServiceMatcher(CONFIG.aliases())
+MATCHER = ServiceMatcher(**CONFIG.matcher_names())
 NAMES = [name for names in CONFIG.aliases().values() for name in names]
 NO_WAIT = RetryPolicy(base=0.0, jitter=0.0)  # reconnect at once: the tests are about what is stored
 
