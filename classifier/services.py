@@ -8,8 +8,9 @@ At 100+ services two things go wrong with plain name matching, and the matcher h
   multilingual outage and recovery cues plus a few words like "down", "servers", "login"), or a written form
   only a name takes (``#steam``, ``@zoom``, ``#SteamDown``, ``notion.so``). "Letting off steam", "my teams
   won", "zoom in on the chart" name nothing.
-  A name right after "my", "our", "your", "their", "his", "her", "its", "a" or "an" is the ordinary word
-  ("our teams are working on it", "my xbox").
+  A name right after "my", "our", "your", "their", "his", "her", "its", "a", "an", "the", "this" or "that"
+  is the ordinary word ("our teams are working on it", "the signal is down to one bar"); "the Steam
+  servers" still counts through the catalog's longer names ("steam servers").
 - **Names inside longer names** ("amazon" in "amazon web services", "copilot" in "microsoft copilot",
   "facebook" in "facebook messenger"): where one service's name lies inside another's longer name found at
   the same place, only the longer one counts.
@@ -48,8 +49,8 @@ CONTEXT_WORDS = ["down", "outage", "outages", "offline", "server", "servers", "e
                  "503", "500", "not work", "stopped", "fails", "failing", "failed", "issues", "problems"]
 # Words a hashtag or handle may add right after a name: "#SteamDown", "@DiscordApp", "#GitHubOutage".
 _TAG_TAILS = ("down", "outage", "status", "support", "help", "app")
-# "my xbox", "our teams": an ambiguous name after one of these words is the ordinary word.
-_DETERMINER = re.compile(r"(?:^|[^a-z])(?:my|our|your|their|his|her|its|a|an)\s+$")
+# "my line", "our teams", "the signal": an ambiguous name after one of these words is the ordinary word.
+_DETERMINER = re.compile(r"(?:^|[^a-z])(?:my|our|your|their|his|her|its|a|an|the|this|that)\s+$")
 # Links that cite content hosted on a platform: an attachment, a tweet, a Reddit thread.
 _CONTENT_LINK = re.compile(r"github\.com/user-attachments/|[a-z0-9.-]*githubusercontent\.com/"
                            r"|(?:twitter|x)\.com/\w+/status/|reddit\.com/r/\w+/comments/")

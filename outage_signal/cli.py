@@ -35,7 +35,8 @@ from outage_signal.classifier.dataset import DatasetError, read_labeled
 from outage_signal import labeling, notify, pipeline, sources, streaming
 from outage_signal import report as report_module
 from outage_signal.collector.reddit import RateLimitMeter, RedditError, reddit_from_env
-from outage_signal.config import DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, WebhookFormat, load_config
+from outage_signal.config import (DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, WebhookFormat, load_config,
+                                  service_rows)
 from outage_signal.lock import LockError, LockHeld, RunLock
 from outage_signal.store import Store, StoreError, database_error, iso
 
@@ -320,6 +321,30 @@ def incidents(app: App, service: str | None) -> Rows:
     known_service(app.config(), service)
     with app.store(readonly=True) as store:
         return store.incidents(service)
+
+
+def _print_services_table(app: App, rows: Rows) -> None:
+    table = Table(title=f"{len(rows)} services")
+    for column in ("key", "name", "aliases", "subreddits", "status page"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        names = ", ".join([*r["aliases"], *(f"{n}?" for n in r["ambiguous"])])  # "steam?": counts only with context
+        page = f"{r['status_page_kind']}: {r['status_page_url']}" if r["status_page_kind"] else "-"
+        table.add_row(r["key"], r["name"], names, ", ".join(f"r/{s}" for s in r["subreddits"]), page)
+    app.console.print(table)
+
+
+@cli.command("services")
+@listing(_print_services_table)
+@pass_app
+def services(app: App) -> Rows:
+    """List the services watched: the bundled catalog (and optional ones) with your config's own.
+
+    A name marked "?" in the table is ambiguous: it counts in a post only with context (an outage word
+    near it, or a #hashtag/@handle/domain form). --json gives every field, the sources of each fact too.
+    Add or replace services in your config (see the README, Services).
+    """
+    return service_rows(app.config())
 
 
 # --- detector (issue 5) ---

@@ -215,8 +215,20 @@ class Config:
                 "excluded": {key: list(s.excluded) for key, s in self.services.items() if s.excluded}}
 
     def names(self) -> list[str]:
-        """Every name a post may call a service by, ambiguous ones too: the stream prefilter's words."""
-        return [name for s in self.services.values() for name in [*s.match_names(), *s.ambiguous]]
+        """The stream prefilter's words: every name a post may call a service by, ambiguous ones too, but
+        those of one or two letters ("ig", "fb"): the prefilter finds names as substrings, and "ig" is in
+        one post in five ("night", "big"), so a post naming a service only that way is not streamed."""
+        return [name for s in self.services.values() for name in [*s.match_names(), *s.ambiguous]
+                if len(name.strip()) > 2]
+
+
+def service_rows(config: Config) -> list[dict[str, Any]]:
+    """The catalog as rows, one per service in catalog order: what ``outage-signal services`` lists."""
+    return [{"key": key, "name": s.name, "aliases": list(s.aliases), "ambiguous": list(s.ambiguous),
+             "excluded": list(s.excluded), "subreddits": list(s.subreddits), "bluesky": list(s.bluesky),
+             "status_page_kind": s.status_page.kind if s.status_page else None,
+             "status_page_url": s.status_page.url if s.status_page else None, "sources": dict(s.sources)}
+            for key, s in config.services.items()]
 
 
 def resolve_config_path(path: str | os.PathLike | None = None) -> Path:
