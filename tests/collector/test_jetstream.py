@@ -5,6 +5,7 @@ each test waits for conditions (the cursor reaching the last event), never for a
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -219,6 +220,10 @@ def test_backdated_posts_are_counted_not_kept(tmp_path, play):
 # --- the stream: store, classify, count, detect ---
 
 def test_stream_classifies_counts_and_detects_each_minute_and_stops_with_its_cursor_saved(tmp_path, play):
+    # The services its posts name: the test's clock makes every batch a new minute, and analysing each for all
+    # 131 services of the catalog takes the reader long enough to miss the server's keepalive on a busy machine.
+    config = dataclasses.replace(CONFIG, services={k: CONFIG.services[k] for k in
+                                                   ("github", "discord", "slack", "chatgpt", "cloudflare")})
     start = datetime.now(timezone.utc) - timedelta(minutes=3)
     frames, kept = stamped_events(2000, int(start.timestamp() * 1e6), step_us=60_000)  # two minutes of events
     server = play(frames, [Behaviour(after=1000, action="hold")])  # two batches at least, analysed after each
@@ -234,13 +239,13 @@ def test_stream_classifies_counts_and_detects_each_minute_and_stops_with_its_cur
                 server.release()
             if cursor == str(frame_time_us(frames[-1])):
                 stop.set()
-        summary = streaming.stream(store, CONFIG, model, [], [server.url], stop=stop, batch_seconds=0.05,
+        summary = streaming.stream(store, config, model, [], [server.url], stop=stop, batch_seconds=0.05,
                                    status_every=1e-9, echo=after_each_batch, now=lambda: next(clock))
         assert sorted(stored_uris(store)) == sorted(kept)
         labeled = store.conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
         mentions = store.conn.execute("SELECT SUM(mentions) FROM counts").fetchone()[0]
         states = store.conn.execute("SELECT COUNT(*) FROM detector_state").fetchone()[0]
-    assert summary.analyses >= 2 and labeled == len(kept) == mentions and states == len(CONFIG.services)
+    assert summary.analyses >= 2 and labeled == len(kept) == mentions and states == len(config.services)
     assert summary.stats.events == len(frames)
     assert any("events/s" in line and "lag" in line for line in lines)
     assert "new posts stored" in summary.line()
