@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, get_args
+from urllib.parse import urlsplit
 
 import click
 from rich.console import Console
@@ -328,9 +329,10 @@ def _print_services_table(app: App, rows: Rows) -> None:
     for column in ("key", "name", "aliases", "subreddits", "status page"):
         table.add_column(column, overflow="fold")
     for r in rows:
-        names = ", ".join([*r["aliases"], *(f"{n}?" for n in r["ambiguous"])])  # "steam?": counts only with context
-        page = f"{r['status_page_kind']}: {r['status_page_url']}" if r["status_page_kind"] else "-"
-        table.add_row(r["key"], r["name"], names, ", ".join(f"r/{s}" for s in r["subreddits"]), page)
+        names = [*(f"{n}?" for n in r["ambiguous"]), *r["aliases"]]  # "steam?": counts only with context
+        shown = ", ".join(names[:4]) + (f" +{len(names) - 4}" if len(names) > 4 else "")
+        page = f"{r['status_page_kind']} {urlsplit(r['status_page_url']).netloc}" if r["status_page_kind"] else "-"
+        table.add_row(r["key"], r["name"], shown, ", ".join(f"r/{s}" for s in r["subreddits"]), page)
     app.console.print(table)
 
 
