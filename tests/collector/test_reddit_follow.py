@@ -51,7 +51,7 @@ class Clock:
 
 def client(meter: RateLimitMeter) -> praw.Reddit:
     return praw.Reddit(client_id="test-id", client_secret="test-secret", user_agent="outage-signal tests",
-                       check_for_async=False, **metered(meter))
+                       check_for_async=False, check_for_updates=False, **metered(meter))  # no PyPI request
 
 
 # Soon after the recorded posts were written (1 March 2016): the minute analysed is near them, so
