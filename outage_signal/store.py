@@ -425,6 +425,39 @@ class Store:
                 (source, cursor, now_iso()))
         return new_posts
 
+    def forget_posts(self, source: str, source_ids: Iterable[str], deleted_at: datetime,
+                     model_version: str) -> tuple[int, int]:
+        """Apply deletions by the posts' authors; returns (removed, marked).
+
+        A post whose minute no detector has consumed yet is removed with its labels, and its minutes are
+        recounted from ``model_version``'s labels: it never counts as a complaint. A post of a minute
+        already detected stays, its deletion recorded as ``deleted_at`` in its ``raw``: its counts were
+        the evidence detection saw, and history is not rewritten behind the detector.
+        """
+        ids = list(dict.fromkeys(source_ids))
+        if not ids:
+            return 0, 0
+        with self.transaction() as conn:
+            rows = [row for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)) for row in conn.execute(
+                f"SELECT id, minute FROM posts WHERE source = ? AND source_id IN ({','.join('?' * len(chunk))})",
+                [source, *chunk])]
+            detected_through = conn.execute("SELECT MAX(last_minute) FROM detector_state").fetchone()[0] or ""
+            marked = [post_id for post_id, minute in rows if minute <= detected_through]
+            removed = [post_id for post_id, minute in rows if minute > detected_through]
+            conn.executemany("UPDATE posts SET raw = json_set(COALESCE(raw, '{}'), '$.deleted_at', ?) WHERE id = ?",
+                             [(iso(deleted_at), post_id) for post_id in marked])
+            if removed:
+                self._touch(conn, removed)
+                minutes = self._touched_minutes(conn)
+                counted = conn.execute("SELECT 1 FROM touched t JOIN labels l ON l.post_id = t.id"
+                                       " AND l.model_version = ? LIMIT 1", (model_version,)).fetchone()
+                conn.execute("DELETE FROM complaints WHERE post_id IN (SELECT id FROM touched)")
+                conn.execute("DELETE FROM labels WHERE post_id IN (SELECT id FROM touched)")
+                conn.execute("DELETE FROM posts WHERE id IN (SELECT id FROM touched)")
+                if counted:
+                    self._recount(conn, model_version, minutes)
+        return len(removed), len(marked)
+
     # --- classification ---------------------------------------------------------------------------
 
     def unlabeled_posts(self, model_version: str, limit: int = 5000) -> list[tuple[int, str]]:

@@ -51,12 +51,15 @@ class StreamSummary:
     new_posts: int = 0
     analyses: int = 0  # minutes analysed
     opened: int = 0  # incidents opened
+    removed: int = 0  # stored posts deleted by their authors before their minute was detected: forgotten
+    marked_deleted: int = 0  # stored posts deleted after their minute was detected: kept, marked deleted
 
     def line(self) -> str:
         s = self.stats
         cursor = iso(datetime.fromtimestamp(s.last_time_us / 1e6, timezone.utc)) if s.last_time_us else "none"
         return (f"stream stopped: {s.events:,} events read, {s.candidates:,} candidates, {self.new_posts:,} new posts "
-                f"stored, {s.malformed:,} malformed, {self.opened} incident(s) opened; cursor at {cursor}")
+                f"stored, {self.removed + self.marked_deleted:,} stored posts deleted by their authors, "
+                f"{s.malformed:,} malformed, {self.opened} incident(s) opened; cursor at {cursor}")
 
 
 def stream(store: Store, config: Config, model: ComplaintClassifier, endpoints: Sequence[notify.Endpoint],
@@ -73,6 +76,10 @@ def stream(store: Store, config: Config, model: ComplaintClassifier, endpoints: 
     analysed = None
     status_due = time.monotonic() + status_every
     for batch in collector.batches(store.cursor(CURSOR_KEY)):
+        if batch.deleted:  # before the cursor moves past them (the collector dropped this batch's own)
+            removed, marked = store.forget_posts("bluesky", batch.deleted, now(), model.version)
+            summary.removed += removed
+            summary.marked_deleted += marked
         if batch.cursor is not None:  # None: nothing read yet, nothing to store
             summary.new_posts += store.save_batch(batch.source, batch.cursor, batch.posts,
                                                   malformed=batch.malformed)
