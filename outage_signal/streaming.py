@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 
 # A minute is analysed this long after it ends: posts written in its last second are in by then.
 SETTLE = timedelta(seconds=10)
+# The streams' caches (see Store.limit_memory): a page cache enough for the newest pages they write and
+# the hour they recount, full within minutes, after which their memory stays flat (the README's soak).
+PAGE_CACHE_MIB = 4
+AUTHOR_HASHES = 1000
 
 
 def settled_minute(now: datetime) -> str:
@@ -67,6 +71,7 @@ def stream(store: Store, config: Config, model: ComplaintClassifier, endpoints: 
            batch_seconds: float = 1.0, status_every: float = 60.0, echo: Callable[[str], None] = print,
            now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> StreamSummary:
     """Read Jetstream into ``store`` until ``stop`` is set; the last batch and its cursor are stored first."""
+    store.limit_memory(PAGE_CACHE_MIB, AUTHOR_HASHES)
     matcher = ServiceMatcher(config.aliases())
     names = [name for service_names in config.aliases().values() for name in service_names]
     collector = JetstreamCollector(jetstream_endpoints, names, lambda text: bool(matcher.match(text)), stop=stop,
@@ -126,6 +131,7 @@ def follow_reddit(store: Store, config: Config, model: ComplaintClassifier, endp
     refused credentials (:class:`RedditError`) end the loop.
     """
     wait = wait or stop.wait
+    store.limit_memory(PAGE_CACHE_MIB, AUTHOR_HASHES)
     subreddits = sorted({sub for s in config.services.values() for sub in s.subreddits})
     collector = RedditCollector(reddit, subreddits=subreddits, limit=None, comments=True, combined=True, retry=retry)
     summary, analysed, failures = FollowSummary(), None, 0

@@ -241,10 +241,22 @@ def test_stream_classifies_counts_and_detects_each_minute_and_stops_with_its_cur
         labeled = store.conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
         mentions = store.conn.execute("SELECT SUM(mentions) FROM counts").fetchone()[0]
         states = store.conn.execute("SELECT COUNT(*) FROM detector_state").fetchone()[0]
+        # Bounded on purpose, for a process that runs for days (the README's 30-minute soak).
+        assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -streaming.PAGE_CACHE_MIB * 1024
+        assert store.encoder.cache_limit == streaming.AUTHOR_HASHES
     assert summary.analyses >= 2 and labeled == len(kept) == mentions and states == len(CONFIG.services)
     assert summary.stats.events == len(frames)
     assert any("events/s" in line and "lag" in line for line in lines)
     assert "new posts stored" in summary.line()
+
+
+def test_the_author_hash_cache_stays_within_its_limit_and_changes_no_hash(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        authors = [f"did:plc:{n:024d}" for n in range(50)]
+        unbounded = [store.encoder.author_hash(a) for a in authors]
+        store.limit_memory(page_cache_mib=1, author_hashes=7)
+        bounded = [store.encoder.author_hash(a) for a in authors + authors]
+        assert bounded == unbounded * 2 and len(store.encoder._author_hashes) <= 7
 
 
 def test_status_shows_the_streams_lag(tmp_path, monkeypatch):
