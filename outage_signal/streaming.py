@@ -24,7 +24,8 @@ import praw
 from outage_signal import notify, pipeline
 from outage_signal.classifier import ComplaintClassifier, ServiceMatcher
 from outage_signal.collector.jetstream import CURSOR_KEY, JetstreamCollector, StreamStats, stream_lag
-from outage_signal.collector.reddit import RateLimitMeter, RedditCollector, RedditUnavailable, poll_delay
+from outage_signal.collector.reddit import (FOLLOW_KEY, RateLimitMeter, RedditCollector, RedditUnavailable,
+                                           poll_delay)
 from outage_signal.collector.retry import RetryPolicy
 from outage_signal.config import Config
 from outage_signal.lock import LockHeld, RunLock
@@ -137,13 +138,15 @@ def follow_reddit(store: Store, config: Config, model: ComplaintClassifier, endp
     summary, analysed, failures = FollowSummary(), None, 0
     status_due = meter.clock() + status_every
     while not stop.is_set():
-        requests = meter.requests
+        requests, started = meter.requests, now()
         try:
             for batch in collector.batches(store.cursors()):
                 summary.new_posts += store.save_batch(batch.source, batch.cursor, batch.posts,
                                                       malformed=batch.malformed)
                 if stop.is_set():
                     break
+            else:  # every listing read back to its cursor: the database is current as of the poll's start
+                store.save_batch(FOLLOW_KEY, iso(started))
         except RedditUnavailable as e:
             summary.failed_polls += 1
             delay = UNAVAILABLE.wait(failures)
