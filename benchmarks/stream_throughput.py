@@ -57,14 +57,13 @@ WORDS = ("the a to and of in my is it for on that this with was just so but be a
          "still back more when get from got think know going now see how would first year world home "
          "game music photo art dog cat coffee morning weekend politics news book film show").split()
 POOL = 20_000  # distinct frames; each send also gets its own time_us and rkey
-TIME, RKEY = "@@TIME@@", "@@RKEY@@"
+TIME, RKEY, CREATED = "@@TIME@@", "@@RKEY@@", "@@CREATED@@"
 
 
 def frame_pool(seed: int = 7) -> list[tuple[str, str, str]]:
-    """(before time_us, between time_us and rkey, after rkey) pieces of POOL distinct frames, their posts
-    created now."""
+    """(before time_us, between time_us and rkey, after rkey) pieces of POOL distinct frames; their posts'
+    ``createdAt`` is CREATED, for the server to set (see ``created_now``)."""
     rng = random.Random(seed)
-    created = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     pool = []
     for n in range(POOL):
         event = json.loads(json.dumps(TEMPLATES[rng.choice([0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7])]))
@@ -75,7 +74,7 @@ def frame_pool(seed: int = 7) -> list[tuple[str, str, str]]:
             commit["rkey"] = RKEY
             record = commit.get("record")
             if record and commit["collection"] == "app.bsky.feed.post":
-                record["createdAt"] = created  # posts written now: the stream keeps no imported archive
+                record["createdAt"] = CREATED
                 if record.get("text"):
                     record["text"] = (rng.choice(NAMING) if rng.random() < 0.02 else
                                       " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 40))))
@@ -89,6 +88,12 @@ def frame_pool(seed: int = 7) -> list[tuple[str, str, str]]:
         between, after = rest.split(f"{RKEY}")
         pool.append((before, between, after))
     return pool
+
+
+def created_now() -> str:
+    """Now as Bluesky writes ``createdAt``: posts written now (the stream keeps no imported archive, and
+    a post belongs to the minute it is sent in, as on the network)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def websocket_frame(payload: bytes) -> bytes:
@@ -112,6 +117,9 @@ def serve(port: multiprocessing.Queue, events: int, rate: float, start_us: int) 
 
     pool, pools = frame_pool(), 1
     chunk = 200
+    if not rate:  # as fast as it sends: a few seconds in all, every post created at the start
+        created = created_now()
+        pool = [(before, between, after.replace(CREATED, created)) for before, between, after in pool]
 
     def handler(ws) -> None:
         nonlocal pool, pools
@@ -121,13 +129,15 @@ def serve(port: multiprocessing.Queue, events: int, rate: float, start_us: int) 
                 ahead = first / rate - (time.perf_counter() - began)
                 if ahead > 0:
                     time.sleep(ahead)
-                time_us = int(time.time() * 1e6)
-                if time.perf_counter() - built > 60:  # posts written now, by new authors, as on the network
+                time_us, created = int(time.time() * 1e6), created_now()
+                if time.perf_counter() - built > 60:  # new authors each minute, as on the network
                     pool, pools, built = frame_pool(seed=7 + pools), pools + 1, time.perf_counter()
             frames = []
             for n in range(first, min(first + chunk, events)):
                 before, between, after = pool[n % POOL]
                 stamp = time_us if rate else start_us + n
+                if rate:
+                    after = after.replace(CREATED, created)
                 frames.append(websocket_frame(f"{before}{stamp}{between}{f'3b{n:011d}' if between else ''}{after}"
                                               .encode()))
             try:
@@ -237,8 +247,9 @@ def main() -> None:
     names = [n for service_names in config.aliases().values() for n in service_names]
 
     # 1. The CPU work alone.
-    pool = frame_pool()
-    frames = [f"{b}{1779719009157119 + n}{m}{'3b%011d' % n if m else ''}{a}" for n, (b, m, a) in enumerate(pool)]
+    pool, created = frame_pool(), created_now()
+    frames = [f"{b}{1779719009157119 + n}{m}{'3b%011d' % n if m else ''}{a.replace(CREATED, created)}"
+              for n, (b, m, a) in enumerate(pool)]
     is_candidate = Prefilter(names)
     began = time.process_time()
     rounds, candidates = 10, 0
