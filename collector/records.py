@@ -65,6 +65,7 @@ class Batch:
     posts: list[Post] = field(default_factory=list)
     incidents: list[OfficialIncident] = field(default_factory=list)
     malformed: list[Malformed] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # source_ids of posts their authors deleted (Jetstream)
 
 
 def utc(dt: datetime) -> datetime:

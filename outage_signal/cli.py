@@ -242,6 +242,10 @@ def _print_status_table(app: App, rows: Rows) -> None:
     if rows and rows[0]["stream_lag_seconds"] is not None:
         app.console.print(f"Bluesky stream: {rows[0]['stream_lag_seconds']:,.1f} s behind real time (the last event "
                           "stored; grows while `outage-signal stream` is not running)", highlight=False)
+    if rows and rows[0]["reddit_follow_lag_seconds"] is not None:
+        app.console.print(f"Reddit follower: {rows[0]['reddit_follow_lag_seconds']:,.1f} s behind real time (its last "
+                          "complete poll began then; grows while `outage-signal stream --source reddit` is not "
+                          "running)", highlight=False)
 
 
 @click.group(cls=OutageSignalGroup, params=global_options())
@@ -778,7 +782,8 @@ def import_command(app: App, files: tuple[Path, ...]) -> None:
 def status_command(app: App) -> Rows:
     """One row per service: the last hour against its baseline, open incident, last official
     status, last collection and failing sources; and how far the Bluesky stream's last stored event
-    is behind real time (stream_lag_seconds, when `stream` has run)."""
+    is behind real time (stream_lag_seconds, when `stream` has run), and the Reddit follower's last
+    complete poll (reddit_follow_lag_seconds, when `stream --source reddit` has run)."""
     with app.store(readonly=True) as store:
         return report_module.status(store, app.config())
 

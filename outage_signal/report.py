@@ -14,6 +14,7 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 from outage_signal.collector.jetstream import CURSOR_KEY as JETSTREAM_CURSOR, stream_lag  # noqa: E402
+from outage_signal.collector.reddit import FOLLOW_KEY as REDDIT_FOLLOW_KEY  # noqa: E402
 from outage_signal.detector import ServiceDetector  # noqa: E402
 from outage_signal.config import Config  # noqa: E402
 from outage_signal.store import Store  # noqa: E402
@@ -29,8 +30,11 @@ def status(store: Store, config: Config, now: datetime | None = None) -> list[di
     hour_ago = (now - timedelta(hours=1)).isoformat()
     collected_at = store.collected_at()
     failing = _failing_sources(store)
-    stream_cursor = store.cursor(JETSTREAM_CURSOR)
-    lag = None if stream_cursor is None else round(stream_lag(int(stream_cursor), datetime.now(timezone.utc)), 1)
+    real_now = datetime.now(timezone.utc)
+    stream_cursor, last_poll = store.cursor(JETSTREAM_CURSOR), store.cursor(REDDIT_FOLLOW_KEY)
+    lag = None if stream_cursor is None else round(stream_lag(int(stream_cursor), real_now), 1)
+    reddit_lag = None if last_poll is None else round(max(0.0, (real_now - datetime.fromisoformat(last_poll))
+                                                          .total_seconds()), 1)
     rows = []
     for key, service in config.services.items():
         counts = store.counts(key, since=hour_ago, until=now.isoformat())
@@ -53,6 +57,7 @@ def status(store: Store, config: Config, now: datetime | None = None) -> list[di
                                    if key in source or source.startswith(("replay", "import"))), default=None),
             "failing_sources": [s for s in failing if key in s],
             "stream_lag_seconds": lag,
+            "reddit_follow_lag_seconds": reddit_lag,
         })
     return rows
 
