@@ -666,7 +666,8 @@ class ServiceDetector:
         self.last_minute = int(t[-1])
         if self.params.rise_steps:
             kept_steps = self.params.rise_steps + self._rise_reference_steps
-            self.recent_authors = (self.recent_authors + a.tolist())[-kept_steps:]
+            self.recent_authors = self.recent_authors[max(0, len(self.recent_authors) + len(a) - kept_steps):] + a.tolist()
+            del self.recent_authors[:-kept_steps]
         if not warmed:
             self._clear_window()
             return True
@@ -679,8 +680,17 @@ class ServiceDetector:
         """Whether the sharp-rise test might alarm on any step of the block (then the exact path
         decides): each step's window and reference hour, from the kept counts and the block's."""
         k, reference = self.params.rise_steps, self._rise_reference_steps
-        counts = np.concatenate((np.asarray(self.recent_authors, dtype=float), a))
-        ends = np.arange(len(self.recent_authors), len(counts)) + 1  # one past each block step
+        kept = self.recent_authors
+        if len(kept) >= k - 1:
+            # First a necessary condition on the window sums alone (cheap: most blocks stop here).
+            counts = np.concatenate((np.asarray(kept[len(kept) - k + 1:], dtype=float), a))
+            running = np.cumsum(counts)
+            window_sums = running[k - 1:] - np.concatenate(([0.0], running[:-k]))
+            if not (window_sums >= np.maximum(self.params.rise_ratio * (k - 1) * mean,
+                                              (k - 1) * mean + RISE_MIN_EXCESS)).any():
+                return False
+        counts = np.concatenate((np.asarray(kept, dtype=float), a))
+        ends = np.arange(len(kept), len(counts)) + 1  # one past each block step
         tested = ends >= k + reference
         if not tested.any():
             return False
