@@ -12,8 +12,8 @@ With ``--lofo``, only the honest figure over every tuned parameter: for each fil
 ``LOFO_GRID`` x ``SENSITIVITIES`` that scores best on the other nine files is scored on it. The grid
 covers every parameter of ``SERIES_PARAMS`` (the mention-volume profile) that was chosen on these
 files: shift, quiet period, rate floor, the burst memory's weight and half-life, the evidence window,
-whether the level correction, the wander, the surge floor, the per-step cap, the hour-of-day smoothing
-and the sharp-rise test are on as in minute-counts or off, and the threshold through the sensitivity, which divides it. The others keep
+whether the level correction, the wander, the surge floor and the per-step cap are on as in the
+service detector or off, and the threshold through the sensitivity, which divides it. The others keep
 their defaults, which were not tuned on NAB. Each list includes the shipped value. About half an hour.
 
     python benchmarks/detector_nab.py [--data ../shared/data/nab] [--no-grid] [--lofo]
@@ -30,7 +30,7 @@ from typing import Hashable
 
 from outage_signal.detector import DetectorParams, detect_series, read_series_csv
 from outage_signal.detector.nab import PROFILES, FileScore, load_windows, normalised, score_file
-from outage_signal.detector.series import MINUTE_COUNT_PARAMS, SERIES_PARAMS
+from outage_signal.detector.series import SERIES_PARAMS
 
 SENSITIVITIES = [0.35, 0.5, 0.7, 1.0, 1.4, 2.0]
 MEMORY_GRID = [(0.0, 336.0)] + [(w, h) for w in (0.5, 1.0, 2.0) for h in (168.0, 336.0, 672.0)]
@@ -44,9 +44,10 @@ LOFO_GRID: dict[str, tuple[float, ...]] = {
     "burst_memory_hours": (168.0, 336.0, 672.0),
     "evidence_hours": (3.0, 24.0),
 }
-# The pieces the minute-counts profile has and mention-volume leaves off (chosen on NAB too): tried
-# as one switch, off (shipped) or as in minute-counts.
-MINUTE_COUNT_PIECES = ("level_hours", "wander_z", "min_surge_per_hour", "alarm_steps", "day_smoothing", "rise_steps")
+# The pieces the service detector has and mention-volume leaves off (chosen on NAB too): tried as one
+# switch, off (shipped) or as in the service detector. (The minute-counts profile's sharp-rise test and
+# hour-of-day smoothing are not in the grid: off, the mention-volume profile is the same as before them.)
+MINUTE_COUNT_PIECES = ("level_hours", "wander_z", "min_surge_per_hour", "alarm_steps")
 
 
 Scores = dict[str, dict[str, FileScore]]  # file -> profile -> score
@@ -86,7 +87,7 @@ def lofo_settings() -> list[DetectorParams]:
         print(f"(not in DetectorParams, left out of the grid: {', '.join(missing)})")
     axes = {name: sorted(set(values) | {getattr(SERIES_PARAMS, name)}) for name, values in LOFO_GRID.items()
             if name in known}
-    minute_counts = {name: getattr(MINUTE_COUNT_PARAMS, name) for name in MINUTE_COUNT_PIECES}
+    minute_counts = {name: getattr(DetectorParams(), name) for name in MINUTE_COUNT_PIECES}
     settings = [replace(SERIES_PARAMS, **dict(zip(axes, combo)), **pieces)
                 for combo in itertools.product(*axes.values()) for pieces in ({}, minute_counts)]
     # Without memory its half-life does nothing: one such setting, not one per half-life.
