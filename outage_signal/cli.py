@@ -333,8 +333,8 @@ def incidents(app: App, service: str | None) -> Rows:
 @click.option("--sensitivity", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Higher alarms on less evidence (earlier, more false alarms).")
 @click.option("--profile", type=click.Choice(["auto", *detector.SERIES_PROFILES]), default="auto", show_default=True,
-              help="Settings for the kind of series: minute-counts (per-minute complaint counts, the service "
-                   "detector's settings) or mention-volume (bursty volumes of all mentions, as NAB's). auto: "
+              help="Settings for the kind of series: minute-counts (per-minute complaint counts: the service "
+                   "detector's settings with a sharp-rise test, for counts alone) or mention-volume (bursty volumes of all mentions, as NAB's). auto: "
                    "minute-counts for a one-minute step of whole numbers, mention-volume otherwise.")
 @pass_app
 def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str) -> None:
