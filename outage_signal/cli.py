@@ -199,14 +199,17 @@ def known_service(config: Config, service: str | None) -> str | None:
 
 def _print_incident_table(app: App, incidents: Rows) -> None:
     table = Table(title="Incidents")
-    for column in ("service", "opened at (UTC)", "status", "complaints", "official acknowledgement", "lead"):
+    for column in ("service", "opened at (UTC)", "status", "complaints", "official acknowledgement",
+                   "official incident", "lead"):
         table.add_column(column)
     for i in incidents:
         lead = f"{i['lead_minutes']:+.0f} min" if i["lead_minutes"] is not None else "-"
+        first = f" ({i['acknowledged_by']})" if i["acknowledged_by"] not in (None, "status_page") else ""
         table.add_row(i["service"], i["opened_at"][:16].replace("T", " "),
                       i["status"] + (f" {i['resolved_at'][11:16]}" if i["resolved_at"] else ""),
                       str(i["complaints"]),
-                      (i["acknowledged_at"] or "never")[:16].replace("T", " "), lead)
+                      (i["acknowledged_at"] or "never")[:16].replace("T", " ") + first,
+                      report_module.official_summary(i), lead)
     app.console.print(table)
 
 
@@ -302,7 +305,7 @@ def demo(app: App, replay_dir: Path) -> None:
             summary, score = pipeline.demo(store, config, model, endpoints, replay_dir, progress=progress,
                                            echo=app.echo)
             app.echo(summary.line())
-            _print_incident_table(app, store.incidents())
+            _print_incident_table(app, report_module.incidents(store))
     except LockHeld as e:
         click.echo(f"Not running: {e}", err=True)
         sys.exit(2)
@@ -323,7 +326,7 @@ def incidents(app: App, service: str | None) -> Rows:
     """List detected incidents, with their official acknowledgement and lead time."""
     known_service(app.config(), service)
     with app.store(readonly=True) as store:
-        return store.incidents(service)
+        return report_module.incidents(store, service)
 
 
 # --- detector (issue 5) ---
