@@ -23,11 +23,11 @@ STATE_IMPACT = {"downtime": "major", "degraded": "minor"}
 def parse_index(payload: Any, service: str, location: str = "index.json") -> Batch:
     batch = Batch(source=f"status:{service}", cursor=None)
     data = payload.get("data") if isinstance(payload, dict) else None
-    if not isinstance(data, dict) or data.get("type") != "status_page":
+    if not isinstance(data, dict) or data.get("type") != "status_page" or not isinstance(payload.get("included", []), list):
         batch.malformed.append(Malformed(location, "expected a Better Stack status page: {\"data\": {\"type\": \"status_page\"}}"))
         return batch
-    included = [i for i in payload.get("included") or [] if isinstance(i, dict)]
-    by_id = {(i.get("type"), str(i.get("id"))): i.get("attributes") or {} for i in included}
+    included = [i for i in payload.get("included", []) if isinstance(i, dict)]
+    by_id = {(i.get("type"), str(i.get("id"))): i["attributes"] for i in included if isinstance(i.get("attributes"), dict)}
     names = {key[1]: a.get("public_name") for key, a in by_id.items() if key[0] == "status_page_resource"}
     for index, report in enumerate(i for i in included if i.get("type") == "status_report"):
         try:

@@ -21,11 +21,11 @@ MAINTENANCE = "UNDERMAINTENANCE"
 def parse_summary(payload: Any, service: str, location: str = "summary.json") -> Batch:
     """A ``{"page": ..., "activeIncidents": [...]}`` body as one batch of open incidents."""
     batch = Batch(source=f"status:{service}", cursor=None, all_open=service)
-    items = payload.get("activeIncidents") if isinstance(payload, dict) else None
-    if not isinstance(payload, dict) or not isinstance(payload.get("page"), dict):
+    items = payload.get("activeIncidents", []) if isinstance(payload, dict) else None
+    if not isinstance(payload, dict) or not isinstance(payload.get("page"), dict) or not isinstance(items, list):
         batch.malformed.append(Malformed(location, "expected an Instatus summary: {\"page\": ..., \"activeIncidents\": [...]}"))
         return batch
-    for index, item in enumerate(items or []):
+    for index, item in enumerate(items):
         try:
             if item.get("impact") == MAINTENANCE:
                 continue

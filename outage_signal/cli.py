@@ -239,7 +239,8 @@ def _print_status_table(app: App, rows: Rows) -> None:
         incident = (f"since {r['open_incident_since'][:16]} ({r['open_incident_complaints']} complaints)"
                     if r["open_incident_since"] else "-")
         failing = f" FAILING: {', '.join(r['failing_sources'])}" if r["failing_sources"] else ""
-        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", incident, r["last_official"] or "-",
+        platform = f" [{r['status_platform']}]" if r["status_platform"] else ""
+        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", incident, (r["last_official"] or "-") + platform,
                       (r["last_collected"] or "never")[:16] + failing)
     app.console.print(table)
     if rows and rows[0]["stream_lag_seconds"] is not None:

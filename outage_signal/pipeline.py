@@ -203,8 +203,10 @@ def link(store: Store, endpoints: Sequence[notify.Endpoint], max_gap: timedelta 
         acknowledged = {o["source_id"]: o["acknowledged_at"] for o in pages}
         with store.transaction():
             for incident in incidents:
-                said = [(acknowledged[matches[incident["id"]][0]], "status_page", matches[incident["id"]][0])
-                        ] if incident["id"] in matches else []
+                said = []  # (when, who, which official incident)
+                if incident["id"] in matches:
+                    page_incident = matches[incident["id"]][0]
+                    said.append((acknowledged[page_incident], "status_page", page_incident))
                 post = _first_post(posts, incident)
                 if post:
                     said.append((post["acknowledged_at"], post["source"], post["source_id"]))
@@ -230,8 +232,7 @@ SOCIAL_LEEWAY = timedelta(minutes=30)
 def _first_post(posts: list[dict[str, Any]], incident: dict[str, Any]) -> dict[str, Any] | None:
     """The first official post during ``incident`` (``posts`` in time order), or None."""
     start, end = _time(incident["started_at"]) - SOCIAL_LEEWAY, _time(incident["resolved_at"])
-    return next((p for p in posts if start <= _time(p["acknowledged_at"]) and (end is None or _time(p["acknowledged_at"]) <= end)),
-                None)
+    return next((p for p in posts if start <= _time(p["acknowledged_at"]) <= (end or _time(p["acknowledged_at"]))), None)
 
 
 def _time(value: str | None) -> datetime | None:

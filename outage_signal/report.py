@@ -16,7 +16,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from outage_signal.collector.jetstream import CURSOR_KEY as JETSTREAM_CURSOR, stream_lag  # noqa: E402
 from outage_signal.collector.reddit import FOLLOW_KEY as REDDIT_FOLLOW_KEY  # noqa: E402
 from outage_signal.detector import ServiceDetector, component_only  # noqa: E402
-from outage_signal.config import Config  # noqa: E402
+from outage_signal.config import Config, StatusPage  # noqa: E402
+from outage_signal.sources import AUTO_CURSOR  # noqa: E402
 from outage_signal.store import Store  # noqa: E402
 
 BIN_MINUTES = 10  # plots show complaints per 10 minutes: per minute is too noisy to read
@@ -56,10 +57,19 @@ def status(store: Store, config: Config, now: datetime | None = None) -> list[di
             "last_collected": max((at for source, at in collected_at.items()
                                    if key in source or source.startswith(("replay", "import"))), default=None),
             "failing_sources": [s for s in failing if key in s],
+            "status_platform": status_platform(store, key, service.status_page),
             "stream_lag_seconds": lag,
             "reddit_follow_lag_seconds": reddit_lag,
         })
     return rows
+
+
+def status_platform(store: Store, key: str, page: StatusPage | None) -> str | None:
+    """The platform a service's status page is read as: its kind, or for ``auto`` the one found."""
+    if page is None or page.kind != "auto":
+        return page.kind if page else None
+    found = store.cursor(f"status:{key}") or ""
+    return f"{found.removeprefix(AUTO_CURSOR).split(' ')[0]} (auto)" if found.startswith(AUTO_CURSOR) else "auto (not read yet)"
 
 
 def incidents(store: Store, service: str | None = None) -> list[dict[str, Any]]:

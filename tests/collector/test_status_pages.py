@@ -145,3 +145,25 @@ def test_auto_says_what_to_set_when_nothing_answers_like_a_platform():
 @pytest.mark.parametrize("body", [b"<html>maintenance</html>", b'{"message": "Forbidden"}', b"[]", b"[1, 2]", b""])
 def test_an_answer_of_no_platform_is_not_recognised(body):
     assert platform_of(body) is None
+
+
+@pytest.mark.parametrize("parse, payload", [
+    ("instatus", {"page": {}, "activeIncidents": 5}), ("instatus", {"page": {}, "activeIncidents": "abc"}),
+    ("instatus", {"activeIncidents": []}), ("betterstack", {"data": {"type": "status_page"}, "included": 5}),
+    ("betterstack", {"data": {"type": "status_page_section"}}), ("gcp", {"incidents": []}), ("aws", "x"),
+    ("slack", {"status": "ok"}),
+])
+def test_an_answer_not_of_the_platforms_shape_is_one_malformed_record(parse, payload):
+    from outage_signal.collector import betterstack, cloud, instatus, slackstatus
+    parser = {"instatus": instatus.parse_summary, "betterstack": betterstack.parse_index, "gcp": cloud.parse_gcp,
+              "aws": cloud.parse_aws, "slack": slackstatus.parse_history}[parse]
+    batch = parser(payload, "svc", location="https://status.example.com/x")
+    assert not batch.incidents and [m.location for m in batch.malformed] == ["https://status.example.com/x"]
+
+
+def test_one_broken_item_is_counted_the_others_kept():
+    from outage_signal.collector import cloud
+    import json
+    good = json.loads((Path(__file__).resolve().parents[1] / "data" / "gcp" / "incidents.json").read_text())[0]
+    batch = cloud.parse_gcp([{**good, "external_desc": None, "created": "yesterday"}, good], "gcp")
+    assert len(batch.incidents) == 1 and batch.malformed[0].location == "incidents.json[0]"
