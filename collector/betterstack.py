@@ -23,38 +23,43 @@ STATE_IMPACT = {"downtime": "major", "degraded": "minor"}
 def parse_index(payload: Any, service: str, location: str = "index.json") -> Batch:
     batch = Batch(source=f"status:{service}", cursor=None)
     data = payload.get("data") if isinstance(payload, dict) else None
-    if not isinstance(data, dict) or data.get("type") != "status_page" or not isinstance(payload.get("included", []), list):
-        batch.malformed.append(Malformed(location, "expected a Better Stack status page: {\"data\": {\"type\": \"status_page\"}}"))
+    included = payload.get("included", []) if isinstance(payload, dict) else None
+    if not isinstance(data, dict) or data.get("type") != "status_page" or not isinstance(included, list):
+        batch.malformed.append(Malformed(location, 'expected a Better Stack status page: {"data": {"type": '
+                                                   '"status_page"}, "included": [...]}'))
         return batch
-    included = [i for i in payload.get("included", []) if isinstance(i, dict)]
-    by_id = {(i.get("type"), str(i.get("id"))): i["attributes"] for i in included if isinstance(i.get("attributes"), dict)}
-    names = {key[1]: a.get("public_name") for key, a in by_id.items() if key[0] == "status_page_resource"}
-    for index, report in enumerate(i for i in included if i.get("type") == "status_report"):
+    attributes = {(i.get("type"), str(i.get("id"))): i["attributes"]
+                  for i in included if isinstance(i, dict) and isinstance(i.get("attributes"), dict)}
+    reports = [i for i in included if isinstance(i, dict) and i.get("type") == "status_report"]
+    for index, report in enumerate(reports):
         try:
-            attributes = report["attributes"]
-            if attributes.get("report_type") == "maintenance":
-                continue
-            updates = sorted((by_id[("status_update", str(ref["id"]))]
-                              for ref in report["relationships"]["status_updates"]["data"]),
-                             key=lambda u: u["published_at"])
-            states = [r for u in updates for r in u.get("affected_resources") or []]
-            impacts = {STATE_IMPACT.get(r.get("status"), "none") for r in states}
-            closing = updates[-1] if updates and all(r.get("status") == "resolved"
-                                                     for r in updates[-1].get("affected_resources") or [{}]) else None
-            ends_at = attributes.get("ends_at")
-            batch.incidents.append(OfficialIncident(
-                service=service, source_id=str(report["id"]), title=str(attributes["title"]),
-                impact="major" if "major" in impacts else "minor" if "minor" in impacts else "unknown",
-                acknowledged_at=parse_time(updates[0]["published_at"] if updates else attributes["starts_at"]),
-                resolved_at=parse_time(ends_at) if ends_at else parse_time(closing["published_at"]) if closing else None,
-                components=tuple(dict.fromkeys(names.get(str(r.get("status_page_resource_id"))) or
-                                               str(r.get("status_page_resource_id")) for r in states)),
-                updates=tuple({"at": u["published_at"], "status": ",".join(sorted({r.get("status", "") for r in
-                                                                                  u.get("affected_resources") or []})),
-                               "body": u.get("message", "")} for u in updates)))
+            if report["attributes"].get("report_type") != "maintenance":
+                batch.incidents.append(_incident(report, attributes, service))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             batch.malformed.append(Malformed(f"{location} status_report[{index}]", f"{type(e).__name__}: {e}"))
     return batch
+
+
+def _incident(report: dict[str, Any], attributes: dict[tuple, dict[str, Any]], service: str) -> OfficialIncident:
+    """One status report, its updates looked up among the included ones."""
+    updates = sorted((attributes[("status_update", str(ref["id"]))]
+                      for ref in report["relationships"]["status_updates"]["data"]), key=lambda u: u["published_at"])
+    states = [state for update in updates for state in update.get("affected_resources") or []]
+    impacts = {STATE_IMPACT.get(state.get("status"), "none") for state in states}
+    last = updates[-1] if updates else {}
+    resolved = bool(last) and all(s.get("status") == "resolved" for s in last.get("affected_resources") or [{}])
+    ends_at = report["attributes"].get("ends_at")
+    resources = [str(state.get("status_page_resource_id")) for state in states]
+    return OfficialIncident(
+        service=service, source_id=str(report["id"]), title=str(report["attributes"]["title"]),
+        impact="major" if "major" in impacts else "minor" if "minor" in impacts else "unknown",
+        acknowledged_at=parse_time(updates[0]["published_at"] if updates else report["attributes"]["starts_at"]),
+        resolved_at=parse_time(ends_at) if ends_at else parse_time(last["published_at"]) if resolved else None,
+        components=tuple(dict.fromkeys(attributes.get(("status_page_resource", r), {}).get("public_name") or r
+                                       for r in resources)),
+        updates=tuple({"at": u["published_at"], "body": u.get("message", ""),
+                       "status": ",".join(sorted({s.get("status", "") for s in u.get("affected_resources") or []}))}
+                      for u in updates))
 
 
 def fetch_index(base_url: str, service: str, session: requests.Session | None = None, timeout: float = 15.0,

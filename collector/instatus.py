@@ -23,7 +23,7 @@ def parse_summary(payload: Any, service: str, location: str = "summary.json") ->
     batch = Batch(source=f"status:{service}", cursor=None, all_open=service)
     items = payload.get("activeIncidents", []) if isinstance(payload, dict) else None
     if not isinstance(payload, dict) or not isinstance(payload.get("page"), dict) or not isinstance(items, list):
-        batch.malformed.append(Malformed(location, "expected an Instatus summary: {\"page\": ..., \"activeIncidents\": [...]}"))
+        batch.malformed.append(Malformed(location, 'expected an Instatus summary: {"page": ..., "activeIncidents": [...]}'))
         return batch
     for index, item in enumerate(items):
         try:
@@ -36,7 +36,8 @@ def parse_summary(payload: Any, service: str, location: str = "summary.json") ->
                 impact=IMPACTS.get(str(item.get("impact")), "unknown"), acknowledged_at=started,
                 resolved_at=parse_time(updated or item["started"]) if item.get("status") == "RESOLVED" else None,
                 url=item.get("url"),
-                updates=({"at": updated or item["started"], "status": str(item.get("status", "")).lower(), "body": ""},)))
+                updates=({"at": updated or item["started"], "status": str(item.get("status", "")).lower(),
+                          "body": ""},)))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             batch.malformed.append(Malformed(f"{location}[{index}]", f"{type(e).__name__}: {e}"))
     return batch
