@@ -7,7 +7,7 @@ from pathlib import Path
 import vcr
 from atproto import Client
 
-from outage_signal import pipeline, report
+from outage_signal import notify, pipeline, report
 from outage_signal.collector.bluesky import PUBLIC_APPVIEW, official_acknowledgements
 from outage_signal.collector.records import OfficialIncident
 from outage_signal.config import DEFAULT_REPLAY, StatusPage
@@ -70,8 +70,10 @@ def test_an_official_post_before_the_status_page_acknowledges_first_and_the_repo
         assert row["acknowledged_by"] == "bluesky" and row["acknowledged_at"] == "2026-09-10T16:12:00+00:00"
         assert row["lead_minutes"] == 9.0  # the post at 16:12, our alarm at 16:03
         assert row["official_id"] == "gh-1" and row["official_scope"] == "service-wide"  # still the page's incident
-        assert [e["kind"] for e in store.db.query("SELECT kind FROM incident_events WHERE incident_id = ?",
-                                                  [incident_id])] == ["acknowledged"]
+        [event] = store.db.query("SELECT kind, payload FROM incident_events WHERE incident_id = ?", [incident_id])
+        assert event["kind"] == "acknowledged"
+        assert notify.describe(json.loads(event["payload"])).startswith(
+            "[acknowledged] github: its official Bluesky account spoke at 2026-09-10 16:12 UTC")
         assert pipeline.link(store, []) == 0  # linking again changes nothing
 
 
