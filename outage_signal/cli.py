@@ -199,14 +199,17 @@ def known_service(config: Config, service: str | None) -> str | None:
 
 def _print_incident_table(app: App, incidents: Rows) -> None:
     table = Table(title="Incidents")
-    for column in ("service", "opened at (UTC)", "status", "complaints", "official acknowledgement", "lead"):
+    for column in ("service", "opened at (UTC)", "status", "complaints", "official acknowledgement",
+                   "official incident", "lead"):
         table.add_column(column)
     for i in incidents:
         lead = f"{i['lead_minutes']:+.0f} min" if i["lead_minutes"] is not None else "-"
+        first = f" ({i['acknowledged_by']})" if i["acknowledged_by"] not in (None, "status_page") else ""
         table.add_row(i["service"], i["opened_at"][:16].replace("T", " "),
                       i["status"] + (f" {i['resolved_at'][11:16]}" if i["resolved_at"] else ""),
                       str(i["complaints"]),
-                      (i["acknowledged_at"] or "never")[:16].replace("T", " "), lead)
+                      (i["acknowledged_at"] or "never")[:16].replace("T", " ") + first,
+                      report_module.official_summary(i), lead)
     app.console.print(table)
 
 
@@ -236,7 +239,8 @@ def _print_status_table(app: App, rows: Rows) -> None:
         incident = (f"since {r['open_incident_since'][:16]} ({r['open_incident_complaints']} complaints)"
                     if r["open_incident_since"] else "-")
         failing = f" FAILING: {', '.join(r['failing_sources'])}" if r["failing_sources"] else ""
-        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", incident, r["last_official"] or "-",
+        platform = f" [{r['status_platform']}]" if r["status_platform"] else ""
+        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", incident, (r["last_official"] or "-") + platform,
                       (r["last_collected"] or "never")[:16] + failing)
     app.console.print(table)
     if rows and rows[0]["stream_lag_seconds"] is not None:
@@ -302,7 +306,7 @@ def demo(app: App, replay_dir: Path) -> None:
             summary, score = pipeline.demo(store, config, model, endpoints, replay_dir, progress=progress,
                                            echo=app.echo)
             app.echo(summary.line())
-            _print_incident_table(app, store.incidents())
+            _print_incident_table(app, report_module.incidents(store))
     except LockHeld as e:
         click.echo(f"Not running: {e}", err=True)
         sys.exit(2)
@@ -323,7 +327,7 @@ def incidents(app: App, service: str | None) -> Rows:
     """List detected incidents, with their official acknowledgement and lead time."""
     known_service(app.config(), service)
     with app.store(readonly=True) as store:
-        return store.incidents(service)
+        return report_module.incidents(store, service)
 
 
 # --- detector (issue 5) ---

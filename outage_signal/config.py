@@ -88,9 +88,26 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# The status platforms a catalog entry's status_page may name: each has a reader in
+# outage_signal.collector.status_pages (README, "Status pages"); "auto" finds out which one a page is on.
+STATUS_PAGE_KINDS = ("statuspage", "incidentio", "instatus", "betterstack", "gcp", "aws", "azure", "slack",
+                     "feed", "auto")
+StatusPageKind = Literal[STATUS_PAGE_KINDS]  # type: ignore[valid-type]
+
+
 class StatusPage(_Table):
-    kind: Literal["statuspage", "feed"]  # Atlassian Statuspage v2 API, or an RSS/Atom feed
+    kind: StatusPageKind
     url: Annotated[HttpUrl, AfterValidator(lambda url: url.rstrip("/"))]
+
+
+def _bluesky_handle(value: str) -> str:
+    handle = value.removeprefix("@").lower()
+    if not re.fullmatch(r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]", handle):
+        raise ValueError(f"{value!r} is not a Bluesky handle (a domain name such as status.example.com)")
+    return handle
+
+
+BlueskyHandle = Annotated[str, AfterValidator(_bluesky_handle)]
 
 
 class Service(_Table):
@@ -99,6 +116,8 @@ class Service(_Table):
     subreddits: tuple[Text, ...] = ()
     bluesky: tuple[Text, ...] = ()  # app.bsky.feed.searchPosts queries
     status_page: StatusPage | None = None
+    # The company's own Bluesky accounts: their posts about an outage count as an acknowledgement.
+    official_bluesky: tuple[BlueskyHandle, ...] = ()
 
     def match_names(self) -> list[str]:
         """The names a post may use for this service: its aliases, and its display name unless that is short."""

@@ -339,3 +339,13 @@ def test_detector_params_are_coerced_and_unknown_state_params_rejected():
         ServiceDetector.from_state(state)
     with pytest.raises(DetectorError, match="sensitivity"):
         ServiceDetector("svc", 0.0)
+
+
+def test_link_official_weighs_impact_and_components_not_time_alone():
+    """A surge of complaints links to the major, service-wide incident of its time, not to a minor
+    "Codespaces degraded" one acknowledged closer to our alarm (issue 17)."""
+    t = lambda h, m=0: datetime(2026, 1, 1, h, m, tzinfo=timezone.utc)
+    official = [("codespaces", t(10, 5), t(10, 50), "minor", ("Codespaces",)), ("outage", t(10, 15), t(11, 30), "major", ())]
+    assert link_official([("a", t(10), t(11))], official) == {"a": ("outage", 15.0)}
+    # Alone, the component-only incident is still the acknowledgement: weights order candidates, they bar none.
+    assert link_official([("a", t(10), t(11))], official[:1]) == {"a": ("codespaces", 5.0)}
