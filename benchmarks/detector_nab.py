@@ -12,8 +12,8 @@ With ``--lofo``, only the honest figure over every tuned parameter: for each fil
 ``LOFO_GRID`` x ``SENSITIVITIES`` that scores best on the other nine files is scored on it. The grid
 covers every parameter of ``SERIES_PARAMS`` (the mention-volume profile) that was chosen on these
 files: shift, quiet period, rate floor, the burst memory's weight and half-life, the evidence window,
-whether the level correction, the wander, the surge floor and the per-step cap are on as in
-minute-counts or off, and the threshold through the sensitivity, which divides it. The others keep
+whether the level correction, the wander, the surge floor and the per-step cap are on as in the
+service detector or off, and the threshold through the sensitivity, which divides it. The others keep
 their defaults, which were not tuned on NAB. Each list includes the shipped value. About half an hour.
 
     python benchmarks/detector_nab.py [--data ../shared/data/nab] [--no-grid] [--lofo]
@@ -44,8 +44,9 @@ LOFO_GRID: dict[str, tuple[float, ...]] = {
     "burst_memory_hours": (168.0, 336.0, 672.0),
     "evidence_hours": (3.0, 24.0),
 }
-# The pieces the minute-counts profile has and mention-volume leaves off (chosen on NAB too): tried
-# as one switch, off (shipped) or as in minute-counts.
+# The pieces the service detector has and mention-volume leaves off (chosen on NAB too): tried as one
+# switch, off (shipped) or as in the service detector. (The minute-counts profile's sharp-rise test and
+# hour-of-day smoothing are not in the grid: off, the mention-volume profile is the same as before them.)
 MINUTE_COUNT_PIECES = ("level_hours", "wander_z", "min_surge_per_hour", "alarm_steps")
 
 

@@ -17,7 +17,8 @@ measurements, each through the stream's own code (``JetstreamCollector`` and ``S
 
 Peak memory of the reading process is printed at the end. ``--soak-minutes`` instead runs the whole
 ``outage-signal stream`` command (with its per-minute classification and detection) against the local
-server at ``--rate`` for that long, and prints its resident memory each minute. On a machine shared with other work the
+server at ``--rate`` for that long (the posts' authors new each minute, as on the network), and prints
+its resident memory each minute and whether it is flat after warm-up (see ``FLAT_SLOPE``). On a machine shared with other work the
 wall-clock rates fall below the per-CPU-second ones, which say what one core of its own would do. Counting is not in the latency: the stream
 counts and detects each minute once it has ended (the detector consumes whole minutes).
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
 import resource
 import signal
@@ -55,14 +57,13 @@ WORDS = ("the a to and of in my is it for on that this with was just so but be a
          "still back more when get from got think know going now see how would first year world home "
          "game music photo art dog cat coffee morning weekend politics news book film show").split()
 POOL = 20_000  # distinct frames; each send also gets its own time_us and rkey
-TIME, RKEY = "@@TIME@@", "@@RKEY@@"
+TIME, RKEY, CREATED = "@@TIME@@", "@@RKEY@@", "@@CREATED@@"
 
 
 def frame_pool(seed: int = 7) -> list[tuple[str, str, str]]:
-    """(before time_us, between time_us and rkey, after rkey) pieces of POOL distinct frames, their posts
-    created now."""
+    """(before time_us, between time_us and rkey, after rkey) pieces of POOL distinct frames; their posts'
+    ``createdAt`` is CREATED, for the server to set (see ``created_now``)."""
     rng = random.Random(seed)
-    created = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     pool = []
     for n in range(POOL):
         event = json.loads(json.dumps(TEMPLATES[rng.choice([0, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7])]))
@@ -73,7 +74,7 @@ def frame_pool(seed: int = 7) -> list[tuple[str, str, str]]:
             commit["rkey"] = RKEY
             record = commit.get("record")
             if record and commit["collection"] == "app.bsky.feed.post":
-                record["createdAt"] = created  # posts written now: the stream keeps no imported archive
+                record["createdAt"] = CREATED
                 if record.get("text"):
                     record["text"] = (rng.choice(NAMING) if rng.random() < 0.02 else
                                       " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 40))))
@@ -87,6 +88,12 @@ def frame_pool(seed: int = 7) -> list[tuple[str, str, str]]:
         between, after = rest.split(f"{RKEY}")
         pool.append((before, between, after))
     return pool
+
+
+def created_now() -> str:
+    """Now as Bluesky writes ``createdAt``: posts written now (the stream keeps no imported archive, and
+    a post belongs to the minute it is sent in, as on the network)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def websocket_frame(payload: bytes) -> bytes:
@@ -108,24 +115,29 @@ def serve(port: multiprocessing.Queue, events: int, rate: float, start_us: int) 
     from websockets.exceptions import ConnectionClosed
     from websockets.sync.server import serve as ws_serve
 
-    pool = frame_pool()
+    pool, pools = frame_pool(), 1
     chunk = 200
+    if not rate:  # as fast as it sends: a few seconds in all, every post created at the start
+        created = created_now()
+        pool = [(before, between, after.replace(CREATED, created)) for before, between, after in pool]
 
     def handler(ws) -> None:
-        nonlocal pool
+        nonlocal pool, pools
         began = built = time.perf_counter()
         for first in range(0, events, chunk):
             if rate:
                 ahead = first / rate - (time.perf_counter() - began)
                 if ahead > 0:
                     time.sleep(ahead)
-                time_us = int(time.time() * 1e6)
-                if time.perf_counter() - built > 60:  # posts written now, minute after minute, as on the network
-                    pool, built = frame_pool(), time.perf_counter()
+                time_us, created = int(time.time() * 1e6), created_now()
+                if time.perf_counter() - built > 60:  # new authors each minute, as on the network
+                    pool, pools, built = frame_pool(seed=7 + pools), pools + 1, time.perf_counter()
             frames = []
             for n in range(first, min(first + chunk, events)):
                 before, between, after = pool[n % POOL]
                 stamp = time_us if rate else start_us + n
+                if rate:
+                    after = after.replace(CREATED, created)
                 frames.append(websocket_frame(f"{before}{stamp}{between}{f'3b{n:011d}' if between else ''}{after}"
                                               .encode()))
             try:
@@ -169,8 +181,22 @@ def with_server(events: int, rate: float, store: Store, names: list[str], matche
         server.join(10)
 
 
+# Memory is flat when resident memory over the last FLAT_WINDOW minutes grows slower than FLAT_SLOPE
+# (least squares): 0.1 MB a minute would be 144 MB a day.
+FLAT_WINDOW, FLAT_SLOPE = 20, 0.1
+
+
+def slope(values: list[float]) -> float:
+    """The least-squares slope of ``values`` against their index (per step)."""
+    xs = range(len(values))
+    mean_x, mean_y = statistics.fmean(xs), statistics.fmean(values)
+    return (sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, values))
+            / sum((x - mean_x) ** 2 for x in xs))
+
+
 def soak(minutes: float, rate: float) -> None:
-    """`outage-signal stream` against the local server for ``minutes``: its resident memory each minute."""
+    """`outage-signal stream` against the local server for ``minutes``: its resident memory each minute,
+    and whether it is flat after warm-up (the slope over the last FLAT_WINDOW minutes)."""
     events = int(rate * minutes * 60)
     ports: multiprocessing.Queue = multiprocessing.Queue()
     server = multiprocessing.Process(target=serve, args=(ports, events, rate, 0), daemon=True)
@@ -179,19 +205,31 @@ def soak(minutes: float, rate: float) -> None:
         url = f"ws://127.0.0.1:{ports.get(timeout=60)}/subscribe"
         stream = subprocess.Popen([sys.executable, "-m", "outage_signal.cli", "--db", f"{tmp}/soak.db", "stream",
                                    "--endpoint", url], stdout=subprocess.PIPE, text=True)
+        rss_by_minute = []
+        began = time.monotonic()
         try:
             for minute in range(1, int(minutes) + 1):
-                time.sleep(60)
+                time.sleep(max(0.0, began + 60 * minute - time.monotonic()))
                 if stream.poll() is not None:
                     raise SystemExit(f"the stream exited with status {stream.returncode} in minute {minute}")
-                rss = int(Path(f"/proc/{stream.pid}/status").read_text().split("VmRSS:")[1].split()[0]) / 1024
-                print(f"minute {minute}: resident memory {rss:,.0f} MB", flush=True)
+                rss_by_minute.append(int(Path(f"/proc/{stream.pid}/status").read_text()
+                                         .split("VmRSS:")[1].split()[0]) / 1024)
+                sizes = " + ".join(f"{Path(tmp, name).stat().st_size / 2 ** 20:.1f}" for name in ("soak.db", "soak.db-wal")
+                                   if Path(tmp, name).exists())
+                print(f"minute {minute}: resident memory {rss_by_minute[-1]:,.1f} MB (database + WAL {sizes} MB)",
+                      flush=True)
         finally:
             stream.send_signal(signal.SIGTERM)
             out, _ = stream.communicate(timeout=60)
             server.terminate()
         for line in out.splitlines():
             print(line)
+        if len(rss_by_minute) > FLAT_WINDOW:
+            window = rss_by_minute[-FLAT_WINDOW:]
+            growth = slope(window)
+            print(f"resident memory over the last {FLAT_WINDOW} minutes: {min(window):,.1f}-{max(window):,.1f} MB, "
+                  f"slope {growth:+.3f} MB/min: {'flat' if abs(growth) < FLAT_SLOPE else 'NOT flat'} "
+                  f"(flat: |slope| < {FLAT_SLOPE} MB/min); load average {os.getloadavg()[0]:.2f} at the end")
 
 
 def main() -> None:
@@ -209,8 +247,9 @@ def main() -> None:
     names = config.names()
 
     # 1. The CPU work alone.
-    pool = frame_pool()
-    frames = [f"{b}{1779719009157119 + n}{m}{'3b%011d' % n if m else ''}{a}" for n, (b, m, a) in enumerate(pool)]
+    pool, created = frame_pool(), created_now()
+    frames = [f"{b}{1779719009157119 + n}{m}{'3b%011d' % n if m else ''}{a.replace(CREATED, created)}"
+              for n, (b, m, a) in enumerate(pool)]
     is_candidate = Prefilter(names)
     began = time.process_time()
     rounds, candidates = 10, 0

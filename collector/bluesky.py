@@ -1,13 +1,17 @@
-"""Bluesky through atproto: ``app.bsky.feed.searchPosts`` per catalog query, newest first.
+"""Bluesky through atproto: ``app.bsky.feed.searchPosts`` per catalog query, newest first; and the
+posts of companies' official accounts (``app.bsky.feed.getAuthorFeed``) as acknowledgements.
 
 Login is a handle and an app password from the environment (``OUTAGE_SIGNAL_BLUESKY_HANDLE``,
 ``OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD``). Each query has its own cursor: the newest ``indexedAt``
 stored from it. A run asks for posts ``since`` that time, follows the API's pagination cursor to
 the end, and yields everything as one batch, so the cursor moves only with the posts it covers.
+
+An account's own feed is public: it is read from Bluesky's public AppView without credentials.
 """
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -15,7 +19,7 @@ from atproto import Client
 from atproto_client.exceptions import (AtProtocolError, BadRequestError, ModelError, NetworkError,
                                        RequestException, UnauthorizedError)
 
-from outage_signal.collector.records import Batch, Malformed, Post, checked_text, checked_time
+from outage_signal.collector.records import Batch, Malformed, OfficialIncident, Post, checked_text, checked_time
 from outage_signal.collector.retry import GaveUp, Retryable, RetryPolicy, retried_status
 
 
@@ -120,27 +124,72 @@ class BlueskyCollector:
         return batch
 
     def _search(self, params: dict[str, Any], key: str) -> Any:
-        try:
-            return self.retry.call(lambda: self._search_once(params, key))
-        except GaveUp as e:
-            raise BlueskyError(f"{key}: {e}") from None
+        return call_xrpc(self.client.app.bsky.feed.search_posts, params, key, self.retry)
 
-    def _search_once(self, params: dict[str, Any], key: str) -> Any:
-        try:
-            return self.client.app.bsky.feed.search_posts(params=params)
-        except UnauthorizedError:
-            raise BlueskyError(f"{key}: Bluesky refused the session; check OUTAGE_SIGNAL_BLUESKY_HANDLE and "
-                               "OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD") from None
-        except (NetworkError, RequestException) as e:
-            response = e.response
-            if isinstance(e, NetworkError) or response is None:
-                raise Retryable(type(e).__name__) from None
-            if not retried_status(response.status_code):
-                raise BlueskyError(f"{key}: Bluesky answered {e}") from None
-            headers = {k.lower(): v for k, v in (response.headers or {}).items()}
-            raise Retryable(f"{type(e).__name__}: HTTP {response.status_code}", headers.get("retry-after")) from None
-        except BadRequestError as e:
-            raise BlueskyError(f"{key}: Bluesky rejected the query: {e}") from None
-        except (ModelError, ValueError) as e:  # not the lexicon's shape, or not JSON at all
-            raise MalformedPage(f"{key}: a page that does not follow app.bsky.feed.searchPosts "
-                                f"({str(e).splitlines()[0]}: {' '.join(str(e).splitlines()[1:3])})"[:300]) from None
+
+PUBLIC_APPVIEW = "https://public.api.bsky.app/xrpc"
+# What an official post about an outage says; a post without any of these (a launch, a tip) is not one.
+OUTAGE_WORDS = re.compile(r"\b(outage|down|degraded|degradation|disruption|disrupted|investigating|incident|"
+                          r"errors?|issues?|unavailable|interruption|restored|mitigated|resolved)\b", re.IGNORECASE)
+
+
+def official_acknowledgements(client: Client, accounts: Mapping[str, Iterable[str]], limit: int = 30,
+                              retry: RetryPolicy = RetryPolicy()) -> Iterator[Batch]:
+    """One batch per official account (``accounts``: service key -> handles): its latest own posts that
+    speak of an outage, each an :class:`OfficialIncident` with ``source = "bluesky"``.
+
+    ``client`` needs no login: ``Client(base_url=PUBLIC_APPVIEW)``. Reposts and replies are not the
+    account speaking for itself, so they are left out.
+    """
+    for service, handles in accounts.items():
+        for handle in handles:
+            key = f"bluesky:official:{handle}"
+            response = call_xrpc(client.app.bsky.feed.get_author_feed,
+                                 {"actor": handle, "limit": limit, "filter": "posts_no_replies"}, key, retry,
+                                 "app.bsky.feed.getAuthorFeed")
+            batch = Batch(source=key, cursor=None)
+            for item in response.feed:
+                if item.reason is not None:  # a repost
+                    continue
+                try:
+                    post = post_view_to_post(item.post)
+                except (AttributeError, TypeError, KeyError, ValueError) as e:
+                    batch.malformed.append(Malformed(f"{key} {getattr(item.post, 'uri', '?')}", f"{type(e).__name__}: {e}"))
+                    continue
+                if OUTAGE_WORDS.search(post.text):
+                    batch.incidents.append(OfficialIncident(
+                        service=service, source_id=post.source_id, title=" ".join(post.text.split())[:200],
+                        impact="unknown", acknowledged_at=post.created_at, url=post.url, source="bluesky",
+                        updates=({"at": post.created_at.isoformat(), "status": "posted", "body": post.text},)))
+                batch.cursor = max(filter(None, (batch.cursor, item.post.indexed_at)), default=None)
+            yield batch
+
+
+def call_xrpc(method: Any, params: dict[str, Any], key: str, retry: RetryPolicy,
+              lexicon: str = "app.bsky.feed.searchPosts") -> Any:
+    """``method(params=params)`` under ``retry``; failures as :class:`BlueskyError` naming ``key``."""
+    try:
+        return retry.call(lambda: _call_once(method, params, key, lexicon))
+    except GaveUp as e:
+        raise BlueskyError(f"{key}: {e}") from None
+
+
+def _call_once(method: Any, params: dict[str, Any], key: str, lexicon: str) -> Any:
+    try:
+        return method(params=params)
+    except UnauthorizedError:
+        raise BlueskyError(f"{key}: Bluesky refused the session; check OUTAGE_SIGNAL_BLUESKY_HANDLE and "
+                           "OUTAGE_SIGNAL_BLUESKY_APP_PASSWORD") from None
+    except (NetworkError, RequestException) as e:
+        response = e.response
+        if isinstance(e, NetworkError) or response is None:
+            raise Retryable(type(e).__name__) from None
+        if not retried_status(response.status_code):
+            raise BlueskyError(f"{key}: Bluesky answered {e}") from None
+        headers = {k.lower(): v for k, v in (response.headers or {}).items()}
+        raise Retryable(f"{type(e).__name__}: HTTP {response.status_code}", headers.get("retry-after")) from None
+    except BadRequestError as e:
+        raise BlueskyError(f"{key}: Bluesky rejected the query: {e}") from None
+    except (ModelError, ValueError) as e:  # not the lexicon's shape, or not JSON at all
+        raise MalformedPage(f"{key}: a page that does not follow {lexicon} "
+                            f"({str(e).splitlines()[0]}: {' '.join(str(e).splitlines()[1:3])})"[:300]) from None

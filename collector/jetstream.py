@@ -14,7 +14,9 @@ Almost no post names a service, so each frame goes through a keyword prefilter (
 over the catalog's names, on the frame's raw lower-cased text) before it is decoded; a frame that
 passes is decoded and its text checked with the classifier's own :class:`ServiceMatcher`. A post is
 stored as the search collector stores it (source ``bluesky``, its ``at://`` URI), so a post both see
-is stored once.
+is stored once. A post delete (no text, so never a candidate) is decoded too and handed on in the
+batch's ``deleted``, for the store to forget the post if it holds it (see ``Store.forget_posts``); a
+post read in the same batch as its delete is dropped from the batch here.
 
 :meth:`JetstreamCollector.batches` yields a :class:`Batch` every ``batch_seconds`` (also when nothing
 arrives, so the cursor and the caller's clock move), carrying the ``time_us`` of the last frame read as
@@ -131,6 +133,22 @@ def event_to_post(event: Any) -> Post | None:
                 raw={"cid": commit.get("cid"), "time_us": event.get("time_us")})
 
 
+def event_deleted_post(event: Any) -> str | None:
+    """The ``at://`` URI of the post a Jetstream event deletes, or None when it deletes no post (any other
+    event). A post delete that does not follow the lexicon raises ``KeyError``, ``TypeError`` or
+    ``ValueError``."""
+    if not isinstance(event, dict):
+        raise TypeError(f"event {event!r:.40}: expected a JSON object")
+    commit = event.get("commit")
+    if (event.get("kind") != "commit" or commit.get("collection") != POST_COLLECTION
+            or commit.get("operation") != "delete"):
+        return None
+    did, rkey = event["did"], commit["rkey"]
+    if not (isinstance(did, str) and did.startswith("did:") and isinstance(rkey, str) and rkey):
+        raise ValueError(f"did {did!r:.60} / rkey {rkey!r:.20}: not a post's identity")
+    return f"at://{did}/{POST_COLLECTION}/{rkey}"
+
+
 @dataclass
 class StreamStats:
     """What the stream has done since it started; the status line reads it."""
@@ -140,6 +158,7 @@ class StreamStats:
     posts: int = 0  # posts naming a service, handed on to be stored
     malformed: int = 0  # frames that are not Jetstream events, or post events off the lexicon
     backdated: int = 0  # posts created long before they arrived (imported archives): not live evidence
+    deletes: int = 0  # post deletes read (of any post: most were never stored)
     connects: int = 0  # connections opened
     stalls: int = 0  # connections dropped for saying nothing for stall_seconds
     last_time_us: int | None = None  # of the last frame read
@@ -266,6 +285,8 @@ class JetstreamCollector:
                 if is_candidate(frame):
                     stats.candidates += 1
                     self._decode(frame, time_us, batch, host)
+                elif '"delete"' in frame:  # a delete's operation (quotes in a text are escaped: \"delete\")
+                    self._decode_delete(frame, time_us, batch, host)
                 stats.last_time_us = time_us
                 batch.cursor = str(time_us)
         except (OSError, WebSocketException):
@@ -284,8 +305,7 @@ class JetstreamCollector:
         try:
             post = event_to_post(orjson.loads(frame))
         except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as e:
-            stats.malformed += 1
-            batch.malformed.append(Malformed(_location(frame, time_us), f"{type(e).__name__} ({host}): {e}"[:200]))
+            self._malformed(frame, time_us, batch, host, e)
             return
         if post is None or not self.names_a_service(post.text):
             return
@@ -294,6 +314,25 @@ class JetstreamCollector:
             return
         stats.posts += 1
         batch.posts.append(post)
+
+    def _decode_delete(self, frame: str, time_us: int, batch: Batch, host: str) -> None:
+        try:
+            uri = event_deleted_post(orjson.loads(frame))
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as e:
+            self._malformed(frame, time_us, batch, host, e)
+            return
+        if uri is None:
+            return
+        self.stats.deletes += 1
+        batch.deleted.append(uri)  # the store may hold it from an earlier batch (or an earlier read of it)
+        # The store applies a batch's deletes before it inserts its posts: one read in this batch goes now.
+        kept = [post for post in batch.posts if post.source_id != uri]
+        self.stats.posts -= len(batch.posts) - len(kept)
+        batch.posts = kept
+
+    def _malformed(self, frame: str, time_us: int, batch: Batch, host: str, error: Exception) -> None:
+        self.stats.malformed += 1
+        batch.malformed.append(Malformed(_location(frame, time_us), f"{type(error).__name__} ({host}): {error}"[:200]))
 
 
 def _location(frame: str, time_us: int | None) -> str:

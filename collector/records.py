@@ -35,6 +35,9 @@ class OfficialIncident:
     """One incident as a service's official status page reports it.
 
     ``acknowledged_at`` is the time of the first official update: the moment the company owned up.
+    ``impact`` is on Statuspage's scale (none, minor, major, critical; "unknown" when the platform does not
+    say), whatever the platform; ``source`` is where it was said: "status_page", or "bluesky" for a post
+    of the company's official account.
     """
 
     service: str
@@ -46,6 +49,7 @@ class OfficialIncident:
     url: str | None = None
     components: tuple[str, ...] = ()
     updates: tuple[dict[str, Any], ...] = ()
+    source: str = "status_page"
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,11 @@ class Batch:
     posts: list[Post] = field(default_factory=list)
     incidents: list[OfficialIncident] = field(default_factory=list)
     malformed: list[Malformed] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)  # source_ids of posts their authors deleted (Jetstream)
+    # A service key when ``incidents`` is every incident still open on that service's page, which lists
+    # only open ones (AWS, Azure, Instatus, incident.io's summary): a stored open incident of the service
+    # missing from it has been resolved since.
+    all_open: str | None = None
 
 
 def utc(dt: datetime) -> datetime:

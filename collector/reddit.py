@@ -32,6 +32,9 @@ RETRIED = (prawcore.exceptions.TooManyRequests, prawcore.exceptions.ServerError,
 
 # A combined listing (r/a+b+c/new) names at most this many subreddits, which keeps its URL short.
 COMBINED_SUBREDDITS = 50
+# The cursors row of `stream --source reddit`: when its last complete poll began (ISO time); every listing
+# it polls was read back to its cursor after that moment, so `status` reads its lag from it.
+FOLLOW_KEY = "reddit:follow"
 
 
 class RedditError(RuntimeError):

@@ -1,10 +1,12 @@
-"""Official acknowledgements from Atlassian Statuspage v2 (``/api/v2/incidents.json``).
+"""Official acknowledgements from Atlassian Statuspage v2 (``/api/v2/incidents.json``), and from
+incident.io pages, which answer Statuspage's ``/api/v2/summary.json`` (as OpenAI's does).
 
 The first update of an incident is the moment the company owned up: it becomes
 :attr:`OfficialIncident.acknowledged_at`, the time the detector's lead is measured against.
 """
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -57,17 +59,44 @@ def parse_incidents(payload: dict[str, Any] | list[Any], service: str,
     return incidents, malformed
 
 
+INCIDENTS_PATH = "/api/v2/incidents.json"
+SUMMARY_PATH = "/api/v2/summary.json"
+
+
 def fetch_incidents(base_url: str, service: str, session: requests.Session | None = None, timeout: float = 15.0,
                     retry: RetryPolicy = RetryPolicy()) -> Batch:
     """GET ``<base_url>/api/v2/incidents.json`` (the last 50 incidents) as one batch."""
-    url = f"{base_url.rstrip('/')}/api/v2/incidents.json"
-    response = get_with_retries(url, session, timeout, retry)
-    try:
-        payload = response.json()
-    except ValueError:
-        raise StatusPageError(f"{url}: answer is not JSON") from None
-    incidents, malformed = parse_incidents(payload, service, location=url)
+    url = base_url.rstrip("/") + INCIDENTS_PATH
+    incidents, malformed = parse_incidents(get_json(url, session, timeout, retry), service, location=url)
     return Batch(source=f"status:{service}", cursor=None, incidents=incidents, malformed=malformed)
+
+
+def fetch_incidentio(base_url: str, service: str, session: requests.Session | None = None, timeout: float = 15.0,
+                     retry: RetryPolicy = RetryPolicy()) -> Batch:
+    """GET an incident.io page's Statuspage-compatible ``<base_url>/api/v2/summary.json``.
+
+    The summary lists the open incidents only (without shortlinks or components), so the batch is
+    ``all_open``: an incident stored open that is no longer listed has been resolved since.
+    """
+    url = base_url.rstrip("/") + SUMMARY_PATH
+    incidents, malformed = parse_incidents(get_json(url, session, timeout, retry), service, location=url)
+    return Batch(source=f"status:{service}", cursor=None, incidents=incidents, malformed=malformed, all_open=service)
+
+
+def get_json(url: str, session: requests.Session | None = None, timeout: float = 15.0,
+             retry: RetryPolicy = RetryPolicy()) -> Any:
+    """GET ``url`` as :func:`get_with_retries` does and decode its JSON (UTF-8, or UTF-16 with a byte-order
+    mark as AWS serves it); :class:`StatusPageError` when it is not JSON."""
+    return decode_json(get_with_retries(url, session, timeout, retry).content, url)
+
+
+def decode_json(body: bytes, location: str) -> Any:
+    """A JSON answer's value; a UTF-16 body is known by its byte-order mark."""
+    text_encoding = "utf-16" if body[:2] in (b"\xfe\xff", b"\xff\xfe") else "utf-8-sig"
+    try:
+        return json.loads(body.decode(text_encoding))
+    except (ValueError, UnicodeDecodeError):
+        raise StatusPageError(f"{location}: answer is not JSON") from None
 
 
 # Worth another try: the connection failed, timed out, or broke off mid-answer.

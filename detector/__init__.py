@@ -6,7 +6,7 @@ for NAB's scoring rules. Benchmarks: benchmarks/detector_replay.py, detector_nab
 detector_throughput.py.
 """
 from outage_signal.detector.changepoint import DetectorError, DetectorParams, ServiceDetector, detect_offline
-from outage_signal.detector.incidents import IncidentEvent, link_official
+from outage_signal.detector.incidents import IncidentEvent, component_only, link_official
 from outage_signal.detector.series import PROFILES as SERIES_PROFILES, detect_series, read_series_csv
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "ServiceDetector",
     "detect_offline",
     "detect_series",
+    "component_only",
     "link_official",
     "read_series_csv",
 ]

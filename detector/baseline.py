@@ -3,7 +3,9 @@
 The baseline is a hierarchy of Gamma-Poisson rate estimates with exponential forgetting:
 
 * a global rate (half-life one week of hours) that follows slow growth,
-* an hour-of-day rate (24 buckets) shrunk towards the global rate,
+* an hour-of-day rate (24 buckets) shrunk towards the global rate, optionally smoothed over the
+  neighbouring hours (``day_smoothing``: daily rhythms are smooth, and an hour's own counts carry
+  that hour's chance wander, so borrowing from its neighbours lowers the noise of a young estimate),
 * an hour-of-week rate (168 buckets) shrunk towards its hour-of-day rate,
 * a recent level: the ratio of the counts of the last hours (half-life ``level_half_life_hours``,
   six by default) to what those buckets expected for them. The buckets learn over days and weeks; the level follows a series that
@@ -55,6 +57,12 @@ class SeasonalBaseline:
     prior_rate:
         Rate per step assumed before any data: deliberately low, so a fresh detector expects
         little chatter until it has seen some.
+    level_half_life_hours:
+        Half-life of the recent-level correction (0: none).
+    day_smoothing:
+        Weight of each neighbouring hour in the hour-of-day rate: the hour's bucket counts
+        ``1 - 2 * day_smoothing``, the hour before and the hour after ``day_smoothing`` each
+        (0: the hour alone; at most 1/3).
 
     Examples
     --------
@@ -63,6 +71,11 @@ class SeasonalBaseline:
     ...     b.learn_hour(hour, total=120 if hour % 24 == 12 else 60, steps=60)
     >>> round(b.rate(12), 2), round(b.rate(13), 2)
     (1.84, 1.01)
+    >>> smoothed = SeasonalBaseline(steps_per_hour=60, day_smoothing=0.25)  # noon lends to 11:00 and 13:00
+    >>> for hour in range(24 * 7):
+    ...     smoothed.learn_hour(hour, total=120 if hour % 24 == 12 else 60, steps=60)
+    >>> round(smoothed.rate(12), 2), round(smoothed.rate(13), 2)
+    (1.59, 1.13)
     """
 
     global_half_life_hours = 7 * 24.0
@@ -70,10 +83,12 @@ class SeasonalBaseline:
     hour_of_week_half_life = 4.0  # updates of that bucket, i.e. weeks
     level_pseudocount = 5.0  # counts added to both sides of the level's ratio: a few posts barely move it
 
-    def __init__(self, steps_per_hour: int = 60, prior_rate: float = 0.01, level_half_life_hours: float = 6.0) -> None:
+    def __init__(self, steps_per_hour: int = 60, prior_rate: float = 0.01, level_half_life_hours: float = 6.0,
+                 day_smoothing: float = 0.0) -> None:
         self.steps_per_hour = steps_per_hour
         self.prior_rate = prior_rate
         self.level_half_life_hours = level_half_life_hours  # 0: no level correction
+        self.day_smoothing = day_smoothing
         self.global_counts = 0.0
         self.global_exposure = 0.0
         self.day_counts = [0.0] * 24
@@ -117,7 +132,13 @@ class SeasonalBaseline:
         global_rate = self.global_rate()
         d = epoch_hour % 24
         day_weight, week_weight = self._day_prior_weight, self._week_prior_weight
-        day_rate = (self.day_counts[d] + day_weight * global_rate) / (self.day_exposure[d] + day_weight)
+        counts, exposure = self.day_counts[d], self.day_exposure[d]
+        if self.day_smoothing:
+            side, centre = self.day_smoothing, 1.0 - 2.0 * self.day_smoothing
+            before, after = (d - 1) % 24, (d + 1) % 24
+            counts = centre * counts + side * (self.day_counts[before] + self.day_counts[after])
+            exposure = centre * exposure + side * (self.day_exposure[before] + self.day_exposure[after])
+        day_rate = (counts + day_weight * global_rate) / (exposure + day_weight)
         w = hour_of_week(epoch_hour)
         return (self.week_counts[w] + week_weight * day_rate) / (self.week_exposure[w] + week_weight)
 

@@ -31,13 +31,27 @@ Two departures from the textbook form, both for real social counts:
   them, at the same share) does not look like an outage, while an outage (complaints up, other
   chatter flat) does.
 
-The in-control mean comes from :class:`~detector.baseline.SeasonalBaseline`: hour of week, with a
-recent-level correction, so a series that grows slowly is learnt as its new normal. The shift is
-raised hour by hour where the evidence of a minute means less: in a series whose hourly level
-wanders (``wander_z``: the alarm rate stays that many learnt standard deviations of the wander above
-the baseline) and on a sparse series (``min_surge_per_hour``). The service settings have no memory
-of past alarms: a service that fails often alarms on every outage. (The generic mention-volume
-settings of :mod:`detector.series` opt into one, ``burst_memory_weight``: news comes in runs.)
+The in-control mean comes from :class:`~detector.baseline.SeasonalBaseline`: hour of week (in the
+minute-counts settings its hour-of-day level smoothed over the neighbouring hours,
+``day_smoothing``), with a recent-level correction, so a series that grows slowly is learnt as its
+new normal. The shift is raised hour by hour where the evidence of a minute means less: in a series
+whose hourly level wanders (``wander_z``: the alarm rate stays that many learnt standard deviations
+of the wander above the baseline) and on a sparse series (``min_surge_per_hour``). The service
+settings have no memory of past alarms: a service that fails often alarms on every outage. (The
+generic mention-volume settings of :mod:`detector.series` opt into one, ``burst_memory_weight``:
+news comes in runs.)
+
+Beside the CUSUM, a sharp-rise test (``rise_steps``; on in the minute-counts settings of
+:mod:`detector.series`, off by default and in the mention-volume settings): the shift the wander
+raises suits large outages, but an abrupt smaller one on a wandering or sparse series would build
+evidence slowly. The test compares the last ``rise_steps`` steps (less their largest, so a
+one-minute blip cannot pass it) with the hour just before them, which carries the series' current
+wander, and with the baseline: a rise of ``rise_ratio`` times the larger of the two, at least
+RISE_MIN_EXCESS counts above the baseline, whose Poisson log-likelihood ratio exceeds
+``rise_evidence`` (a prospective scan statistic with a reference period, Kulldorff 2001,
+"Prospective time periodic geographical disease surveillance using a scan statistic", JRSS A 164; by
+the Chernoff bound the chance of such a window at the rate before it is below
+``exp(-rise_evidence)``). Either test opens the incident; the lifecycle after that is the same.
 
 Each llr is rounded to a multiple of 1/256. The rounding is far below the threshold's precision,
 and it makes every partial sum exact in floating point: the vectorised path
@@ -60,6 +74,13 @@ from outage_signal.detector.baseline import SeasonalBaseline, learning_clip
 from outage_signal.detector.incidents import IncidentEvent
 
 _LLR_QUANTUM = 256.0
+# The sharp-rise test (DetectorParams.rise_steps): the rate before a rise is that of the hour before
+# its window, shrunk towards the baseline by half an hour of it; a rise is at least 8 counts above
+# the baseline (fewer are chatter on any series). Chosen on the scenario suite's tune part.
+RISE_REFERENCE_MINUTES = 60
+RISE_PSEUDO_MINUTES = 30
+RISE_MIN_EXCESS = 8
+_RISE_BATCH_MARGIN = 1e-6  # the batch path's tolerance: near the level, the exact per-step path decides
 DISPERSION_HOURS = 168
 _NO_CLIP = -1
 _MINUTE, _LLR_BEFORE, _COMPLAINTS, _EXPECTED = range(4)  # the rows of ServiceDetector.window
@@ -152,6 +173,22 @@ class DetectorParams:
     alarm_steps: int = 3
     """The fewest steps whose evidence can open an incident: each step's llr is capped at the
     alarm level divided by this, so one step (a one-minute blip) never alarms alone (>= 1)."""
+    day_smoothing: float = 0.0
+    """Weight of each neighbouring hour in the baseline's hour-of-day rate (0 to 1/3; 0: the hour
+    alone): a young baseline's hours are noisy, and daily rhythms are smooth."""
+    rise_steps: int = 0
+    """The sharp-rise test's window, in steps (0: off). Beside the CUSUM, whose shift the wander
+    raises, an incident opens when the last ``rise_steps`` (less their largest step, so a
+    one-minute blip cannot) hold at least ``rise_ratio`` times both the rate of the hour before
+    them and the baseline, at least RISE_MIN_EXCESS counts above the baseline, with a Poisson
+    likelihood ratio over ``rise_evidence / sensitivity``: an abrupt outage on a sparse or a
+    wandering series alarms within minutes."""
+    rise_ratio: float = 3.0
+    """How many times the rate before it (and the baseline) a sharp rise must reach (> 1)."""
+    rise_evidence: float = 20.0
+    """The sharp-rise test's level: its Poisson log-likelihood ratio against the rate before it
+    must exceed this over the sensitivity (a Chernoff bound: under that rate such a window has a
+    chance below ``exp(-rise_evidence)``) (> 0)."""
 
     def __post_init__(self) -> None:
         # Coerce as the numbers may come from JSON or TOML (14 for 14.0); states compare equal after.
@@ -173,6 +210,10 @@ class DetectorParams:
             "min_surge_per_hour": (self.min_surge_per_hour >= 0, ">= 0"),
             "burst_memory_weight": (self.burst_memory_weight >= 0, ">= 0"),
             "burst_memory_hours": (self.burst_memory_hours > 0, "> 0"),
+            "day_smoothing": (0 <= self.day_smoothing <= 1 / 3, "between 0 and 1/3"),
+            "rise_steps": (self.rise_steps == 0 or self.rise_steps >= 2, "0 (off) or >= 2"),
+            "rise_ratio": (self.rise_ratio > 1, "> 1"),
+            "rise_evidence": (self.rise_evidence > 0, "> 0"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -190,8 +231,9 @@ class ServiceDetector:
         The one knob. The CUSUM threshold is ``params.threshold / sensitivity``: 2.0 alarms on half
         the evidence (earlier, more false alarms), 0.5 needs twice as much. Default 1.0.
     params:
-        The model's settings (:class:`DetectorParams`); the defaults suit per-minute complaint
-        counts; ``detector.series.PROFILES`` names them and the mention-volume settings.
+        The model's settings (:class:`DetectorParams`); the defaults suit a service's per-minute
+        complaining authors; ``detector.series.PROFILES`` holds the settings for a bare series of
+        minute counts and for mention volumes.
 
     The counted signal is ``authors`` (distinct complaining authors in the step), so one account
     posting many complaints in a minute counts once; ``complaints`` is reported in events;
@@ -227,8 +269,10 @@ class ServiceDetector:
         self.params = params
 
         steps_per_hour = 60 // self.params.step_minutes
-        self.authors_baseline = SeasonalBaseline(steps_per_hour, level_half_life_hours=self.params.level_hours)
-        self.other_baseline = SeasonalBaseline(steps_per_hour, level_half_life_hours=self.params.level_hours)
+        self.authors_baseline = SeasonalBaseline(steps_per_hour, level_half_life_hours=self.params.level_hours,
+                                                 day_smoothing=self.params.day_smoothing)
+        self.other_baseline = SeasonalBaseline(steps_per_hour, level_half_life_hours=self.params.level_hours,
+                                               day_smoothing=self.params.day_smoothing)
         # Over-dispersion: the negative binomial's ``a`` in ``variance = mu + a * mu**2`` (0 =
         # Poisson), the median of the last DISPERSION_HOURS hourly moment estimates, so that the
         # bursts themselves (a few hours) cannot inflate it and blunt the detector.
@@ -259,6 +303,8 @@ class ServiceDetector:
         self.incident: dict[str, Any] | None = None
         # Incident openings, each fading with burst_memory_hours (updated at hour rollover).
         self.recent_openings = 0.0
+        # The sharp-rise test's counts: the last rise_steps plus the hour before them, oldest first.
+        self.recent_authors: list[int] = []
 
     # ----------------------------------------------------------------------------------- derived
     @property
@@ -276,6 +322,34 @@ class ServiceDetector:
     @property
     def _evidence_minutes(self) -> float:
         return self.params.evidence_hours * 60.0
+
+    @property
+    def _rise_reference_steps(self) -> int:
+        return RISE_REFERENCE_MINUTES // self.params.step_minutes
+
+    def _rise_alarms(self, window_sums: np.ndarray, largest: np.ndarray, reference_sums: np.ndarray,
+                     mean: np.ndarray, margin: float = 0.0) -> np.ndarray:
+        """Which steps the sharp-rise test alarms on, from each step's last ``rise_steps`` counts
+        (their sum and largest), the sum of the hour before them, and the step's baseline mean.
+
+        The rate before the rise is the reference hour's, shrunk towards the baseline by
+        RISE_PSEUDO_MINUTES of it (a near-silent hour is not a rate of zero); the rise is
+        measured against the larger of that and the baseline. ``margin`` (the batch path's)
+        lowers the level a little so that rounding there can only send a step to the exact path.
+        """
+        steps = self.params.rise_steps - 1  # the window less its largest step
+        pseudo_steps = RISE_PSEUDO_MINUTES / self.params.step_minutes
+        reference_steps = self._rise_reference_steps
+        rise = window_sums - largest
+        before = (reference_sums + mean * pseudo_steps) / (reference_steps + pseudo_steps)
+        expected = steps * np.maximum(before, mean)
+        candidate = (rise >= self.params.rise_ratio * expected) & (rise - steps * mean >= RISE_MIN_EXCESS)
+        alarms = np.zeros(len(rise), dtype=bool)
+        if candidate.any():
+            x, lam = rise[candidate], expected[candidate]
+            # Poisson log-likelihood ratio of the window's rate x / steps against lam / steps.
+            alarms[candidate] = x * np.log(x / lam) - (x - lam) > self.params.rise_evidence / self.sensitivity - margin
+        return alarms
 
     @property
     def warmed_up(self) -> bool:
@@ -386,6 +460,10 @@ class ServiceDetector:
         self.hour_excess += residual * residual - learnt_authors
         self.hour_squared_means += mean * mean
         self.hour_expected += mean
+        if self.params.rise_steps:
+            self.recent_authors.append(authors)
+            if len(self.recent_authors) > self.params.rise_steps + self._rise_reference_steps:
+                del self.recent_authors[0]
 
         if not self.warmed_up:
             self._clear_window()
@@ -402,7 +480,21 @@ class ServiceDetector:
         self.cusum = self.llr_sum - min(self.llr_sum, float(self.window[_LLR_BEFORE].min()))
         if self.cusum > self.alarm_level:
             return [self._open(t, authors, mean)]
+        if self._sharp_rise(mean):
+            return [self._open(t, authors, mean, since=t - (self.params.rise_steps - 1) * self.params.step_minutes)]
         return []
+
+    def _sharp_rise(self, mean: float) -> bool:
+        """The sharp-rise test on the counts kept, ending with this step's."""
+        k, recent = self.params.rise_steps, self.recent_authors
+        if not k or len(recent) < k + self._rise_reference_steps:
+            return False
+        window_sum = sum(recent[-k:])
+        # A necessary condition first (the window less its largest step cannot exceed the window).
+        if window_sum < max(self.params.rise_ratio * (k - 1) * mean, (k - 1) * mean + RISE_MIN_EXCESS):
+            return False
+        return bool(self._rise_alarms(np.array([window_sum], dtype=float), np.array([max(recent[-k:])], dtype=float),
+                                      np.array([sum(recent[:-k])], dtype=float), np.array([mean]))[0])
 
     def _clear_window(self) -> None:
         self.cusum = 0.0
@@ -428,10 +520,14 @@ class ServiceDetector:
             score=self.cusum,
         )
 
-    def _open(self, t: int, authors: int, mean: float) -> IncidentEvent:
-        # The change point: the latest step of the window where the llr sum stood at its minimum.
+    def _open(self, t: int, authors: int, mean: float, since: int | None = None) -> IncidentEvent:
+        # The change point: the latest step of the window where the llr sum stood at its minimum;
+        # for a sharp rise, not before the first step of its window.
         llr_before = self.window[_LLR_BEFORE]
-        run = self.window[:, int(np.flatnonzero(llr_before == llr_before.min())[-1]):]
+        first = int(np.flatnonzero(llr_before == llr_before.min())[-1])
+        if since is not None:
+            first = max(first, int(np.searchsorted(self.window[_MINUTE], since)))
+        run = self.window[:, first:]
         started = int(run[_MINUTE, 0])
         peak = int(run[_COMPLAINTS].max())
         self.incident = {
@@ -552,6 +648,8 @@ class ServiceDetector:
             cusum = after - np.minimum(after, lows)
             if cusum.max() > self.alarm_level:
                 return False
+            if self.params.rise_steps and self._block_rises(a, mean):
+                return False
         learnt_a = a if self.clip_authors == _NO_CLIP else np.minimum(a, self.clip_authors)
         learnt_o = other if self.clip_other == _NO_CLIP else np.minimum(other, self.clip_other)
         self.hour_steps += len(t)
@@ -566,6 +664,10 @@ class ServiceDetector:
         terms[2, 1:] = mean
         self.hour_excess, self.hour_squared_means, self.hour_expected = np.add.accumulate(terms, axis=1)[:, -1].tolist()
         self.last_minute = int(t[-1])
+        if self.params.rise_steps:
+            kept_steps = self.params.rise_steps + self._rise_reference_steps
+            self.recent_authors = self.recent_authors[max(0, len(self.recent_authors) + len(a) - kept_steps):] + a.tolist()
+            del self.recent_authors[:-kept_steps]
         if not warmed:
             self._clear_window()
             return True
@@ -573,6 +675,35 @@ class ServiceDetector:
         self.llr_sum = float(after[-1])
         self.window = window[:, int(first[-1]):-1]
         return True
+
+    def _block_rises(self, a: np.ndarray, mean: np.ndarray) -> bool:
+        """Whether the sharp-rise test might alarm on any step of the block (then the exact path
+        decides): each step's window and reference hour, from the kept counts and the block's."""
+        k, reference = self.params.rise_steps, self._rise_reference_steps
+        kept = self.recent_authors
+        if len(kept) >= k - 1:
+            # First a necessary condition on the window sums alone (cheap: most blocks stop here).
+            counts = np.concatenate((np.asarray(kept[len(kept) - k + 1:], dtype=float), a))
+            running = np.cumsum(counts)
+            window_sums = running[k - 1:] - np.concatenate(([0.0], running[:-k]))
+            if not (window_sums >= np.maximum(self.params.rise_ratio * (k - 1) * mean,
+                                              (k - 1) * mean + RISE_MIN_EXCESS)).any():
+                return False
+        counts = np.concatenate((np.asarray(kept, dtype=float), a))
+        ends = np.arange(len(kept), len(counts)) + 1  # one past each block step
+        tested = ends >= k + reference
+        if not tested.any():
+            return False
+        ends, mean = ends[tested], mean[tested]
+        sums = np.concatenate(([0.0], np.cumsum(counts)))  # exact: whole counts
+        window_sums = sums[ends] - sums[ends - k]
+        near = window_sums >= np.maximum(self.params.rise_ratio * (k - 1) * mean, (k - 1) * mean + RISE_MIN_EXCESS)
+        if not near.any():
+            return False
+        ends, mean, window_sums = ends[near], mean[near], window_sums[near]
+        largest = np.lib.stride_tricks.sliding_window_view(counts, k).max(axis=1)[ends - k]
+        reference_sums = sums[ends - k] - sums[ends - k - reference]
+        return bool(self._rise_alarms(window_sums, largest, reference_sums, mean, _RISE_BATCH_MARGIN).any())
 
     # ---------------------------------------------------------------------------- fit / state
     def fit(self, history: pd.DataFrame) -> "ServiceDetector":
@@ -624,6 +755,7 @@ class ServiceDetector:
                 if key.endswith("_baseline"):
                     baseline = SeasonalBaseline.from_state(value)
                     baseline.level_half_life_hours = obj.params.level_hours  # older states lack it
+                    baseline.day_smoothing = obj.params.day_smoothing
                     setattr(obj, key, baseline)
                 elif key == "incident":
                     obj.incident = dict(value) if value is not None else None

@@ -201,14 +201,17 @@ def known_service(config: Config, service: str | None) -> str | None:
 
 def _print_incident_table(app: App, incidents: Rows) -> None:
     table = Table(title="Incidents")
-    for column in ("service", "opened at (UTC)", "status", "complaints", "official acknowledgement", "lead"):
+    for column in ("service", "opened at (UTC)", "status", "complaints", "official acknowledgement",
+                   "official incident", "lead"):
         table.add_column(column)
     for i in incidents:
         lead = f"{i['lead_minutes']:+.0f} min" if i["lead_minutes"] is not None else "-"
+        first = f" ({i['acknowledged_by']})" if i["acknowledged_by"] not in (None, "status_page") else ""
         table.add_row(i["service"], i["opened_at"][:16].replace("T", " "),
                       i["status"] + (f" {i['resolved_at'][11:16]}" if i["resolved_at"] else ""),
                       str(i["complaints"]),
-                      (i["acknowledged_at"] or "never")[:16].replace("T", " "), lead)
+                      (i["acknowledged_at"] or "never")[:16].replace("T", " ") + first,
+                      report_module.official_summary(i), lead)
     app.console.print(table)
 
 
@@ -238,12 +241,17 @@ def _print_status_table(app: App, rows: Rows) -> None:
         incident = (f"since {r['open_incident_since'][:16]} ({r['open_incident_complaints']} complaints)"
                     if r["open_incident_since"] else "-")
         failing = f" FAILING: {', '.join(r['failing_sources'])}" if r["failing_sources"] else ""
-        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", incident, r["last_official"] or "-",
+        platform = f" [{r['status_platform']}]" if r["status_platform"] else ""
+        table.add_row(r["name"], f"{r['authors_last_hour']} / {expected}", incident, (r["last_official"] or "-") + platform,
                       (r["last_collected"] or "never")[:16] + failing)
     app.console.print(table)
     if rows and rows[0]["stream_lag_seconds"] is not None:
         app.console.print(f"Bluesky stream: {rows[0]['stream_lag_seconds']:,.1f} s behind real time (the last event "
                           "stored; grows while `outage-signal stream` is not running)", highlight=False)
+    if rows and rows[0]["reddit_follow_lag_seconds"] is not None:
+        app.console.print(f"Reddit follower: {rows[0]['reddit_follow_lag_seconds']:,.1f} s behind real time (its last "
+                          "complete poll began then; grows while `outage-signal stream --source reddit` is not "
+                          "running)", highlight=False)
 
 
 @click.group(cls=OutageSignalGroup, params=global_options())
@@ -300,7 +308,7 @@ def demo(app: App, replay_dir: Path) -> None:
             summary, score = pipeline.demo(store, config, model, endpoints, replay_dir, progress=progress,
                                            echo=app.echo)
             app.echo(summary.line())
-            _print_incident_table(app, store.incidents())
+            _print_incident_table(app, report_module.incidents(store))
     except LockHeld as e:
         click.echo(f"Not running: {e}", err=True)
         sys.exit(2)
@@ -321,7 +329,7 @@ def incidents(app: App, service: str | None) -> Rows:
     """List detected incidents, with their official acknowledgement and lead time."""
     known_service(app.config(), service)
     with app.store(readonly=True) as store:
-        return store.incidents(service)
+        return report_module.incidents(store, service)
 
 
 def _print_services_table(app: App, rows: Rows) -> None:
@@ -356,8 +364,8 @@ def services(app: App) -> Rows:
 @click.option("--sensitivity", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Higher alarms on less evidence (earlier, more false alarms).")
 @click.option("--profile", type=click.Choice(["auto", *detector.SERIES_PROFILES]), default="auto", show_default=True,
-              help="Settings for the kind of series: minute-counts (per-minute complaint counts, the service "
-                   "detector's settings) or mention-volume (bursty volumes of all mentions, as NAB's). auto: "
+              help="Settings for the kind of series: minute-counts (per-minute complaint counts: the service "
+                   "detector's settings with a sharp-rise test, for counts alone) or mention-volume (bursty volumes of all mentions, as NAB's). auto: "
                    "minute-counts for a one-minute step of whole numbers, mention-volume otherwise.")
 @pass_app
 def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str) -> None:
@@ -805,7 +813,8 @@ def import_command(app: App, files: tuple[Path, ...]) -> None:
 def status_command(app: App) -> Rows:
     """One row per service: the last hour against its baseline, open incident, last official
     status, last collection and failing sources; and how far the Bluesky stream's last stored event
-    is behind real time (stream_lag_seconds, when `stream` has run)."""
+    is behind real time (stream_lag_seconds, when `stream` has run), and the Reddit follower's last
+    complete poll (reddit_follow_lag_seconds, when `stream --source reddit` has run)."""
     with app.store(readonly=True) as store:
         return report_module.status(store, app.config())
 

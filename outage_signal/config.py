@@ -92,23 +92,29 @@ class _Table(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# The status platforms a catalog entry's status_page.kind may name; the collector has one reader per kind
-# ("auto" finds the platform from the page's responses). The one list of them: readers and tests refer here.
-STATUS_PAGE_KINDS = ("statuspage", "incidentio", "instatus", "betterstack", "rootly", "gcp", "aws", "azure",
-                     "slack", "feed", "auto")
+# The status platforms a catalog entry's status_page may name: each has a reader in
+# outage_signal.collector.status_pages (README, "Status pages"); "auto" finds out which one a page is on.
+STATUS_PAGE_KINDS = ("statuspage", "incidentio", "instatus", "betterstack", "gcp", "aws", "azure", "slack",
+                     "feed", "auto")
+StatusPageKind = Literal[STATUS_PAGE_KINDS]  # type: ignore[valid-type]
 # The facts of a catalog entry a `sources` note may be about.
-SOURCED_FACTS = ("name", "aliases", "ambiguous", "excluded", "subreddits", "bluesky", "status_page")
-
-
-def _status_page_kind(value: str) -> str:
-    if value not in STATUS_PAGE_KINDS:
-        raise ValueError(f"unknown status page kind {value!r}; expected one of {', '.join(STATUS_PAGE_KINDS)}")
-    return value
+SOURCED_FACTS = ("name", "aliases", "ambiguous", "excluded", "subreddits", "bluesky", "status_page",
+                 "official_bluesky")
 
 
 class StatusPage(_Table):
-    kind: Annotated[str, Strict(), AfterValidator(_status_page_kind)]  # one of STATUS_PAGE_KINDS
+    kind: StatusPageKind
     url: Annotated[HttpUrl, AfterValidator(lambda url: url.rstrip("/"))]
+
+
+def _bluesky_handle(value: str) -> str:
+    handle = value.removeprefix("@").lower()
+    if not re.fullmatch(r"([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]", handle):
+        raise ValueError(f"{value!r} is not a Bluesky handle (a domain name such as status.example.com)")
+    return handle
+
+
+BlueskyHandle = Annotated[str, AfterValidator(_bluesky_handle)]
 
 
 class Service(_Table):
@@ -119,6 +125,8 @@ class Service(_Table):
     subreddits: tuple[Text, ...] = ()
     bluesky: tuple[Text, ...] = ()  # app.bsky.feed.searchPosts queries
     status_page: StatusPage | None = None
+    # The company's own Bluesky accounts: their posts about an outage count as an acknowledgement.
+    official_bluesky: tuple[BlueskyHandle, ...] = ()
     sources: dict[Literal[SOURCED_FACTS], Text] = {}  # where each fact comes from, free text
 
     def match_names(self) -> list[str]:

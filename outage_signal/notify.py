@@ -291,7 +291,8 @@ def describe(payload: dict[str, Any]) -> str:
     if kind == "acknowledged":
         lead = payload.get("lead_minutes")
         official = (payload.get("official") or {}).get("title", "status page")
-        return (f"[acknowledged] {service}: status page caught up at {at} UTC ({official!r}); "
+        who = "its official Bluesky account spoke" if payload.get("acknowledged_by") == "bluesky" else "status page caught up"
+        return (f"[acknowledged] {service}: {who} at {at} UTC ({official!r}); "
                 f"we were {lead:+.0f} min ahead" if lead is not None else f"[acknowledged] {service} at {at} UTC")
     return f"[{kind}] {service} outage at {at} UTC: {size}"
 

@@ -5,6 +5,7 @@ chains them. Every stage is safe to re-run: what it already did, it does not do 
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -46,7 +47,7 @@ def ingest(store: Store, batches: Iterable[Batch | EncodedBatch], report: Ingest
     for item in batches:
         batch, rows = (item.batch, item.rows) if isinstance(item, EncodedBatch) else (item, [])
         report.new_posts += store.save_batch(batch.source, batch.cursor, batch.posts, batch.incidents,
-                                             batch.malformed, encoded_posts=rows)
+                                             batch.malformed, encoded_posts=rows, all_open=batch.all_open)
         posts = len(batch.posts) + len(rows)
         report.batches += 1
         report.incidents += len(batch.incidents)
@@ -171,39 +172,71 @@ def event_payload(store: Store, event_id: str, kind: str, at: datetime, incident
         "at": iso(at), "started_at": incident["started_at"], "opened_at": incident["opened_at"],
         "resolved_at": incident["resolved_at"], "complaints": incident["complaints"],
         "expected": round(incident["expected"], 2), "peak_per_minute": round(incident["peak_per_minute"], 2),
-        "lead_minutes": incident["lead_minutes"], "official": official,
+        "lead_minutes": incident["lead_minutes"], "acknowledged_by": incident["acknowledged_by"],
+        "official": official,
         "sample_posts": [{"text": text, "url": url} for text, url in samples],
     }
 
 
 def link(store: Store, endpoints: Sequence[notify.Endpoint], max_gap: timedelta = timedelta(hours=2)) -> int:
-    """Link detected incidents to official ones, record the lead time and an ``acknowledged`` event.
+    """Link detected incidents to official ones, record who acknowledged each first and our lead, and an
+    ``acknowledged`` event the first time.
 
-    Returns the number of incidents newly linked.
+    An incident's official incident is the status page's (``link_official``: time, impact, components).
+    Its acknowledgement is the earliest of that incident's and of the first post of the service's official
+    Bluesky accounts during the incident (from its change point, less ``SOCIAL_LEEWAY``, to its
+    resolution): the first to speak wins. Returns the number of incidents newly acknowledged.
     """
     linked = 0
     for service in store.incident_services():
-        incidents = store.incidents(service)
         official = store.official_incidents(service)
         if not official:
             continue
+        incidents = store.incidents(service)
+        pages = [o for o in official if o["source"] == "status_page"]
+        posts = [o for o in official if o["source"] != "status_page"]  # acknowledged_at order
         matches = link_official(
-            [(i["id"], datetime.fromisoformat(i["opened_at"]),
-              datetime.fromisoformat(i["resolved_at"]) if i["resolved_at"] else None) for i in incidents],
-            [(o["source_id"], datetime.fromisoformat(o["acknowledged_at"]),
-              datetime.fromisoformat(o["resolved_at"]) if o["resolved_at"] else None) for o in official],
+            [(i["id"], _time(i["opened_at"]), _time(i["resolved_at"])) for i in incidents],
+            [(o["source_id"], _time(o["acknowledged_at"]), _time(o["resolved_at"]), o["impact"],
+              tuple(json.loads(o["components"]))) for o in pages],
             max_gap=max_gap)
-        acknowledged = {o["source_id"]: o["acknowledged_at"] for o in official}
+        acknowledged = {o["source_id"]: o["acknowledged_at"] for o in pages}
         with store.transaction():
             for incident in incidents:
-                if incident["id"] not in matches or incident["official_id"]:
+                said = []  # (when, who, which official incident)
+                if incident["id"] in matches:
+                    page_incident = matches[incident["id"]][0]
+                    said.append((acknowledged[page_incident], "status_page", page_incident))
+                post = _first_post(posts, incident)
+                if post:
+                    said.append((post["acknowledged_at"], post["source"], post["source_id"]))
+                if not said:
                     continue
-                official_id, lead = matches[incident["id"]]
-                store.link_incident(incident["id"], official_id, acknowledged[official_id], lead)
-                record_event(store, incident["id"], "acknowledged",
-                             datetime.fromisoformat(acknowledged[official_id]), endpoints)
-                linked += 1
+                at, by, _ = min(said)
+                official_id = said[0][2]  # the status page's incident when there is one, else the post
+                if (incident["official_id"], incident["acknowledged_at"], incident["acknowledged_by"]) == \
+                        (official_id, at, by):
+                    continue
+                lead = (_time(at) - _time(incident["opened_at"])).total_seconds() / 60.0
+                store.link_incident(incident["id"], official_id, at, lead, by)
+                if incident["acknowledged_at"] is None:
+                    record_event(store, incident["id"], "acknowledged", _time(at), endpoints)
+                    linked += 1
     return linked
+
+
+# An official post may come a little before the complaints' change point is estimated to be.
+SOCIAL_LEEWAY = timedelta(minutes=30)
+
+
+def _first_post(posts: list[dict[str, Any]], incident: dict[str, Any]) -> dict[str, Any] | None:
+    """The first official post during ``incident`` (``posts`` in time order), or None."""
+    start, end = _time(incident["started_at"]) - SOCIAL_LEEWAY, _time(incident["resolved_at"])
+    return next((p for p in posts if start <= _time(p["acknowledged_at"]) <= (end or _time(p["acknowledged_at"]))), None)
+
+
+def _time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 @dataclass

@@ -14,8 +14,10 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 
 from outage_signal.collector.jetstream import CURSOR_KEY as JETSTREAM_CURSOR, stream_lag  # noqa: E402
-from outage_signal.detector import ServiceDetector  # noqa: E402
-from outage_signal.config import Config  # noqa: E402
+from outage_signal.collector.reddit import FOLLOW_KEY as REDDIT_FOLLOW_KEY  # noqa: E402
+from outage_signal.detector import ServiceDetector, component_only  # noqa: E402
+from outage_signal.config import Config, StatusPage  # noqa: E402
+from outage_signal.sources import AUTO_CURSOR  # noqa: E402
 from outage_signal.store import Store  # noqa: E402
 
 BIN_MINUTES = 10  # plots show complaints per 10 minutes: per minute is too noisy to read
@@ -29,8 +31,11 @@ def status(store: Store, config: Config, now: datetime | None = None) -> list[di
     hour_ago = (now - timedelta(hours=1)).isoformat()
     collected_at = store.collected_at()
     failing = _failing_sources(store)
-    stream_cursor = store.cursor(JETSTREAM_CURSOR)
-    lag = None if stream_cursor is None else round(stream_lag(int(stream_cursor), datetime.now(timezone.utc)), 1)
+    real_now = datetime.now(timezone.utc)
+    stream_cursor, last_poll = store.cursor(JETSTREAM_CURSOR), store.cursor(REDDIT_FOLLOW_KEY)
+    lag = None if stream_cursor is None else round(stream_lag(int(stream_cursor), real_now), 1)
+    reddit_lag = None if last_poll is None else round(max(0.0, (real_now - datetime.fromisoformat(last_poll))
+                                                          .total_seconds()), 1)
     rows = []
     for key, service in config.services.items():
         counts = store.counts(key, since=hour_ago, until=now.isoformat())
@@ -52,9 +57,43 @@ def status(store: Store, config: Config, now: datetime | None = None) -> list[di
             "last_collected": max((at for source, at in collected_at.items()
                                    if key in source or source.startswith(("replay", "import"))), default=None),
             "failing_sources": [s for s in failing if key in s],
+            "status_platform": status_platform(store, key, service.status_page),
             "stream_lag_seconds": lag,
+            "reddit_follow_lag_seconds": reddit_lag,
         })
     return rows
+
+
+def status_platform(store: Store, key: str, page: StatusPage | None) -> str | None:
+    """The platform a service's status page is read as: its kind, or for ``auto`` the one found."""
+    if page is None or page.kind != "auto":
+        return page.kind if page else None
+    found = store.cursor(f"status:{key}") or ""
+    return f"{found.removeprefix(AUTO_CURSOR).split(' ')[0]} (auto)" if found.startswith(AUTO_CURSOR) else "auto (not read yet)"
+
+
+def incidents(store: Store, service: str | None = None) -> list[dict[str, Any]]:
+    """Detected incidents, each with the official incident it is linked to (title, impact, components,
+    and ``official_scope``: "service-wide", "component-only: <components>", or None when no status page
+    incident is linked) and ``acknowledged_by``: who spoke first, the status page or an official account."""
+    return [{**row, "official_scope": official_scope(row)} for row in store.incidents_with_official(service)]
+
+
+def official_scope(row: dict[str, Any]) -> str | None:
+    """Whether a linked status page incident is about the whole service or a component or two of it."""
+    if row["official_source"] != "status_page":
+        return None
+    components = row["official_components"]
+    return f"component-only: {', '.join(components)}" if component_only(components) else "service-wide"
+
+
+def official_summary(row: dict[str, Any]) -> str:
+    """The linked official incident in a few words: ``minor, component-only: Codespaces``."""
+    if not row["official_id"]:
+        return "-"
+    if row["official_scope"] is None:
+        return f"{row['acknowledged_by']} post"
+    return f"{row['official_impact']}, {row['official_scope']}"
 
 
 def _failing_sources(store: Store) -> list[str]:
@@ -147,7 +186,7 @@ def report(store: Store, config: Config, out_dir: str | Path, since: str | None 
         image = plot(store, key, out_dir / f"{key}.png", since, until)
         sections.append(f'<section><h2>{html.escape(config.services[key].name if key in config.services else key)}'
                         f'</h2><img src="{image.name}" alt="{html.escape(key)} complaints" width="1200"></section>')
-        for incident in store.incidents(key):
+        for incident in incidents(store, key):
             if (since and incident["opened_at"] < since) or (until and incident["opened_at"] > until):
                 continue
             samples = store.sample_complaints(key, incident["started_at"], incident["resolved_at"] or incident["opened_at"])
@@ -155,7 +194,8 @@ def report(store: Store, config: Config, out_dir: str | Path, since: str | None 
             lead = "" if incident["lead_minutes"] is None else f"{incident['lead_minutes']:+.0f} min"
             rows.append(f"<tr><td>{html.escape(key)}</td><td>{incident['opened_at'][:16]}</td>"
                         f"<td>{(incident['resolved_at'] or 'open')[:16]}</td><td>{incident['complaints']}</td>"
-                        f"<td>{(incident['acknowledged_at'] or 'never')[:16]}</td><td>{lead}</td><td>{links}</td></tr>")
+                        f"<td>{(incident['acknowledged_at'] or 'never')[:16]}{_by(incident)}</td>"
+                        f"<td>{html.escape(official_summary(incident))}</td><td>{lead}</td><td>{links}</td></tr>")
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Outage Signal report</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1250px}}table{{border-collapse:collapse;font-size:13px}}
@@ -166,8 +206,8 @@ td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top}}th{{background:
 minus our alarm: positive when we were first.</p>
 <h2>Incidents</h2>
 <table id="incidents"><tr><th>service</th><th>opened</th><th>resolved</th><th>complaints</th>
-<th>official acknowledgement</th><th>lead</th><th>sample posts</th></tr>
-{''.join(rows) or '<tr><td colspan="7">no incidents</td></tr>'}</table>
+<th>official acknowledgement</th><th>official incident</th><th>lead</th><th>sample posts</th></tr>
+{''.join(rows) or '<tr><td colspan="8">no incidents</td></tr>'}</table>
 {''.join(sections)}
 <script>/* marks each plot once it has rendered, so a headless browser can check the page */
 for (const img of document.images) {{
@@ -179,6 +219,12 @@ for (const img of document.images) {{
     index = out_dir / "index.html"
     index.write_text(page)
     return index
+
+
+def _by(incident: dict[str, Any]) -> str:
+    """Who spoke first, when it was not the status page."""
+    by = incident["acknowledged_by"]
+    return f" (first: {html.escape(by)})" if by and by != "status_page" else ""
 
 
 def sample_post(text: str, url: str | None) -> str:

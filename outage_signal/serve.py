@@ -97,7 +97,7 @@ def as_of(incident: dict[str, Any], now: datetime) -> dict[str, Any]:
     if incident["resolved_at"] and incident["resolved_at"] > iso(now):
         incident.update(status="open", resolved_at=None)
     if incident["acknowledged_at"] and incident["acknowledged_at"] > iso(now):
-        incident.update(official_id=None, acknowledged_at=None, lead_minutes=None)
+        incident.update(official_id=None, acknowledged_at=None, acknowledged_by=None, lead_minutes=None)
     # Open and not acknowledged: how long the status page has been silent since our alarm.
     incident["status_page_silent_minutes"] = (
         round((now - datetime.fromisoformat(incident["opened_at"])).total_seconds() / 60)

@@ -10,18 +10,20 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from pathlib import Path
 
-from outage_signal.collector.bluesky import BlueskyCollector, bluesky_from_env
-from outage_signal.collector.feeds import fetch_feed
+from atproto import Client
+
+from outage_signal.collector.bluesky import (PUBLIC_APPVIEW, BlueskyCollector, bluesky_from_env,
+                                             official_acknowledgements)
 from outage_signal.collector.records import Batch
 from outage_signal.collector.reddit import RedditCollector, reddit_from_env
 from outage_signal.collector.replay import read_replay, read_status_dir
-from outage_signal.collector.statuspage import fetch_incidents
-from outage_signal.config import DEFAULT_REPLAY, Config
+from outage_signal.collector.status_pages import detect_platform, fetch_status
+from outage_signal.config import DEFAULT_REPLAY, Config, StatusPage
 from outage_signal.store import Store
 
-Source = tuple[str, Callable[[], Iterable[Batch]]]  # (name, a function that yields its batches)
-
 log = logging.getLogger(__name__)
+
+Source = tuple[str, Callable[[], Iterable[Batch]]]  # (name, a function that yields its batches)
 
 
 class CollectorSetupError(RuntimeError):
@@ -32,7 +34,8 @@ def run_sources(store: Store, config: Config, replay_dir: Path | None = None, st
                 env: dict[str, str] | None = None) -> list[Source]:
     """What the scheduled job reads: the status pages (unless turned off), Reddit and Bluesky when their
     credentials are in the environment, and a replay folder when given."""
-    return (status_sources(config) if status_pages else []) + reddit_sources(store, config, env) + \
+    official = status_sources(config, store) + official_account_sources(config) if status_pages else []
+    return official + reddit_sources(store, config, env) + \
         bluesky_sources(store, config, env) + (replay_sources(store, replay_dir) if replay_dir else [])
 
 
@@ -43,21 +46,43 @@ def backfill_sources(store: Store, config: Config, source: str, since: datetime,
     elif source == "bluesky":
         sources = bluesky_sources(store, config, window=(since.isoformat(), until.isoformat()))
     else:
-        sources = status_sources(config)
+        sources = status_sources(config, store) + official_account_sources(config)
     if not sources:
         raise CollectorSetupError(f"no {source} credentials in the environment: see `outage-signal run --help`")
     return sources
 
 
-def status_sources(config: Config) -> list[Source]:
-    """Every configured status page, read live (public, no credentials): Statuspage API or RSS/Atom feed."""
-    fetch = {"statuspage": fetch_incidents, "feed": fetch_feed}
-    pages = {key: s.status_page for key, s in config.services.items() if s.status_page}
-    unread = sorted(key for key, page in pages.items() if page.kind not in fetch)
-    if unread:  # a kind of config.STATUS_PAGE_KINDS this build has no reader for yet
-        log.warning("status pages not read (no reader for their kind): %s", ", ".join(unread))
-    return [(f"status:{key}", lambda url=page.url, key=key, kind=page.kind: [fetch[kind](url, key)])
-            for key, page in pages.items() if page.kind in fetch]
+def status_sources(config: Config, store: Store | None = None) -> list[Source]:
+    """Every configured status page, read live (public, no credentials) by its platform's reader."""
+    return [(f"status:{key}", lambda key=key, page=s.status_page: [read_status_page(key, page, store)])
+            for key, s in config.services.items() if s.status_page]
+
+
+AUTO_CURSOR = "auto:"  # a status source's cursor "auto:<kind> <url>": the platform `auto` found, kept
+
+
+def read_status_page(key: str, page: StatusPage, store: Store | None = None) -> Batch:
+    """One batch of the page's official incidents. A ``kind = "auto"`` page's platform is found from its
+    answers once, then kept as the source's cursor (shown by ``status``) and read directly."""
+    if page.kind != "auto":
+        return fetch_status(page.kind, page.url, key)
+    found = store.cursor(f"status:{key}") if store else None
+    if found and found.startswith(AUTO_CURSOR):
+        kind, url = found.removeprefix(AUTO_CURSOR).split(" ", 1)
+    else:
+        kind, url = detect_platform(page.url)
+        log.info("%s: status page %s found to be on %s", key, page.url, kind)
+    batch = fetch_status(kind, url, key)
+    batch.cursor = f"{AUTO_CURSOR}{kind} {url}"
+    return batch
+
+
+def official_account_sources(config: Config) -> list[Source]:
+    """The catalog's official Bluesky accounts, read from Bluesky's public AppView (no credentials)."""
+    accounts = {key: s.official_bluesky for key, s in config.services.items() if s.official_bluesky}
+    if not accounts:
+        return []
+    return [("bluesky-official", lambda: official_acknowledgements(Client(base_url=PUBLIC_APPVIEW), accounts))]
 
 
 def reddit_sources(store: Store, config: Config, env: dict[str, str] | None = None,

@@ -27,7 +27,7 @@ from outage_signal.collector.records import Malformed, OfficialIncident, Post, u
 if TYPE_CHECKING:  # for the annotation only: the store reads an event's fields, it needs no detector
     from outage_signal.detector import IncidentEvent
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # One statement per table; ``IF NOT EXISTS`` makes creation safe to repeat.
 SCHEMA = """
@@ -85,6 +85,7 @@ CREATE TABLE IF NOT EXISTS official_incidents (
     url TEXT,
     components TEXT NOT NULL,
     updates TEXT NOT NULL,
+    source TEXT NOT NULL DEFAULT 'status_page',  -- status_page | bluesky (an official account's post)
     PRIMARY KEY (service, source_id)
 );
 CREATE TABLE IF NOT EXISTS incidents (
@@ -100,6 +101,7 @@ CREATE TABLE IF NOT EXISTS incidents (
     score REAL NOT NULL,
     official_id TEXT,                  -- official_incidents.source_id once linked
     acknowledged_at TEXT,
+    acknowledged_by TEXT,              -- who spoke first: status_page, or bluesky (an official account)
     lead_minutes REAL                  -- acknowledged_at - opened_at, positive when we were first
 );
 CREATE TABLE IF NOT EXISTS incident_events (
@@ -150,6 +152,8 @@ UPGRADES = {
         "ALTER TABLE detector_state ADD COLUMN stale_from TEXT",
         "INSERT OR IGNORE INTO complaints SELECT l.post_id, l.model_version, s.value, p.author_hash, p.minute"
         " FROM labels l JOIN posts p ON p.id = l.post_id, json_each(l.services) s WHERE l.is_complaint"],
+    3: ["ALTER TABLE official_incidents ADD COLUMN source TEXT NOT NULL DEFAULT 'status_page'",
+        "ALTER TABLE incidents ADD COLUMN acknowledged_by TEXT"],
 }
 
 
@@ -259,11 +263,19 @@ class PostEncoder:
     def __init__(self, salt: str):
         self.salt = salt
         self._author_hashes: dict[str, str] = {}
+        # Authors repeat in a dump, so their hashes are cached (a hash costs ~1.5 µs, an imported post
+        # ~9 µs); each entry is ~200 bytes, so this bounds the cache at ~100 MB.
+        self.cache_limit = 500_000
+
+    def limit_cache(self, entries: int) -> None:
+        self.cache_limit = entries
+        if len(self._author_hashes) > entries:
+            self._author_hashes.clear()
 
     def author_hash(self, author: str) -> str:
         known = self._author_hashes.get(author)
         if known is None:
-            if len(self._author_hashes) > 500_000:  # authors repeat; keep the cache bounded
+            if len(self._author_hashes) >= self.cache_limit:
                 self._author_hashes.clear()
             known = self._author_hashes[author] = hashlib.sha256(f"{self.salt}:{author}".encode()).hexdigest()[:32]
         return known
@@ -345,6 +357,17 @@ class Store:
             # The salt for author hashes is made once per database and never leaves it.
             self.conn.execute("INSERT OR IGNORE INTO meta VALUES ('author_salt', ?)", (salt or secrets.token_hex(16),))
 
+    def limit_memory(self, page_cache_mib: int, author_hashes: int) -> None:
+        """Small caches for a process that runs for days and writes a few posts a second (the streams).
+
+        The defaults suit bulk loads: a 64 MiB page cache, which a long-running writer fills as the
+        database grows (about 1 MiB a minute at 2,000 events/s) though its work touches only the newest
+        pages; and 500,000 cached author hashes, which a stream meeting new authors all day fills over
+        days (~100 MB), though it hashes a few authors a second.
+        """
+        self.conn.execute(f"PRAGMA cache_size=-{int(page_cache_mib) * 1024}")
+        self.encoder.limit_cache(author_hashes)
+
     def close(self) -> None:
         self.conn.close()
 
@@ -395,12 +418,14 @@ class Store:
 
     def save_batch(self, source: str, cursor: str | None, posts: Iterable[Post] = (),
                    incidents: Iterable[OfficialIncident] = (), malformed: Iterable[Malformed] = (),
-                   encoded_posts: Iterable[tuple] = ()) -> int:
+                   encoded_posts: Iterable[tuple] = (), all_open: str | None = None) -> int:
         """Store a page of records and move ``source``'s cursor, atomically. Returns the number of new posts.
 
         ``encoded_posts`` are posts already turned into rows by this store's ``encoder``, in another
-        process (see ``outage_signal.prefetch``).
+        process (see ``outage_signal.prefetch``). ``all_open`` names a service whose every open official
+        incident is in ``incidents`` (see ``Batch.all_open``): its others still open are resolved now.
         """
+        incidents = list(incidents)
         with self.transaction() as conn:
             before = conn.total_changes
             conn.executemany(
@@ -409,13 +434,21 @@ class Store:
                 " language, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, source_id) DO NOTHING",
                 itertools.chain(map(self.encoder, posts), encoded_posts))
             new_posts = conn.total_changes - before
+            if all_open:
+                conn.execute(
+                    "UPDATE official_incidents SET resolved_at = ? WHERE service = ? AND source = 'status_page'"
+                    " AND resolved_at IS NULL AND source_id NOT IN (SELECT value FROM json_each(?))",
+                    (now_iso(), all_open, json.dumps([i.source_id for i in incidents if i.service == all_open])))
             conn.executemany(
-                "INSERT INTO official_incidents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO official_incidents (service, source_id, title, impact, acknowledged_at, resolved_at,"
+                " url, components, updates, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (service, source_id) DO UPDATE SET title = excluded.title, impact = excluded.impact,"
                 " acknowledged_at = excluded.acknowledged_at, resolved_at = excluded.resolved_at,"
-                " url = excluded.url, components = excluded.components, updates = excluded.updates",
+                " url = excluded.url, components = excluded.components, updates = excluded.updates,"
+                " source = excluded.source",
                 [(i.service, i.source_id, i.title, i.impact, iso(i.acknowledged_at), iso(i.resolved_at), i.url,
-                  json.dumps(list(i.components)), json.dumps(list(i.updates), default=str)) for i in incidents])
+                  json.dumps(list(i.components)), json.dumps(list(i.updates), default=str), i.source)
+                 for i in incidents])
             conn.executemany(
                 "INSERT INTO rejects VALUES (?, ?, ?, ?) ON CONFLICT (source, location) DO NOTHING",
                 [(source, m.location, m.reason, now_iso()) for m in malformed])
@@ -424,6 +457,39 @@ class Store:
                 " SET cursor = excluded.cursor, updated_at = excluded.updated_at",
                 (source, cursor, now_iso()))
         return new_posts
+
+    def forget_posts(self, source: str, source_ids: Iterable[str], deleted_at: datetime,
+                     model_version: str) -> tuple[int, int]:
+        """Apply deletions by the posts' authors; returns (removed, marked).
+
+        A post whose minute no detector has consumed yet is removed with its labels, and its minutes are
+        recounted from ``model_version``'s labels: it never counts as a complaint. A post of a minute
+        already detected stays, its deletion recorded as ``deleted_at`` in its ``raw``: its counts were
+        the evidence detection saw, and history is not rewritten behind the detector.
+        """
+        ids = list(dict.fromkeys(source_ids))
+        if not ids:
+            return 0, 0
+        with self.transaction() as conn:
+            rows = [row for chunk in (ids[i:i + 500] for i in range(0, len(ids), 500)) for row in conn.execute(
+                f"SELECT id, minute FROM posts WHERE source = ? AND source_id IN ({','.join('?' * len(chunk))})",
+                [source, *chunk])]
+            detected_through = conn.execute("SELECT MAX(last_minute) FROM detector_state").fetchone()[0] or ""
+            marked = [post_id for post_id, minute in rows if minute <= detected_through]
+            removed = [post_id for post_id, minute in rows if minute > detected_through]
+            conn.executemany("UPDATE posts SET raw = json_set(COALESCE(raw, '{}'), '$.deleted_at', ?) WHERE id = ?",
+                             [(iso(deleted_at), post_id) for post_id in marked])
+            if removed:
+                self._touch(conn, removed)
+                minutes = self._touched_minutes(conn)
+                counted = conn.execute("SELECT 1 FROM touched t JOIN labels l ON l.post_id = t.id"
+                                       " AND l.model_version = ? LIMIT 1", (model_version,)).fetchone()
+                conn.execute("DELETE FROM complaints WHERE post_id IN (SELECT id FROM touched)")
+                conn.execute("DELETE FROM labels WHERE post_id IN (SELECT id FROM touched)")
+                conn.execute("DELETE FROM posts WHERE id IN (SELECT id FROM touched)")
+                if counted:
+                    self._recount(conn, model_version, minutes)
+        return len(removed), len(marked)
 
     # --- classification ---------------------------------------------------------------------------
 
@@ -619,9 +685,24 @@ class Store:
         return next(self.db.query("SELECT * FROM incidents WHERE id = ?", [incident_id]), None)
 
     def official_incident(self, service: str, source_id: str) -> dict[str, Any] | None:
-        """The official incident an incident is linked to: its id, title, url and acknowledged_at."""
-        return next(self.db.query("SELECT source_id AS id, title, url, acknowledged_at FROM official_incidents"
-                                  " WHERE service = ? AND source_id = ?", [service, source_id]), None)
+        """The official incident an incident is linked to: its id, title, url, acknowledged_at, impact,
+        components (a list) and source."""
+        row = next(self.db.query("SELECT source_id AS id, title, url, acknowledged_at, impact, components, source"
+                                 " FROM official_incidents WHERE service = ? AND source_id = ?", [service, source_id]),
+                   None)
+        return {**row, "components": json.loads(row["components"])} if row else None
+
+    def incidents_with_official(self, service: str | None = None) -> list[dict[str, Any]]:
+        """:meth:`incidents`, each with the title, impact and components (a list) of the official
+        incident it is linked to (None when it is not)."""
+        where, args = (" AND i.service = ?", [service]) if service else ("", [])
+        rows = self.db.query(
+            "SELECT i.*, o.title AS official_title, o.impact AS official_impact, o.components AS official_components,"
+            " o.source AS official_source"
+            " FROM incidents i LEFT JOIN official_incidents o ON o.service = i.service AND o.source_id = i.official_id"
+            f" WHERE i.status != 'superseded'{where} ORDER BY i.opened_at", args)
+        return [{**r, "official_components": json.loads(r["official_components"]) if r["official_components"] else None}
+                for r in rows]
 
     def incident_services(self) -> list[str]:
         """The services that have had an incident."""
@@ -667,11 +748,12 @@ class Store:
         conn.executemany("UPDATE incidents SET status = 'superseded' WHERE id = ?", [(i,) for i, _ in superseded])
         return were_open
 
-    def link_incident(self, incident_id: str, official_id: str, acknowledged_at: str, lead_minutes: float) -> None:
-        """Record which official incident acknowledged ours, and when."""
+    def link_incident(self, incident_id: str, official_id: str | None, acknowledged_at: str, lead_minutes: float,
+                      acknowledged_by: str = "status_page") -> None:
+        """Record which official incident ours is, when it was first acknowledged, and by whom."""
         self._in_transaction().execute(
-            "UPDATE incidents SET official_id = ?, acknowledged_at = ?, lead_minutes = ? WHERE id = ?",
-            (official_id, acknowledged_at, lead_minutes, incident_id))
+            "UPDATE incidents SET official_id = ?, acknowledged_at = ?, lead_minutes = ?, acknowledged_by = ?"
+            " WHERE id = ?", (official_id, acknowledged_at, lead_minutes, acknowledged_by, incident_id))
 
     def add_event(self, event_id: str, incident_id: str, kind: str, at: datetime, payload: dict[str, Any]) -> bool:
         """Store an incident event; False when it was stored before (a re-run), which then notifies no one."""

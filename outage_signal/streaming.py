@@ -24,7 +24,8 @@ import praw
 from outage_signal import notify, pipeline
 from outage_signal.classifier import ComplaintClassifier, ServiceMatcher
 from outage_signal.collector.jetstream import CURSOR_KEY, JetstreamCollector, StreamStats, stream_lag
-from outage_signal.collector.reddit import RateLimitMeter, RedditCollector, RedditUnavailable, poll_delay
+from outage_signal.collector.reddit import (FOLLOW_KEY, RateLimitMeter, RedditCollector, RedditUnavailable,
+                                           poll_delay)
 from outage_signal.collector.retry import RetryPolicy
 from outage_signal.config import Config
 from outage_signal.lock import LockHeld, RunLock
@@ -34,6 +35,10 @@ log = logging.getLogger(__name__)
 
 # A minute is analysed this long after it ends: posts written in its last second are in by then.
 SETTLE = timedelta(seconds=10)
+# The streams' caches (see Store.limit_memory): a page cache enough for the newest pages they write and
+# the hour they recount, full within minutes, after which their memory stays flat (the README's soak).
+PAGE_CACHE_MIB = 4
+AUTHOR_HASHES = 1000
 
 
 def settled_minute(now: datetime) -> str:
@@ -51,12 +56,15 @@ class StreamSummary:
     new_posts: int = 0
     analyses: int = 0  # minutes analysed
     opened: int = 0  # incidents opened
+    removed: int = 0  # stored posts deleted by their authors before their minute was detected: forgotten
+    marked_deleted: int = 0  # stored posts deleted after their minute was detected: kept, marked deleted
 
     def line(self) -> str:
         s = self.stats
         cursor = iso(datetime.fromtimestamp(s.last_time_us / 1e6, timezone.utc)) if s.last_time_us else "none"
         return (f"stream stopped: {s.events:,} events read, {s.candidates:,} candidates, {self.new_posts:,} new posts "
-                f"stored, {s.malformed:,} malformed, {self.opened} incident(s) opened; cursor at {cursor}")
+                f"stored, {self.removed + self.marked_deleted:,} stored posts deleted by their authors, "
+                f"{s.malformed:,} malformed, {self.opened} incident(s) opened; cursor at {cursor}")
 
 
 def stream(store: Store, config: Config, model: ComplaintClassifier, endpoints: Sequence[notify.Endpoint],
@@ -64,6 +72,7 @@ def stream(store: Store, config: Config, model: ComplaintClassifier, endpoints: 
            batch_seconds: float = 1.0, status_every: float = 60.0, echo: Callable[[str], None] = print,
            now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> StreamSummary:
     """Read Jetstream into ``store`` until ``stop`` is set; the last batch and its cursor are stored first."""
+    store.limit_memory(PAGE_CACHE_MIB, AUTHOR_HASHES)
     matcher = ServiceMatcher(**config.matcher_names())
     names = config.names()
     collector = JetstreamCollector(jetstream_endpoints, names, lambda text: bool(matcher.match(text)), stop=stop,
@@ -73,6 +82,10 @@ def stream(store: Store, config: Config, model: ComplaintClassifier, endpoints: 
     analysed = None
     status_due = time.monotonic() + status_every
     for batch in collector.batches(store.cursor(CURSOR_KEY)):
+        if batch.deleted:  # before the cursor moves past them (the collector dropped this batch's own)
+            removed, marked = store.forget_posts("bluesky", batch.deleted, now(), model.version)
+            summary.removed += removed
+            summary.marked_deleted += marked
         if batch.cursor is not None:  # None: nothing read yet, nothing to store
             summary.new_posts += store.save_batch(batch.source, batch.cursor, batch.posts,
                                                   malformed=batch.malformed)
@@ -119,18 +132,21 @@ def follow_reddit(store: Store, config: Config, model: ComplaintClassifier, endp
     refused credentials (:class:`RedditError`) end the loop.
     """
     wait = wait or stop.wait
+    store.limit_memory(PAGE_CACHE_MIB, AUTHOR_HASHES)
     subreddits = sorted({sub for s in config.services.values() for sub in s.subreddits})
     collector = RedditCollector(reddit, subreddits=subreddits, limit=None, comments=True, combined=True, retry=retry)
     summary, analysed, failures = FollowSummary(), None, 0
     status_due = meter.clock() + status_every
     while not stop.is_set():
-        requests = meter.requests
+        requests, started = meter.requests, now()
         try:
             for batch in collector.batches(store.cursors()):
                 summary.new_posts += store.save_batch(batch.source, batch.cursor, batch.posts,
                                                       malformed=batch.malformed)
                 if stop.is_set():
                     break
+            else:  # every listing read back to its cursor: the database is current as of the poll's start
+                store.save_batch(FOLLOW_KEY, iso(started))
         except RedditUnavailable as e:
             summary.failed_polls += 1
             delay = UNAVAILABLE.wait(failures)

@@ -211,10 +211,22 @@ def generate(seed: int = 7, days: int = 14) -> tuple[list[dict], list[dict], dic
     return posts, truth, status
 
 
+# The part of each service a partial (slow or regional) outage is acknowledged on: such incidents name
+# that one component, as GitHub's "Incident with Codespaces" does; a sharp total outage names none.
+PARTIAL_COMPONENTS = {"chatgpt": "Conversations", "github": "Codespaces", "discord": "Voice", "steam": "Steam Store",
+                      "slack": "Huddles", "cloudflare": "CDN/Cache"}
+
+
 def statuspage_incident(incident_id: str, service: str, shape: str, acknowledged: datetime,
                         resolved: datetime) -> dict:
     """An incident object shaped exactly like Statuspage's /api/v2/incidents.json entries."""
     title = {"sharp": "Elevated error rates", "slow": "Degraded performance", "regional": "Errors for some users"}[shape]
+    component = None if shape == "sharp" else {
+        "id": f"{service}-{PARTIAL_COMPONENTS[service].lower().replace('/', '-').replace(' ', '-')}",
+        "name": PARTIAL_COMPONENTS[service], "status": "operational", "created_at": "2026-01-01T00:00:00.000Z",
+        "updated_at": resolved.isoformat().replace("+00:00", ".000Z"), "position": 1, "description": None,
+        "showcase": True, "start_date": None, "group_id": None, "page_id": f"replay-{service}", "group": False,
+        "only_show_if_degraded": False}
 
     def update(suffix: str, status: str, body: str, at: datetime) -> dict:
         stamp = at.isoformat().replace("+00:00", ".000Z")
@@ -234,7 +246,7 @@ def statuspage_incident(incident_id: str, service: str, shape: str, acknowledged
             update("r", "resolved", "This incident has been resolved.", resolved),
             update("i", "investigating", "We are investigating reports of errors.", acknowledged),
         ],
-        "components": [],
+        "components": [component] if component else [],
     }
 
 

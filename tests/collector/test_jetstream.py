@@ -21,8 +21,9 @@ from click.testing import CliRunner
 from jetstream_server import TEMPLATES, Behaviour, JetstreamServer, stamped_events
 from outage_signal.classifier import DEFAULT_MODEL, ComplaintClassifier, ServiceMatcher
 from outage_signal.cli import cli
-from outage_signal.collector.jetstream import (CURSOR_KEY, REWIND_US, JetstreamCollector, Prefilter, event_to_post,
-                                               frame_time_us)
+from outage_signal.collector.jetstream import (CURSOR_KEY, REWIND_US, JetstreamCollector, Prefilter,
+                                               event_deleted_post, event_to_post, frame_time_us)
+from outage_signal.collector.records import Post
 from outage_signal.collector.retry import RetryPolicy
 from outage_signal.config import load_config
 from outage_signal import streaming
@@ -245,10 +246,22 @@ def test_stream_classifies_counts_and_detects_each_minute_and_stops_with_its_cur
         labeled = store.conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0]
         mentions = store.conn.execute("SELECT SUM(mentions) FROM counts").fetchone()[0]
         states = store.conn.execute("SELECT COUNT(*) FROM detector_state").fetchone()[0]
+        # Bounded on purpose, for a process that runs for days (the README's 30-minute soak).
+        assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == -streaming.PAGE_CACHE_MIB * 1024
+        assert store.encoder.cache_limit == streaming.AUTHOR_HASHES
     assert summary.analyses >= 2 and labeled == len(kept) == mentions and states == len(config.services)
     assert summary.stats.events == len(frames)
     assert any("events/s" in line and "lag" in line for line in lines)
     assert "new posts stored" in summary.line()
+
+
+def test_the_author_hash_cache_stays_within_its_limit_and_changes_no_hash(tmp_path):
+    with Store(tmp_path / "s.db") as store:
+        authors = [f"did:plc:{n:024d}" for n in range(50)]
+        unbounded = [store.encoder.author_hash(a) for a in authors]
+        store.limit_memory(page_cache_mib=1, author_hashes=7)
+        bounded = [store.encoder.author_hash(a) for a in authors + authors]
+        assert bounded == unbounded * 2 and len(store.encoder._author_hashes) <= 7
 
 
 def test_status_shows_the_streams_lag(tmp_path, monkeypatch):
@@ -379,3 +392,107 @@ def test_the_configs_endpoints_are_read_and_a_second_stream_on_the_same_database
         first.communicate(timeout=30)
     assert first.returncode == 0
     assert os.path.exists(db)
+
+
+# --- deletes ---
+
+def uri_of(frame: str) -> str:
+    event = orjson.loads(frame)
+    return f"at://{event['did']}/app.bsky.feed.post/{event['commit']['rkey']}"
+
+
+def delete_frame(uri: str, time_us: int) -> str:
+    """A post delete in Jetstream's shape (the recorded one), of ``uri``."""
+    event = orjson.loads(orjson.dumps(TEMPLATES[4]))
+    did, _, rkey = uri.removeprefix("at://").partition("/app.bsky.feed.post/")
+    event.update(did=did, time_us=time_us)
+    event["commit"]["rkey"] = rkey
+    return orjson.dumps(event).decode()
+
+
+def test_event_deleted_post_is_the_uri_of_a_post_delete_only():
+    reply, real, no_text, update, delete, like, identity, account = TEMPLATES
+    assert event_deleted_post(delete) == "at://did:plc:3xnadku4kemqnycbweqnvgzx/app.bsky.feed.post/3mmontn3gnc2e"
+    assert [event_deleted_post(e) for e in (reply, update, like, identity, account)] == [None] * 5
+    like_delete = orjson.loads(orjson.dumps(delete))
+    like_delete["commit"]["collection"] = "app.bsky.feed.like"
+    assert event_deleted_post(like_delete) is None
+    with pytest.raises(ValueError):
+        event_deleted_post({**delete, "did": 7})
+
+
+def test_deletes_are_handed_on_and_a_post_read_with_its_delete_is_dropped(tmp_path, play):
+    frames, kept = stamped_events(600, now_us() - 60_000_000)
+    naming = [n for n, f in enumerate(frames) if f.startswith("{") and '"create"' in f and uri_of(f) in kept]
+    early, late = uri_of(frames[naming[0]]), uri_of(frames[naming[-1]])
+    last_us = frame_time_us(frames[-1])
+    frames += [delete_frame(early, last_us + 1), delete_frame(late, last_us + 2)]
+    server = play(frames)
+    reader = collector(server, batch_seconds=3600, stall_seconds=0.3)  # one batch: every create read with its delete
+    batch = next(reader.batches(None))
+    reader.stop.set()
+    uris = {post.source_id for post in batch.posts}
+    recorded_deletes = sum('"delete"' in f for f in frames[:-2])  # of posts that were never in the stream
+    assert uris == kept - {early, late} and batch.deleted[-2:] == [early, late]
+    assert len(batch.deleted) == reader.stats.deletes == recorded_deletes + 2
+    assert reader.stats.posts == len(kept) - 2 and reader.stats.malformed == 0
+
+
+def store_with_posts(path, *minutes: datetime) -> tuple[Store, list[str]]:
+    """A store holding one complaint naming GitHub per minute, labeled by model "m" and counted."""
+    store = Store(path)
+    posts = [Post(source="bluesky", source_id=f"at://did:plc:x/app.bsky.feed.post/{n}", text="github down",
+                  author=f"did:plc:a{n}", created_at=minute) for n, minute in enumerate(minutes)]
+    store.save_batch(CURSOR_KEY, "1", posts)
+    ids = [i for (i,) in store.conn.execute("SELECT id FROM posts ORDER BY id")]
+    store.save_labels("m", [(i, 0.9, True, ["github"]) for i in ids])
+    return store, [p.source_id for p in posts]
+
+
+def test_a_delete_before_its_minute_is_detected_forgets_the_post_and_its_counts(tmp_path):
+    minute = datetime(2026, 9, 10, 12, 5, tzinfo=timezone.utc)
+    store, (uri, other) = store_with_posts(tmp_path / "s.db", minute, minute)
+    with store:
+        assert store.counts("github") == [("2026-09-10T12:05:00+00:00", 2, 2, 2)]
+        assert store.forget_posts("bluesky", [uri, "at://never/stored"], minute, "m") == (1, 0)
+        assert stored_uris(store) == [other]
+        assert store.counts("github") == [("2026-09-10T12:05:00+00:00", 1, 1, 1)]  # no longer a complaint
+        assert store.conn.execute("SELECT COUNT(*) FROM labels").fetchone()[0] == 1
+        assert store.forget_posts("bluesky", [uri], minute, "m") == (0, 0)  # a replayed delete changes nothing
+
+
+def test_a_delete_after_its_minute_is_detected_is_recorded_and_history_kept(tmp_path):
+    minute = datetime(2026, 9, 10, 12, 5, tzinfo=timezone.utc)
+    store, (detected, pending) = store_with_posts(tmp_path / "s.db", minute, minute + timedelta(minutes=1))
+    with store:
+        with store.transaction():
+            store.save_detector_state("github", minute, {})
+        deleted_at = minute + timedelta(minutes=3)
+        assert store.forget_posts("bluesky", [detected, pending], deleted_at, "m") == (1, 1)
+        assert stored_uris(store) == [detected]
+        raw = store.conn.execute("SELECT raw ->> 'deleted_at' FROM posts").fetchone()[0]
+        assert raw == deleted_at.isoformat()
+        assert store.counts("github") == [("2026-09-10T12:05:00+00:00", 1, 1, 1)]  # what the detector saw
+
+
+def test_the_stream_forgets_a_post_deleted_before_its_minute_is_analysed(tmp_path, play):
+    frames, kept = stamped_events(400, now_us() - 2_000_000, step_us=1_000)  # this minute: not analysed yet
+    naming = [n for n, f in enumerate(frames) if f.startswith("{") and '"create"' in f and uri_of(f) in kept]
+    deleted = uri_of(frames[naming[0]])
+    frames.append(delete_frame(deleted, frame_time_us(frames[-1]) + 1))
+    server = play(frames, [Behaviour(after=400, action="hold")])  # the post is stored before its delete is sent
+    stop = threading.Event()
+    model = ComplaintClassifier.load(DEFAULT_MODEL)
+    with Store(tmp_path / "s.db") as store:
+        def after_each_batch(line):
+            cursor = store.cursor(CURSOR_KEY)
+            if cursor == str(frame_time_us(frames[399])):
+                assert deleted in stored_uris(store)
+                server.release()
+            if cursor == str(frame_time_us(frames[-1])):
+                stop.set()
+        summary = streaming.stream(store, CONFIG, model, [], [server.url], stop=stop, batch_seconds=0.05,
+                                   status_every=1e-9, echo=after_each_batch)
+        assert sorted(stored_uris(store)) == sorted(kept - {deleted})
+        assert store.conn.execute("SELECT SUM(mentions) FROM counts").fetchone()[0] in (None, len(kept) - 1)
+    assert summary.removed == 1 and "1 stored posts deleted by their authors" in summary.line()

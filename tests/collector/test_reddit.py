@@ -20,7 +20,7 @@ def replay(name: str):
 @pytest.fixture
 def reddit():
     return praw.Reddit(client_id="test-id", client_secret="test-secret", user_agent="outage-signal tests",
-                       check_for_async=False)
+                       check_for_async=False, check_for_updates=False)  # no PyPI request
 
 
 def test_first_page_of_new_submissions(reddit):

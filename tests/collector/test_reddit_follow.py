@@ -3,8 +3,9 @@
 The cassettes (tests/cassettes/make_reddit_cassettes.py) hold praw's real recorded listings at the
 combined listings the follow mode reads, with rate-limit headers in the format prawcore parses.
 """
+import json
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import praw
@@ -15,7 +16,8 @@ from click.testing import CliRunner
 from outage_signal import streaming
 from outage_signal.classifier import DEFAULT_MODEL, ComplaintClassifier
 from outage_signal.cli import cli
-from outage_signal.collector.reddit import RateLimitMeter, RateLimits, RedditCollector, metered, poll_delay
+from outage_signal.collector.reddit import (FOLLOW_KEY, RateLimitMeter, RateLimits, RedditCollector, metered,
+                                           poll_delay)
 from outage_signal.collector.retry import RetryPolicy
 from outage_signal.config import load_config
 from outage_signal.store import Store
@@ -51,7 +53,7 @@ class Clock:
 
 def client(meter: RateLimitMeter) -> praw.Reddit:
     return praw.Reddit(client_id="test-id", client_secret="test-secret", user_agent="outage-signal tests",
-                       check_for_async=False, **metered(meter))
+                       check_for_async=False, check_for_updates=False, **metered(meter))  # no PyPI request
 
 
 # Soon after the recorded posts were written (1 March 2016): the minute analysed is near them, so
@@ -128,6 +130,22 @@ def test_follow_stores_both_listings_and_paces_by_the_limits_reddit_sends(tmp_pa
     assert waits == [pytest.approx(420 / 199), pytest.approx(410 / 298)]
 
 
+def test_each_complete_poll_records_when_it_began_and_status_shows_the_followers_lag(tmp_path, config, model):
+    db = tmp_path / "f.db"
+    stop, meter = threading.Event(), RateLimitMeter(clock=Clock())
+    with Store(db) as store, replay("reddit_follow"):
+        follow(store, config, model, meter, stop, stop_after(1, stop, []))
+        assert store.cursor(FOLLOW_KEY) == SOON_AFTER.isoformat()
+        store.save_batch(FOLLOW_KEY, (datetime.now(timezone.utc) - timedelta(seconds=90)).isoformat())
+    result = CliRunner().invoke(cli, ["--db", str(db), "--config", str(config.path), "status", "--json"])
+    assert result.exit_code == 0, result.output
+    row = json.loads(result.output.splitlines()[0])
+    assert 90 <= row["reddit_follow_lag_seconds"] < 120 and row["stream_lag_seconds"] is None
+    result = CliRunner().invoke(cli, ["--db", str(db), "--config", str(config.path), "status"])
+    assert "Reddit follower: 9" in result.output and "s behind real time" in result.output
+    assert "Bluesky stream" not in result.output
+
+
 def test_a_spent_budget_pauses_the_follow_until_the_window_resets(tmp_path, config, model, monkeypatch):
     stop, waits, meter = threading.Event(), [], RateLimitMeter(clock=Clock())
     prawcore_sleeps = []
@@ -154,6 +172,7 @@ def test_a_stop_after_a_batch_keeps_its_cursor_and_a_restart_doubles_nothing(tmp
         cursors = store.cursors()
         stored = post_ids(store)
     assert waits == [] and NEW in cursors and COMMENTS not in cursors  # the comments were never read
+    assert FOLLOW_KEY not in cursors  # an unfinished poll does not make the database current
     assert first.new_posts == len(stored) == 100
 
     stop = threading.Event()

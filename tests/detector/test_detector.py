@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from outage_signal.detector import (
     DetectorError, DetectorParams, ServiceDetector, detect_offline, detect_series, link_official,
 )
 from outage_signal.detector.nab import FileScore, normalised, scaled_sigmoid, score_file
+from outage_signal.detector.series import MINUTE_COUNT_PARAMS
 
 DAY = 1440
 
@@ -243,9 +245,41 @@ def test_a_one_minute_blip_does_not_open_but_three_minutes_do():
     authors[2 * DAY + 500] += 60
     frame = _frame(authors, other=rng.poisson(3.0, len(authors)))
     assert _run(ServiceDetector("svc"), frame) == []
+    assert _run(ServiceDetector("svc", params=MINUTE_COUNT_PARAMS), frame) == []  # the sharp rise too
     authors[2 * DAY + 501:2 * DAY + 503] += 60
-    events = _run(ServiceDetector("svc"), _frame(authors, other=rng.poisson(3.0, len(authors))))
+    frame = _frame(authors, other=rng.poisson(3.0, len(authors)))
+    events = _run(ServiceDetector("svc"), frame)
     assert events[0].kind == "opened" and events[0].at == frame.index[2 * DAY + 502]
+    # The sharp-rise test leaves out its window's largest minute only: two strong minutes open.
+    events = _run(ServiceDetector("svc", params=MINUTE_COUNT_PARAMS), frame)
+    assert events[0].kind == "opened" and events[0].at == frame.index[2 * DAY + 501]
+    assert events[0].started_at == frame.index[2 * DAY + 500]
+
+
+def test_sharp_rise_alarms_early_on_a_wandering_series_and_both_paths_agree():
+    """Issue 15 item 5: on a series whose hourly level wanders (sigma 0.5 in log), the CUSUM's
+    shift is raised above the wander, so a 7x outage took the minute-counts settings without the
+    sharp-rise test 14 minutes; with it, measured against the hour before, 6. The batch path
+    reproduces the per-step one, and a detector restored from JSON just after the outage began
+    (its recent counts are in the state) alarms as the one that never stopped."""
+    rng = np.random.default_rng(2)
+    days, start = 8, 7 * DAY + 600
+    rate = 0.5 * np.repeat(np.exp(rng.normal(0.0, 0.5, days * 24)), 60)
+    rate[start:start + 30] += 3.0
+    authors = rng.poisson(rate)
+    frame = _frame(authors, other=rng.poisson(2.0, len(authors)))
+    whole = ServiceDetector("svc", params=MINUTE_COUNT_PARAMS)
+    events = _run(whole, frame)
+    assert [e.at for e in events if e.kind == "opened"] == [frame.index[start + 6]]
+    assert _run_reference(ServiceDetector("svc", params=MINUTE_COUNT_PARAMS), frame) == events
+    cusum_only = _run(ServiceDetector("svc", params=replace(MINUTE_COUNT_PARAMS, rise_steps=0)), frame)
+    assert [e.at for e in cusum_only if e.kind == "opened"] == [frame.index[start + 14]]
+
+    first = ServiceDetector("svc", params=MINUTE_COUNT_PARAMS)
+    head = _run(first, frame.iloc[:start + 2])
+    restored = ServiceDetector.from_state(json.loads(json.dumps(first.state_dict())))
+    assert head + _run(restored, frame.iloc[start + 2:]) == events
+    assert restored.state_dict() == whole.state_dict()
 
 
 def test_states_saved_with_the_alarm_memory_load_without_it():
@@ -277,9 +311,10 @@ def test_state_saved_before_detector_params_loads_and_continues():
 
     restored = ServiceDetector.from_state(old_state)
     assert restored.sensitivity == 1.5
-    assert restored.params == DetectorParams(shift=2.5, quiet_minutes=20)
+    saved_params = DetectorParams(shift=2.5, quiet_minutes=20)
+    assert restored.params == saved_params
     assert restored.authors_baseline.state_dict()["week_counts"] == old_state["authors_baseline"]["week_counts"]
-    whole = ServiceDetector("svc", 1.5, params=DetectorParams(shift=2.5, quiet_minutes=20))
+    whole = ServiceDetector("svc", 1.5, params=saved_params)
     resolved = [e for e in _run(whole, frame) if e.kind == "resolved"]
     tail = frame.iloc[split:]
     events = _run(restored, tail)
@@ -288,7 +323,8 @@ def test_state_saved_before_detector_params_loads_and_continues():
     assert restored.state_dict().keys() == whole.state_dict().keys()
 
 
-@pytest.mark.parametrize("bad", [{"shift": 1.0}, {"threshold": 0}, {"step_minutes": 7}, {"evidence_hours": 0}, {"alarm_steps": 0}])
+@pytest.mark.parametrize("bad", [{"shift": 1.0}, {"threshold": 0}, {"step_minutes": 7}, {"evidence_hours": 0}, {"alarm_steps": 0},
+                                 {"rise_steps": 1}, {"rise_ratio": 1.0}, {"rise_evidence": 0}, {"day_smoothing": 0.5}])
 def test_detector_params_reject_impossible_settings_by_name(bad):
     (name, value), = bad.items()
     with pytest.raises(DetectorError, match=f"need {name}"):
@@ -303,3 +339,13 @@ def test_detector_params_are_coerced_and_unknown_state_params_rejected():
         ServiceDetector.from_state(state)
     with pytest.raises(DetectorError, match="sensitivity"):
         ServiceDetector("svc", 0.0)
+
+
+def test_link_official_weighs_impact_and_components_not_time_alone():
+    """A surge of complaints links to the major, service-wide incident of its time, not to a minor
+    "Codespaces degraded" one acknowledged closer to our alarm (issue 17)."""
+    t = lambda h, m=0: datetime(2026, 1, 1, h, m, tzinfo=timezone.utc)
+    official = [("codespaces", t(10, 5), t(10, 50), "minor", ("Codespaces",)), ("outage", t(10, 15), t(11, 30), "major", ())]
+    assert link_official([("a", t(10), t(11))], official) == {"a": ("outage", 15.0)}
+    # Alone, the component-only incident is still the acknowledgement: weights order candidates, they bar none.
+    assert link_official([("a", t(10), t(11))], official[:1]) == {"a": ("codespaces", 5.0)}

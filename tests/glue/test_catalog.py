@@ -15,7 +15,8 @@ CATALOG_FILES = [DEFAULT_CONFIG, *OPTIONAL_CATALOGS.values()]
 ENTRIES = [(path.name, key, entry) for path in CATALOG_FILES
            for key, entry in tomllib.loads(path.read_text(encoding="utf-8"))["services"].items()]
 # The sources the catalog's header defines; a status page must name one of them.
-SOURCE_LABELS = ("statuswatch", "sentry", "awesome", "statuspile", "chatcompletions", "nija", "catalog-14")
+SOURCE_LABELS = ("statuswatch", "sentry", "awesome", "statuspile", "chatcompletions", "nija", "ai-cloud-status",
+                 "catalog-14")
 # The keys the replay data and the tests were written against.
 FIRST_KEYS = ["chatgpt", "claude", "gemini", "github", "discord", "slack", "reddit", "bluesky", "x", "cloudflare", "aws",
               "steam", "psn", "spotify"]

@@ -180,3 +180,24 @@ def test_webhook_services_may_name_bundled_services(tmp_path):
     text = '[[webhooks]]\nurl = "https://a.example"\nformat = "slack"\nservices = ["github", "sourcehut"]\n'
     assert error_of(tmp_path, text) == "key 'webhooks[0].services': unknown service(s) sourcehut"
     load_config(write(tmp_path, text + '[services.sourcehut]\naliases = ["sourcehut"]\n'))
+
+
+# --- issue 17: status page kinds and official accounts ------------------------------------------------
+
+@pytest.mark.parametrize("text, expected", [
+    ("[services.acme]\naliases = ['acme']\nstatus_page = { kind = 'rootly', url = 'https://status.acme.example' }",
+     "key 'services.acme.status_page.kind': expected 'statuspage', 'incidentio', 'instatus', 'betterstack', "
+     "'gcp', 'aws', 'azure', 'slack', 'feed' or 'auto', got 'rootly'"),
+    ("[services.acme]\naliases = ['acme']\nofficial_bluesky = ['acme status']",
+     "key 'services.acme.official_bluesky[0]': 'acme status' is not a Bluesky handle (a domain name such as "
+     "status.example.com)"),
+])
+def test_status_page_kinds_and_official_handles_are_checked(tmp_path, text, expected):
+    assert error_of(tmp_path, text) == expected
+
+
+def test_official_handles_are_kept_lowercase_without_the_at(tmp_path):
+    config = load_config(write(tmp_path, "[services.acme]\naliases = ['acme']\nofficial_bluesky = ['@Status.Acme.example']\n"
+                                         "status_page = { kind = 'auto', url = 'https://status.acme.example/' }"))
+    assert config.services["acme"].official_bluesky == ("status.acme.example",)
+    assert config.services["acme"].status_page.kind == "auto"

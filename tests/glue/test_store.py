@@ -129,6 +129,8 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path):
     conn = sqlite3.connect(upgraded)  # turn it back into what version 1 wrote
     conn.executescript("DROP TABLE complaints; CREATE INDEX posts_author ON posts (author_hash, minute);"
                        " ALTER TABLE detector_state DROP COLUMN stale_from;"
+                       " ALTER TABLE official_incidents DROP COLUMN source;"  # and none of version 3's columns
+                       " ALTER TABLE incidents DROP COLUMN acknowledged_by;"
                        " UPDATE meta SET value = '1' WHERE key = 'schema_version';")
     conn.close()
     with Store(upgraded) as store:
@@ -137,6 +139,8 @@ def test_a_version_1_database_is_upgraded_in_place(tmp_path):
         indexes = {name for (name,) in store.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
         assert "posts_author" not in indexes and "complaints_author" in indexes
         assert "stale_from" in {c[1] for c in store.conn.execute("PRAGMA table_info(detector_state)")}
+        assert "source" in {c[1] for c in store.conn.execute("PRAGMA table_info(official_incidents)")}
+        assert "acknowledged_by" in {c[1] for c in store.conn.execute("PRAGMA table_info(incidents)")}
         store.save_labels("m1", [(2, 0.9, True, ["github"])])  # labeling goes on as before
     assert dump(upgraded) == dump(fresh)
 

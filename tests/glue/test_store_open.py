@@ -71,6 +71,8 @@ def test_read_only_command_on_an_older_schema_says_to_upgrade_first(tmp_path):
     conn = sqlite3.connect(db)
     conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
     conn.execute("ALTER TABLE detector_state DROP COLUMN stale_from")  # what version 2 added
+    conn.execute("ALTER TABLE official_incidents DROP COLUMN source")  # and what version 3 added
+    conn.execute("ALTER TABLE incidents DROP COLUMN acknowledged_by")
     conn.commit()
     conn.close()
     assert_one_line_error(invoke(db, "incidents"), f"schema version 1 is older than this Outage Signal's {SCHEMA_VERSION}")

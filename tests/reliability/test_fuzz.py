@@ -57,6 +57,31 @@ def test_status_pages_parse_or_count_malformed(payload):
         assert len(incidents) + len(malformed) + skipped == len(payload)
 
 
+
+# Every other platform's reader, on shapes near its own: a batch with counted malformed records, never a raise.
+near_platform = st.recursive(
+    value | timestamp | st.sampled_from(["status_page", "status_report", "status_update", "MAJOROUTAGE", "RESOLVED"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["page", "activeIncidents", "data", "included", "type", "id", "attributes", "relationships",
+                         "status_updates", "published_at", "affected_resources", "title", "starts_at", "name",
+                         "started", "impact", "status", "external_desc", "created", "updates", "most_recent_update",
+                         "arn", "summary", "date", "event_log", "timestamp", "notes", "date_created", "services"]),
+        children, max_size=6),
+    max_leaves=25)
+
+
+@FUZZ
+@given(near_platform)
+def test_every_platform_reader_parses_or_counts_malformed(payload):
+    from outage_signal.collector import betterstack, cloud, instatus, slackstatus
+    from outage_signal.collector.status_pages import platform_of
+    for parse in (instatus.parse_summary, betterstack.parse_index, cloud.parse_gcp, cloud.parse_aws,
+                  slackstatus.parse_history):
+        batch = parse(payload, "svc")
+        assert all(isinstance(m, Malformed) and m.reason for m in batch.malformed)
+        assert all(i.service == "svc" and i.acknowledged_at.tzinfo for i in batch.incidents)
+    platform_of(json.dumps(payload).encode())  # recognises or not, never raises
+
 # Tables shaped like the schema's, with keys and values drawn from near it, so validation goes deep.
 near_key = st.sampled_from(["name", "aliases", "subreddits", "bluesky", "status_page", "kind", "url", "format",
                             "secret_env", "services", "events", "sensitivity", "comments", "colour"]) | text

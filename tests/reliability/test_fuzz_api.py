@@ -82,7 +82,7 @@ def read_reddit(body: bytes):
     session = requests.Session()
     session.mount("https://", Canned(body))
     reddit = praw.Reddit(client_id="fuzz", client_secret="fuzz", user_agent="outage-signal fuzz tests",
-                         requestor_kwargs={"session": session}, check_for_async=False)
+                         requestor_kwargs={"session": session}, check_for_async=False, check_for_updates=False)
     [batch] = RedditCollector(reddit, subreddits=["askreddit"], limit=100, retry=NO_WAIT).batches({})
     return batch
 
