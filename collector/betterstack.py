@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from outage_signal.collector.records import Batch, Malformed, OfficialIncident
+from outage_signal.collector.records import Batch, Malformed, OfficialIncident, parse_each
 from outage_signal.collector.retry import RetryPolicy
 from outage_signal.collector.statuspage import get_json, parse_time
 
@@ -31,12 +31,9 @@ def parse_index(payload: Any, service: str, location: str = "index.json") -> Bat
     attributes = {(i.get("type"), str(i.get("id"))): i["attributes"]
                   for i in included if isinstance(i, dict) and isinstance(i.get("attributes"), dict)}
     reports = [i for i in included if isinstance(i, dict) and i.get("type") == "status_report"]
-    for index, report in enumerate(reports):
-        try:
-            if report["attributes"].get("report_type") != "maintenance":
-                batch.incidents.append(_incident(report, attributes, service))
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            batch.malformed.append(Malformed(f"{location} status_report[{index}]", f"{type(e).__name__}: {e}"))
+    batch.incidents, batch.malformed = parse_each(
+        reports, f"{location} status_report", lambda report: None
+        if report["attributes"].get("report_type") == "maintenance" else _incident(report, attributes, service))
     return batch
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import feedparser
 import requests
 
-from outage_signal.collector.records import Batch, Malformed, OfficialIncident
+from outage_signal.collector.records import Batch, Malformed, OfficialIncident, parse_each
 from outage_signal.collector.retry import RetryPolicy
 from outage_signal.collector.statuspage import get_json, get_with_retries, parse_time
 
@@ -37,21 +37,21 @@ def parse_gcp(payload: Any, service: str, location: str = "incidents.json") -> B
     if not isinstance(payload, list):
         batch.malformed.append(Malformed(location, "expected a list of Google Cloud incidents"))
         return batch
-    for index, item in enumerate(payload):
-        try:
-            updates = sorted(item.get("updates") or [item["most_recent_update"]], key=lambda u: u["created"])
-            created = item.get("created") or updates[0]["created"]
-            batch.incidents.append(OfficialIncident(
-                service=service, source_id=str(item["id"]), title=str(item["external_desc"]).strip(),
-                impact=GCP_IMPACTS.get(str(item.get("severity")), "unknown"), acknowledged_at=parse_time(created),
-                resolved_at=parse_time(item["end"]) if item.get("end") else None,
-                url=f"https://status.cloud.google.com/{item['uri']}" if item.get("uri") else None,
-                components=tuple(p["title"] for p in item.get("affected_products") or []),
-                updates=tuple({"at": u["created"], "status": u.get("status", ""), "body": u.get("text", "")}
-                              for u in updates)))
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-            batch.malformed.append(Malformed(f"{location}[{index}]", f"{type(e).__name__}: {e}"))
+    batch.incidents, batch.malformed = parse_each(payload, location, lambda item: _gcp_incident(item, service))
     return batch
+
+
+def _gcp_incident(item: dict[str, Any], service: str) -> OfficialIncident:
+    updates = sorted(item.get("updates") or [item["most_recent_update"]], key=lambda u: u["created"])
+    created = item.get("created") or updates[0]["created"]
+    return OfficialIncident(
+        service=service, source_id=str(item["id"]), title=str(item["external_desc"]).strip(),
+        impact=GCP_IMPACTS.get(str(item.get("severity")), "unknown"), acknowledged_at=parse_time(created),
+        resolved_at=parse_time(item["end"]) if item.get("end") else None,
+        url=f"https://status.cloud.google.com/{item['uri']}" if item.get("uri") else None,
+        components=tuple(p["title"] for p in item.get("affected_products") or []),
+        updates=tuple({"at": u["created"], "status": u.get("status", ""), "body": u.get("text", "")}
+                      for u in updates))
 
 
 def parse_aws(payload: Any, service: str, location: str = "currentevents") -> Batch:
@@ -60,21 +60,21 @@ def parse_aws(payload: Any, service: str, location: str = "currentevents") -> Ba
     if not isinstance(payload, list):
         batch.malformed.append(Malformed(location, "expected a list of AWS Health events"))
         return batch
-    for index, item in enumerate(payload):
-        try:
-            log = sorted(item.get("event_log") or [], key=lambda e: int(e["timestamp"]))
-            first = int(log[0]["timestamp"]) if log else int(item["date"])
-            batch.incidents.append(OfficialIncident(
-                service=service, source_id=str(item["arn"]), title=str(item["summary"]),
-                impact=AWS_IMPACTS.get(str(item.get("status")), "unknown"),
-                acknowledged_at=datetime.fromtimestamp(first, tz=timezone.utc),
-                url="https://health.aws.amazon.com/health/status",
-                components=(f"{item['service_name']} ({item['region_name']})",),
-                updates=tuple({"at": datetime.fromtimestamp(int(e["timestamp"]), tz=timezone.utc).isoformat(),
-                               "status": str(e.get("status", "")), "body": e.get("message", "")} for e in log)))
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-            batch.malformed.append(Malformed(f"{location}[{index}]", f"{type(e).__name__}: {e}"))
+    batch.incidents, batch.malformed = parse_each(payload, location, lambda item: _aws_incident(item, service))
     return batch
+
+
+def _aws_incident(item: dict[str, Any], service: str) -> OfficialIncident:
+    log = sorted(item.get("event_log") or [], key=lambda e: int(e["timestamp"]))
+    first = int(log[0]["timestamp"]) if log else int(item["date"])
+    return OfficialIncident(
+        service=service, source_id=str(item["arn"]), title=str(item["summary"]),
+        impact=AWS_IMPACTS.get(str(item.get("status")), "unknown"),
+        acknowledged_at=datetime.fromtimestamp(first, tz=timezone.utc),
+        url="https://health.aws.amazon.com/health/status",
+        components=(f"{item['service_name']} ({item['region_name']})",),
+        updates=tuple({"at": datetime.fromtimestamp(int(e["timestamp"]), tz=timezone.utc).isoformat(),
+                       "status": str(e.get("status", "")), "body": e.get("message", "")} for e in log))
 
 
 def parse_azure(content: bytes | str, service: str, location: str = "feed") -> Batch:

@@ -9,7 +9,7 @@ from typing import Any
 
 import requests
 
-from outage_signal.collector.records import Batch, Malformed, OfficialIncident
+from outage_signal.collector.records import Batch, Malformed, OfficialIncident, parse_each
 from outage_signal.collector.retry import RetryPolicy
 from outage_signal.collector.statuspage import SUMMARY_PATH, get_json, parse_time
 
@@ -25,22 +25,21 @@ def parse_summary(payload: Any, service: str, location: str = "summary.json") ->
     if not isinstance(payload, dict) or not isinstance(payload.get("page"), dict) or not isinstance(items, list):
         batch.malformed.append(Malformed(location, 'expected an Instatus summary: {"page": ..., "activeIncidents": [...]}'))
         return batch
-    for index, item in enumerate(items):
-        try:
-            if item.get("impact") == MAINTENANCE:
-                continue
-            started = parse_time(item["started"])
-            updated = item.get("updatedAt")
-            batch.incidents.append(OfficialIncident(
-                service=service, source_id=str(item["id"]), title=str(item["name"]),
-                impact=IMPACTS.get(str(item.get("impact")), "unknown"), acknowledged_at=started,
-                resolved_at=parse_time(updated or item["started"]) if item.get("status") == "RESOLVED" else None,
-                url=item.get("url"),
-                updates=({"at": updated or item["started"], "status": str(item.get("status", "")).lower(),
-                          "body": ""},)))
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            batch.malformed.append(Malformed(f"{location}[{index}]", f"{type(e).__name__}: {e}"))
+    batch.incidents, batch.malformed = parse_each(items, location, lambda item: _incident(item, service))
     return batch
+
+
+def _incident(item: dict[str, Any], service: str) -> OfficialIncident | None:
+    if item.get("impact") == MAINTENANCE:
+        return None
+    started = parse_time(item["started"])
+    updated = item.get("updatedAt")
+    return OfficialIncident(
+        service=service, source_id=str(item["id"]), title=str(item["name"]),
+        impact=IMPACTS.get(str(item.get("impact")), "unknown"), acknowledged_at=started,
+        resolved_at=parse_time(updated or item["started"]) if item.get("status") == "RESOLVED" else None,
+        url=item.get("url"),
+        updates=({"at": updated or item["started"], "status": str(item.get("status", "")).lower(), "body": ""},))
 
 
 def fetch_summary(base_url: str, service: str, session: requests.Session | None = None, timeout: float = 15.0,

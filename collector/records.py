@@ -7,6 +7,7 @@ stored.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -75,6 +76,30 @@ class Batch:
     # missing from it has been resolved since.
     all_open: str | None = None
 
+
+# What reading one item of a status API's answer can raise when the item is not of the documented shape.
+ITEM_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+def parse_each(items: Iterable[Any], location: str,
+               parse: Callable[[Any], OfficialIncident | None]) -> tuple[list[OfficialIncident], list[Malformed]]:
+    """Each item through ``parse`` (``None``: skipped, e.g. maintenance). An item that does not parse is one
+    :class:`Malformed` record named ``location[index]``, and the items after it are still read.
+
+    >>> incidents, malformed = parse_each([{}], "incidents.json", lambda item: item["id"])
+    >>> incidents, malformed[0].location, malformed[0].reason
+    ([], 'incidents.json[0]', "KeyError: 'id'")
+    """
+    incidents, malformed = [], []
+    for index, item in enumerate(items):
+        try:
+            incident = parse(item)
+        except ITEM_ERRORS as e:
+            malformed.append(Malformed(f"{location}[{index}]", f"{type(e).__name__}: {e}"))
+            continue
+        if incident is not None:
+            incidents.append(incident)
+    return incidents, malformed
 
 def utc(dt: datetime) -> datetime:
     """Return ``dt`` as timezone-aware UTC (naive datetimes are taken to be UTC already)."""

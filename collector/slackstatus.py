@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from outage_signal.collector.records import Batch, Malformed, OfficialIncident
+from outage_signal.collector.records import Batch, Malformed, OfficialIncident, parse_each
 from outage_signal.collector.retry import RetryPolicy
 from outage_signal.collector.statuspage import get_json, parse_time
 
@@ -25,21 +25,21 @@ def parse_history(payload: Any, service: str, location: str = "history") -> Batc
     if not isinstance(payload, list):
         batch.malformed.append(Malformed(location, "expected a list of Slack issues"))
         return batch
-    for index, item in enumerate(payload):
-        try:
-            if item.get("status") in MAINTENANCE_STATUSES:
-                continue
-            notes = sorted(item.get("notes") or [], key=lambda n: parse_time(n["date_created"]))
-            batch.incidents.append(OfficialIncident(
-                service=service, source_id=str(item["id"]), title=str(item["title"]),
-                impact=TYPE_IMPACTS.get(str(item.get("type")), "unknown"),
-                acknowledged_at=parse_time(item["date_created"]),
-                resolved_at=parse_time(item["date_updated"]) if item.get("status") == "resolved" else None,
-                url=item.get("url"), components=tuple(item.get("services") or ()),
-                updates=tuple({"at": n["date_created"], "status": "note", "body": n.get("body", "")} for n in notes)))
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            batch.malformed.append(Malformed(f"{location}[{index}]", f"{type(e).__name__}: {e}"))
+    batch.incidents, batch.malformed = parse_each(payload, location, lambda item: _incident(item, service))
     return batch
+
+
+def _incident(item: dict[str, Any], service: str) -> OfficialIncident | None:
+    if item.get("status") in MAINTENANCE_STATUSES:
+        return None
+    notes = sorted(item.get("notes") or [], key=lambda n: parse_time(n["date_created"]))
+    return OfficialIncident(
+        service=service, source_id=str(item["id"]), title=str(item["title"]),
+        impact=TYPE_IMPACTS.get(str(item.get("type")), "unknown"),
+        acknowledged_at=parse_time(item["date_created"]),
+        resolved_at=parse_time(item["date_updated"]) if item.get("status") == "resolved" else None,
+        url=item.get("url"), components=tuple(item.get("services") or ()),
+        updates=tuple({"at": n["date_created"], "status": "note", "body": n.get("body", "")} for n in notes))
 
 
 def fetch_history(base_url: str, service: str, session: requests.Session | None = None, timeout: float = 15.0,

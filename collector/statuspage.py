@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from outage_signal.collector.records import Batch, Malformed, OfficialIncident, utc
+from outage_signal.collector.records import Batch, Malformed, OfficialIncident, parse_each, utc
 from outage_signal.collector.retry import GaveUp, Retryable, RetryPolicy, retried_status
 
 
@@ -48,15 +48,8 @@ def parse_incidents(payload: dict[str, Any] | list[Any], service: str,
     items = payload.get("incidents") if isinstance(payload, dict) else payload
     if not isinstance(items, list):
         return [], [Malformed(location, "expected an 'incidents' list")]
-    incidents, malformed = [], []
-    for index, item in enumerate(items):
-        try:
-            if item.get("impact") == "maintenance" or item.get("scheduled_for"):
-                continue
-            incidents.append(parse_incident(item, service))
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-            malformed.append(Malformed(f"{location}[{index}]", f"{type(e).__name__}: {e}"))
-    return incidents, malformed
+    return parse_each(items, location, lambda item: None if item.get("impact") == "maintenance"
+                      or item.get("scheduled_for") else parse_incident(item, service))
 
 
 INCIDENTS_PATH = "/api/v2/incidents.json"
