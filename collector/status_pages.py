@@ -16,7 +16,7 @@ from collections.abc import Callable
 import feedparser
 import requests
 
-from outage_signal.collector import betterstack, cloud, instatus, slackstatus, statuspage
+from outage_signal.collector import betterstack, cloud, instatus, rootly, slackstatus, statuspage
 from outage_signal.collector.feeds import fetch_feed
 from outage_signal.collector.records import Batch
 from outage_signal.collector.retry import RetryPolicy
@@ -30,6 +30,7 @@ READERS: dict[str, Reader] = {
     "incidentio": statuspage.fetch_incidentio,
     "instatus": instatus.fetch_summary,
     "betterstack": betterstack.fetch_index,
+    "rootly": rootly.fetch_incidents,
     "gcp": cloud.fetch_gcp,
     "aws": cloud.fetch_aws,
     "azure": cloud.fetch_azure,
@@ -37,12 +38,14 @@ READERS: dict[str, Reader] = {
     "feed": fetch_feed,
 }
 # The endpoints ``auto`` tries under a page's address, after the address itself.
-PROBE_PATHS = (statuspage.SUMMARY_PATH, betterstack.INDEX_PATH, cloud.GCP_PATH, slackstatus.HISTORY_PATH,
-               cloud.AWS_PATH)
+PROBE_PATHS = (statuspage.SUMMARY_PATH, rootly.STATUS_PATH, betterstack.INDEX_PATH, cloud.GCP_PATH,
+               slackstatus.HISTORY_PATH, cloud.AWS_PATH)
 # What a reader adds to the page's address; ``auto`` strips it to find the address from an endpoint's URL.
 READER_PATHS = {"statuspage": statuspage.INCIDENTS_PATH, "incidentio": statuspage.SUMMARY_PATH,
                 "instatus": statuspage.SUMMARY_PATH, "betterstack": betterstack.INDEX_PATH,
-                "gcp": cloud.GCP_PATH, "aws": cloud.AWS_PATH, "slack": slackstatus.HISTORY_PATH}
+                "rootly": rootly.INCIDENTS_PATH, "gcp": cloud.GCP_PATH, "aws": cloud.AWS_PATH,
+                "slack": slackstatus.HISTORY_PATH}
+ENDPOINT_PATHS = sorted({*READER_PATHS.values(), *PROBE_PATHS}, key=len, reverse=True)
 INSTATUS_PAGE_STATES = {"UP", "HASISSUES", "UNDERMAINTENANCE", "ONEMAJOROUTAGE", "HAS_ISSUES"}
 
 
@@ -59,6 +62,8 @@ def platform_of(body: bytes) -> str | None:
     'statuspage'
     >>> platform_of(b'{"page": {"id": "01JMDK9XYNY6RXSED6SDWW50WY", "name": "OpenAI"}, "incidents": []}')
     'incidentio'
+    >>> platform_of(b'{"page": {"name": "Acme Status"}, "status": {"indicator": "none"}, "incidents": []}')
+    'rootly'
     >>> platform_of(b'<html><body>Status</body></html>') is None
     True
     """
@@ -77,6 +82,11 @@ def platform_of(body: bytes) -> str | None:
         return "betterstack"
     if isinstance(page, dict) and ("activeIncidents" in payload or page.get("status") in INSTATUS_PAGE_STATES):
         return "instatus"
+    rootly_status = isinstance(payload.get("status"), dict) and "incidents" in payload and "components" not in payload
+    if isinstance(page, dict) and (isinstance(payload.get("pagination"), dict) or rootly_status):
+        # Rootly: incidents.json pages its list; status.json has the overall status and incidents, and no
+        # components (Statuspage's and incident.io's summary.json list components, their status.json no incidents).
+        return "rootly"
     if isinstance(page, dict) and ("incidents" in payload or "components" in payload):
         # incident.io gives its pages ULIDs (26 characters); Atlassian's page ids are 12.
         return "incidentio" if len(str(page.get("id", ""))) == 26 else "statuspage"
@@ -92,11 +102,11 @@ def _feed_platform(body: bytes) -> str | None:
 
 def detect_platform(url: str, session: requests.Session | None = None, timeout: float = 15.0,
                     retry: RetryPolicy = RetryPolicy()) -> tuple[str, str]:
-    """``(kind, url for that kind's reader)`` of the page at ``url``; :class:`StatusPageError` when no
-    answer looks like a platform this tool reads."""
+    """``(kind, url for that kind's reader)`` of the page at ``url`` (its address, or one of its endpoints);
+    :class:`StatusPageError` when no answer looks like a platform this tool reads."""
     address = url.rstrip("/")
-    for path in READER_PATHS.values():
-        address = address.removesuffix(path)
+    # Strip the longest endpoint path it ends with: Rootly's /api/v1/incidents.json, not Google's /incidents.json.
+    address = address.removesuffix(next((p for p in ENDPOINT_PATHS if address.endswith(p)), ""))
     tried = []
     for candidate in dict.fromkeys([url, address, *(address + p for p in PROBE_PATHS)]):
         try:

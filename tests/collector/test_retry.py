@@ -82,18 +82,21 @@ def test_call_retries_only_retryable_failures_then_gives_up():
 
 
 class Canned(requests.adapters.BaseAdapter):
-    """A transport that answers each request with the next canned (status, headers)."""
+    """A transport that answers each request with the next canned (status, headers) or (status, headers, body),
+    recording the URLs asked."""
 
     def __init__(self, answers):
         super().__init__()
         self.answers = list(answers)
+        self.asked = []
 
     def send(self, request, **kw):
-        status, headers = self.answers.pop(0)
+        status, headers, *body = self.answers.pop(0)
+        self.asked.append(request.url)
         response = requests.Response()
         response.status_code, response.url, response.request = status, request.url, request
         response.headers.update(headers)
-        response._content = b'{"incidents": []}' if status == 200 else b"busy"
+        response._content = body[0] if body else b'{"incidents": []}' if status == 200 else b"busy"
         return response
 
     def close(self):
@@ -119,3 +122,34 @@ def test_a_status_page_that_keeps_failing_is_one_line():
     session.mount("https://", Canned([(429, {"Retry-After": "1"})] * 4))
     with pytest.raises(StatusPageError, match=r"example.com/api/v2/incidents.json: gave up after 4 attempts \(HTTP 429\)"):
         fetch_incidents("https://status.example.com", "example", session=session, retry=policy([]))
+
+
+def rootly_pages():
+    """The two answers of tests/cassettes/rootly_two_pages.yaml (Rootly's incidents.json, 2 a page)."""
+    import yaml
+    from pathlib import Path
+    cassette = Path(__file__).resolve().parents[1] / "cassettes" / "rootly_two_pages.yaml"
+    return [i["response"]["body"]["string"].encode() for i in yaml.safe_load(cassette.read_text())["interactions"]]
+
+
+def test_a_rootly_page_answering_429_or_5xx_is_retried_and_no_page_is_skipped(monkeypatch):
+    from outage_signal.collector import rootly
+    monkeypatch.setattr(rootly, "PER_PAGE", 2)
+    first, second = rootly_pages()
+    session, waits = requests.Session(), []
+    transport = Canned([(200, {}, first), (429, {"Retry-After": "3"}), (503, {}), (200, {}, second)])
+    session.mount("https://", transport)
+    batch = rootly.fetch_incidents("https://status.example.com", "acme", session=session, retry=policy(waits, jitter=0))
+    assert waits == [3.0, 2.0] and len(batch.incidents) == 3 and batch.all_open == "acme"
+    assert [url.rsplit("?", 1)[1] for url in transport.asked] == ["page=1&per_page=2"] + ["page=2&per_page=2"] * 3
+
+
+def test_a_rootly_page_that_keeps_failing_fails_the_whole_read(monkeypatch):
+    """Page 1 was read, page 2 never answers: nothing is returned, so nothing of a partial list is stored."""
+    from outage_signal.collector import rootly
+    monkeypatch.setattr(rootly, "PER_PAGE", 2)
+    session = requests.Session()
+    session.mount("https://", Canned([(200, {}, rootly_pages()[0])] + [(502, {})] * 4))
+    with pytest.raises(StatusPageError,
+                       match=r"incidents.json\?page=2&per_page=2: gave up after 4 attempts \(HTTP 502\)"):
+        rootly.fetch_incidents("https://status.example.com", "acme", session=session, retry=policy([]))

@@ -1,5 +1,6 @@
 """Every status platform's reader on a real published answer (see tests/cassettes/make_platform_cassettes.py),
 and ``kind = "auto"`` recognising each of them."""
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,6 +20,7 @@ PAGES = {
     "incidentio": ("platform_incidentio", "https://status.openai.com", "/api/v2/summary.json"),
     "instatus": ("platform_instatus", "https://status.perplexity.com", "/api/v2/summary.json"),
     "betterstack": ("platform_betterstack", "https://status.huggingface.co", "/index.json"),
+    "rootly": ("platform_rootly", "https://status.example.com", "/api/v1/incidents.json"),
     "gcp": ("platform_gcp", "https://status.cloud.google.com", "/incidents.json"),
     "aws": ("platform_aws", "https://health.aws.amazon.com", "/public/currentevents"),
     "azure": ("platform_azure", "https://rssfeed.azure.status.microsoft/en-us/status/feed/", ""),
@@ -77,6 +79,122 @@ def test_betterstack_reads_reports_with_their_updates_components_impact_and_reso
     assert by_title["Data serving slowness in Asia region"].impact == "minor"  # "degraded" only
 
 
+def test_rootly_reads_active_incidents_with_their_updates_impact_and_resolution():
+    batch = read("rootly", "acme")
+    by_title = {i.title: i for i in batch.incidents}
+    api = by_title["API Degradation"]  # the guide's published incident
+    assert (api.impact, api.url, api.resolved_at) == ("minor", "https://status.example.com/incidents/abc123", None)
+    assert api.acknowledged_at == utc(2026, 3, 19, 10, 35)  # its first update, not its start (10:30)
+    dashboard = by_title["Dashboard unavailable"]
+    assert dashboard.impact == "critical" and dashboard.components == ()  # the published shape names none
+    assert [u["status"] for u in dashboard.updates] == ["investigating", "identified", "monitoring"]  # time order
+    assert dashboard.acknowledged_at == utc(2026, 3, 19, 8, 12)
+    assert batch.all_open == "acme" and not batch.malformed  # one page, total_count 2: the whole active list
+
+
+def rootly_two_pages(monkeypatch):
+    from outage_signal.collector import rootly
+    monkeypatch.setattr(rootly, "PER_PAGE", 2)  # the cassette's pages hold 2 incidents
+    return replay("rootly_two_pages")
+
+
+def test_rootly_reads_every_page_in_order(monkeypatch):
+    with rootly_two_pages(monkeypatch) as cassette:
+        batch = fetch_status("rootly", "https://status.example.com", "acme", retry=NO_WAIT)
+        assert [r.uri.rsplit("?", 1)[1] for r in cassette.requests] == ["page=1&per_page=2", "page=2&per_page=2"]
+    assert [i.title for i in batch.incidents] == [
+        "API Degradation", "Dashboard unavailable", "Delayed email notifications"]
+    email = batch.incidents[2]  # from page 2: resolved, with its resolution time
+    assert (email.impact, email.resolved_at) == ("major", utc(2026, 3, 18, 23, 30))
+    assert batch.all_open == "acme"
+
+
+def rootly_answers():
+    import yaml
+    cassette = yaml.safe_load((CASSETTES / "rootly_two_pages.yaml").read_text())
+    return [json.loads(i["response"]["body"]["string"]) for i in cassette["interactions"]]
+
+
+class Answers:
+    """A session answering each URL with the next of ``bodies`` (JSON), recording what was asked."""
+
+    def __init__(self, *bodies):
+        self.bodies, self.asked = list(bodies), []
+
+    def get(self, url, **kwargs):
+        self.asked.append(url)
+        body = json.dumps(self.bodies.pop(0)).encode()
+        return type("Response", (), {"status_code": 200, "headers": {}, "content": body})()
+
+
+def test_rootly_never_skips_a_page_a_next_page_would_jump_over(monkeypatch):
+    from outage_signal.collector import rootly
+    monkeypatch.setattr(rootly, "PER_PAGE", 2)
+    first, second = rootly_answers()
+    first["pagination"]["next_page"] = 3
+    session = Answers(first, second)
+    batch = rootly.fetch_incidents("https://status.example.com", "acme", session=session, retry=NO_WAIT)
+    assert len(session.asked) == 1 and len(batch.incidents) == 2  # page 3 is not read past page 2
+    assert "next_page 3 is not page 2" in batch.malformed[0].reason and batch.all_open is None
+
+
+def test_rootly_list_that_changed_between_pages_is_not_taken_as_whole(monkeypatch):
+    """An incident resolved between two reads moves the list up: one incident of page 2 slips onto page 1,
+    unread. The page totals disagree, so incidents missing from the batch are not resolved for it."""
+    from outage_signal.collector import rootly
+    monkeypatch.setattr(rootly, "PER_PAGE", 2)
+    first, second = rootly_answers()
+    second["pagination"]["total_count"] = 2
+    batch = rootly.fetch_incidents("https://status.example.com", "acme", session=Answers(first, second), retry=NO_WAIT)
+    assert len(batch.incidents) == 3 and not batch.malformed and batch.all_open is None
+
+
+def test_rootly_stops_at_max_pages_and_then_does_not_take_the_list_as_whole(monkeypatch):
+    from outage_signal.collector import rootly
+    monkeypatch.setattr(rootly, "MAX_PAGES", 2)
+    first, second = rootly_answers()
+    second["pagination"]["next_page"] = 3  # a third page, past the limit
+    session = Answers(first, second)
+    batch = rootly.fetch_incidents("https://status.example.com", "acme", session=session, retry=NO_WAIT)
+    assert len(session.asked) == 2 and len(batch.incidents) == 3 and batch.all_open is None
+
+
+def test_rootly_answer_that_is_not_a_list_of_incidents_is_one_malformed_record():
+    from outage_signal.collector import rootly
+    batch = rootly.fetch_incidents("https://status.example.com", "acme", session=Answers({"message": "Forbidden"}),
+                                   retry=NO_WAIT)
+    assert not batch.incidents and batch.all_open is None
+    assert [m.location for m in batch.malformed] == [
+        "https://status.example.com/api/v1/incidents.json?page=1&per_page=100"]
+
+
+def test_rootly_one_broken_incident_is_counted_the_others_kept():
+    from outage_signal.collector import rootly
+    page = rootly_answers()[0]
+    page["incidents"][0]["incident_updates"][0]["created_at"] = "yesterday"
+    batch, _ = rootly.parse_page(page, "acme", location="incidents.json?page=1")
+    assert [i.title for i in batch.incidents] == ["Dashboard unavailable"]
+    assert batch.malformed[0].location == "incidents.json?page=1[0]" and "ValueError" in batch.malformed[0].reason
+
+
+def test_rootly_maintenance_is_skipped_and_an_unknown_impact_is_unknown():
+    from outage_signal.collector import rootly
+    page = rootly_answers()[0]
+    page["incidents"][0]["status"] = "in_progress"
+    page["incidents"][1]["impact"] = "maintenance"
+    batch, _ = rootly.parse_page(page, "acme")
+    assert [(i.title, i.impact) for i in batch.incidents] == [("Dashboard unavailable", "unknown")]
+
+
+@pytest.mark.parametrize("payload", [{"incidents": []}, {"page": {}, "incidents": 5}, {"page": {}},
+                                     {"page": {}, "incidents": [], "pagination": [1]}, "x"])
+def test_rootly_answer_not_of_its_shape_is_one_malformed_record(payload):
+    from outage_signal.collector import rootly
+    batch, pagination = rootly.parse_page(payload, "svc", location="https://status.example.com/x")
+    assert pagination is None and not batch.incidents
+    assert [m.location for m in batch.malformed] == ["https://status.example.com/x"]
+
+
 def test_gcp_acknowledgement_is_publication_not_the_backdated_start():
     [incident] = read("gcp", "gcp").incidents
     assert incident.acknowledged_at == utc(2022, 7, 20, 13, 39, 1)  # begin was 2022-07-19 14:17
@@ -119,6 +237,31 @@ def test_auto_recognises_each_platform_from_its_answer(kind):
 def test_auto_tries_the_platforms_endpoints_under_a_page_address():
     with replay("auto_probe_incidentio"):  # the address answers 404; its summary.json is incident.io's
         assert detect_platform("https://status.openai.com", retry=NO_WAIT) == ("incidentio", "https://status.openai.com")
+    with replay("auto_probe_rootly"):  # the address and summary.json answer 404; its status.json is Rootly's
+        assert detect_platform("https://status.example.com", retry=NO_WAIT) == ("rootly", "https://status.example.com")
+        # and from the status.json a user may paste: the address, not the status.json, is what the reader reads
+        assert detect_platform("https://status.example.com/api/v1/status.json", retry=NO_WAIT) == (
+            "rootly", "https://status.example.com")
+
+
+def cassette_bodies():
+    """(cassette, body) of every status platform cassette's 200 answer."""
+    import yaml
+    for path in sorted(CASSETTES.glob("*.yaml")):
+        if path.name.startswith(("platform_", "auto_probe_", "rootly_", "status_ok")):
+            for interaction in yaml.safe_load(path.read_text())["interactions"]:
+                if interaction["response"]["status"]["code"] == 200:
+                    body = interaction["response"]["body"]["string"]
+                    yield path.stem, body if isinstance(body, bytes) else body.encode()
+
+
+CASSETTE_KINDS = {**{cassette: kind for kind, (cassette, _, _) in PAGES.items()},
+                  "auto_probe_incidentio": "incidentio", "auto_probe_rootly": "rootly", "rootly_two_pages": "rootly"}
+
+
+@pytest.mark.parametrize("cassette, body", list(cassette_bodies()))
+def test_every_platform_answer_is_recognised_as_its_own_platform_and_no_other(cassette, body):
+    assert platform_of(body) == CASSETTE_KINDS[cassette]
 
 
 class NotFound:
@@ -138,8 +281,8 @@ def test_auto_says_what_to_set_when_nothing_answers_like_a_platform():
         detect_platform("https://status.example.com/api/v2/incidents.json", session=session, retry=NO_WAIT)
     assert session.asked == ["https://status.example.com/api/v2/incidents.json", "https://status.example.com",
                              *(f"https://status.example.com{p}" for p in
-                               ("/api/v2/summary.json", "/index.json", "/incidents.json", "/api/v2.0.0/history",
-                                "/public/currentevents"))]
+                               ("/api/v2/summary.json", "/api/v1/status.json", "/index.json", "/incidents.json",
+                                "/api/v2.0.0/history", "/public/currentevents"))]
 
 
 @pytest.mark.parametrize("body", [b"<html>maintenance</html>", b'{"message": "Forbidden"}', b"[]", b"[1, 2]", b""])
@@ -163,7 +306,6 @@ def test_an_answer_not_of_the_platforms_shape_is_one_malformed_record(parse, pay
 
 def test_one_broken_item_is_counted_the_others_kept():
     from outage_signal.collector import cloud
-    import json
     good = json.loads((Path(__file__).resolve().parents[1] / "data" / "gcp" / "incidents.json").read_text())[0]
     batch = cloud.parse_gcp([{**good, "external_desc": None, "created": "yesterday"}, good], "gcp")
     assert len(batch.incidents) == 1 and batch.malformed[0].location == "incidents.json[0]"

@@ -185,9 +185,9 @@ def test_webhook_services_may_name_bundled_services(tmp_path):
 # --- issue 17: status page kinds and official accounts ------------------------------------------------
 
 @pytest.mark.parametrize("text, expected", [
-    ("[services.acme]\naliases = ['acme']\nstatus_page = { kind = 'rootly', url = 'https://status.acme.example' }",
+    ("[services.acme]\naliases = ['acme']\nstatus_page = { kind = 'statuspal', url = 'https://status.acme.example' }",
      "key 'services.acme.status_page.kind': expected 'statuspage', 'incidentio', 'instatus', 'betterstack', "
-     "'gcp', 'aws', 'azure', 'slack', 'feed' or 'auto', got 'rootly'"),
+     "'rootly', 'gcp', 'aws', 'azure', 'slack', 'feed' or 'auto', got 'statuspal'"),
     ("[services.acme]\naliases = ['acme']\nofficial_bluesky = ['acme status']",
      "key 'services.acme.official_bluesky[0]': 'acme status' is not a Bluesky handle (a domain name such as "
      "status.example.com)"),

@@ -65,7 +65,9 @@ near_platform = st.recursive(
         st.sampled_from(["page", "activeIncidents", "data", "included", "type", "id", "attributes", "relationships",
                          "status_updates", "published_at", "affected_resources", "title", "starts_at", "name",
                          "started", "impact", "status", "external_desc", "created", "updates", "most_recent_update",
-                         "arn", "summary", "date", "event_log", "timestamp", "notes", "date_created", "services"]),
+                         "arn", "summary", "date", "event_log", "timestamp", "notes", "date_created", "services",
+                         "incidents", "incident_updates", "created_at", "started_at", "resolved_at", "shortlink", "url",
+                         "body", "pagination", "next_page", "total_count"]),
         children, max_size=6),
     max_leaves=25)
 
@@ -73,10 +75,10 @@ near_platform = st.recursive(
 @FUZZ
 @given(near_platform)
 def test_every_platform_reader_parses_or_counts_malformed(payload):
-    from outage_signal.collector import betterstack, cloud, instatus, slackstatus
+    from outage_signal.collector import betterstack, cloud, instatus, rootly, slackstatus
     from outage_signal.collector.status_pages import platform_of
     for parse in (instatus.parse_summary, betterstack.parse_index, cloud.parse_gcp, cloud.parse_aws,
-                  slackstatus.parse_history):
+                  slackstatus.parse_history, lambda payload, service: rootly.parse_page(payload, service)[0]):
         batch = parse(payload, "svc")
         assert all(isinstance(m, Malformed) and m.reason for m in batch.malformed)
         assert all(i.service == "svc" and i.acknowledged_at.tzinfo for i in batch.incidents)
