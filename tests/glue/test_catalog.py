@@ -155,6 +155,9 @@ def with_isps(tmp_path_factory):
     ("ErrorException in PagSeguroClient.php line 66: simplexml_load_string(): parser error", []),
     ("What exactly are you running on the command line? Cargo errors normally do not have *** ERROR ***", []),
     ("line keeps crashing since the update", ["line"]),
+    # Signal strength is not Signal ("starkes Signal": German capitalises the noun).
+    ("das eigene Telefon ist nicht erreichbar obwohl online und starkes Signal.", []),
+    ("Signal ist down, Nachrichten gehen nicht raus", ["signal"]),
     # AWS products and "Amazon's cloud" are AWS, not the shop.
     ("Netflix is down for some customers, thanks to an outage of some of Amazon's cloud infrastructure",
      ["aws", "netflix"]),
