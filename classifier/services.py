@@ -17,10 +17,20 @@ At 100+ services two things go wrong with plain name matching, and the matcher h
 - **Phrases that hold a name but mean something else**: the catalog's ``excluded`` phrases ("cloudflare
   location" in a pasted error page of a site behind Cloudflare, "npm.taobao" for a mirror) are found like
   names, and a name inside one of them does not count.
-- **Links to content hosted on a platform** (a pasted screenshot "github.com/user-attachments/...", a tweet
-  "twitter.com/SlackStatus/status/1260...", a thread "reddit.com/r/aws/comments/..."): they cite something,
-  not the platform being down, so the platform's name in them does not count ("discord.com/channels/1 not
-  loading" and "x.com/home" still do).
+- **Mirrors**: a post naming a mirror of a registry (the catalog's ``mirrors``: "npm.tuna", "pypi 镜像",
+  "npm.mirrors.ustc") is about the mirror, and the registry's name elsewhere in it is the client pointed at
+  the mirror ("npm ERR! 502 .../npm.mirrors.ustc.edu.cn/..."), so the registry is not named anywhere in it.
+- **Links**: a name joined by a dash to other words in a link's host ("redux-saga-firebase.js.org") is
+  another site's name, and an ambiguous name in a link's path is a word of that path
+  ("windowsforum.com/threads/...": not Threads); links to content hosted on a platform (a pasted screenshot
+  "github.com/user-attachments/..." or "github.com/user/repo/assets/...", a tweet
+  "twitter.com/SlackStatus/status/1260...", a thread "reddit.com/r/aws/comments/...") cite something, not
+  the platform being down, so the platform's name in them does not count ("discord.com/channels/1 not
+  loading", "https://www.githubstatus.com" and "x.com/home" still do).
+- **Ambiguous names used as ordinary words** beyond the determiners above: the subject of people at work
+  ("Delta teams are working to fix...") and a numbered thing ("line 66: parser error", "signal 11"). And
+  one more way a name is written as only a name is: in capitals between words that are not ("ATT
+  SportsNet", "Comcast, ATT, Verizon"; "Após última att" is Portuguese for an update).
 
 All aliases are found in one pass (Aho-Corasick, as :mod:`.cues` does), so the cost hardly grows with the
 catalog; short aliases (under three characters) keep their own stricter regex.
@@ -52,8 +62,15 @@ _TAG_TAILS = ("down", "outage", "status", "support", "help", "app")
 # "my line", "our teams", "the signal": an ambiguous name after one of these words is the ordinary word.
 _DETERMINER = re.compile(r"(?:^|[^a-z])(?:my|our|your|their|his|her|its|a|an|the|this|that)\s+$")
 # Links that cite content hosted on a platform: an attachment, a tweet, a Reddit thread.
-_CONTENT_LINK = re.compile(r"github\.com/user-attachments/|[a-z0-9.-]*githubusercontent\.com/"
-                           r"|(?:twitter|x)\.com/\w+/status/|reddit\.com/r/\w+/comments/")
+_CONTENT_LINK = re.compile(r"github\.com/(?:user-attachments/|(?=[\w.-]+/[\w.-]+/assets/))"
+                           r"|[a-z0-9.-]*githubusercontent\.com/|(?:twitter|x)\.com/\w+/status/"
+                           r"|reddit\.com/r/\w+/comments/")
+# A link written with its scheme: its host, then its path.
+_LINK = re.compile(r"[a-z][a-z0-9+.-]*://([^\s/?#<>()\[\]\"'`]+)([^\s<>()\[\]\"'`]*)")
+# "teams are working to fix", "line 66": after an ambiguous name, words that make it a group of people or a
+# numbered thing.
+_ORDINARY_AFTER = re.compile(r"\s+(?:(?:are|were)\s+(?:working|investigating|looking|aware|monitoring)\b|\d)")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _SEPARATORS = str.maketrans({c: " " for c in "-_\t\n\r\f\v"})
 _ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
@@ -62,7 +79,7 @@ class _Hit(NamedTuple):
     start: int
     end: int
     key: str
-    ambiguous: bool
+    kind: str  # "name", "ambiguous", "excluded" or "mirror"
 
 
 def _normal(name: str) -> str:
@@ -113,25 +130,31 @@ class ServiceMatcher:
     >>> m = ServiceMatcher({"cloudflare": ["cloudflare"]}, excluded={"cloudflare": ["cloudflare location"]})
     >>> m.match("502 Bad gateway. Cloudflare Location: Seattle"), m.match("cloudflare is down")
     ([], ['cloudflare'])
+    >>> m = ServiceMatcher({"npm": ["npm"]}, mirrors={"npm": ["npm.tuna"]})
+    >>> m.match("npm ERR! 502 from https://npm.tuna.tsinghua.edu.cn"), m.match("npm ERR! 502 from registry.npmjs.org")
+    ([], ['npm'])
     """
 
     def __init__(self, aliases: Mapping[str, Sequence[str]], ambiguous: Mapping[str, Sequence[str]] | None = None,
-                 excluded: Mapping[str, Sequence[str]] | None = None):
+                 excluded: Mapping[str, Sequence[str]] | None = None,
+                 mirrors: Mapping[str, Sequence[str]] | None = None):
         self.aliases = {key: list(names) for key, names in aliases.items()}
         self.ambiguous = {key: list(names) for key, names in (ambiguous or {}).items()}
         self._automaton = ahocorasick.Automaton()
         short: dict[str, str] = {}
-        # An excluded phrase is found as a name of no service (key ""): a name inside it then does not count.
-        no_service = {"": [phrase for phrases in (excluded or {}).values() for phrase in phrases]}
-        for is_ambiguous, table in ((False, self.aliases), (True, self.ambiguous), (False, no_service)):
+        # Excluded phrases and mirrors are found like names: a name inside an excluded phrase then does not
+        # count, and a mirror found drops its service from the whole post.
+        tables = (("name", self.aliases), ("ambiguous", self.ambiguous), ("excluded", excluded or {}),
+                  ("mirror", mirrors or {}))
+        for kind, table in tables:
             for key, names in table.items():
                 for name in names:
                     word = _normal(name)
-                    if len(word) < SHORT_ALIAS:
+                    if len(word) < SHORT_ALIAS and kind == "name":
                         short.setdefault(word, key)
                     elif word:
                         entries = self._automaton.get(word, [])
-                        self._automaton.add_word(word, [*entries, (key, is_ambiguous, len(word))])
+                        self._automaton.add_word(word, [*entries, (key, kind, len(word))])
         self._has_words = len(self._automaton) > 0
         if self._has_words:
             self._automaton.make_automaton()
@@ -145,10 +168,13 @@ class ServiceMatcher:
         """The keys of every service ``text`` names, sorted."""
         lower = text.lower()
         hits = self._word_hits(lower)
-        if any(h.ambiguous for h in hits):
+        if any(h.kind == "ambiguous" for h in hits):
             near = self._context_spans(lower)
-            hits = [h for h in hits if not h.ambiguous or self._in_context(lower, h, near)]
-        found = {h.key for h in hits if h.key and not any(_inside(h, other) for other in hits)}
+            original = text if len(text) == len(lower) else None  # for capitals, where positions agree
+            hits = [h for h in hits if h.kind != "ambiguous" or self._in_context(original, lower, h, near)]
+        mirrored = {h.key for h in hits if h.kind == "mirror"}
+        found = {h.key for h in hits if h.kind in ("name", "ambiguous") and h.key not in mirrored
+                 and not any(_inside(h, other) for other in hits)}
         if self._short_pattern is not None:
             found.update(self._short[(m.group(1) or m.group(2))] for m in self._short_pattern.finditer(lower))
         return sorted(found)
@@ -158,19 +184,23 @@ class ServiceMatcher:
         if not self._has_words:
             return []
         spaced = lower.translate(_SEPARATORS)  # same length as ``lower``: positions agree
-        links = [m.span() for m in _CONTENT_LINK.finditer(lower)] if "/" in lower else []
+        cited, hosts, paths = _link_spans(lower) if "/" in lower else ([], [], [])
         hits = []
         for last, entries in self._automaton.iter(spaced):
             end = last + 1
             start = end - entries[0][2]
-            if links and any(link_start <= start < link_end for link_start, link_end in links):
+            if cited and _within(start, cited):
                 continue
             if start > 0 and lower[start - 1] in _ALNUM:
                 continue
+            if hosts and "-" in lower[start - 1: start] + lower[end: end + 1] and _within(start, hosts):
+                continue  # a word of another site's host: "redux-saga-firebase.js.org"
+            if paths and _within(start, paths):
+                entries = [entry for entry in entries if entry[1] != "ambiguous"]  # "/threads/"
             if end < len(lower) and lower[end] in _ALNUM and not _DOMAIN_AFTER.match(lower, end) and not (
                     start > 0 and lower[start - 1] in "#@" and lower.startswith(_TAG_TAILS, end)):
                 continue
-            hits.extend(_Hit(start, end, key, is_ambiguous) for key, is_ambiguous, _ in entries)
+            hits.extend(_Hit(start, end, key, kind) for key, kind, _ in entries)
         return hits
 
     @staticmethod
@@ -186,16 +216,41 @@ class ServiceMatcher:
         return spans
 
     @staticmethod
-    def _in_context(lower: str, hit: _Hit, near: list[tuple[int, int]]) -> bool:
+    def _in_context(text: str | None, lower: str, hit: _Hit, near: list[tuple[int, int]]) -> bool:
         """Whether an ambiguous name is written as only a name is, or has an outage word near it."""
         if (hit.start > 0 and lower[hit.start - 1] in "#@") or (hit.end < len(lower) and lower[hit.end] in _ALNUM):
             return True  # "#steam", "@zoom", "#SteamDown", "steampowered.com": a tag, a handle or a domain
-        if _DETERMINER.search(lower, max(0, hit.start - 8), hit.start):
+        if _DETERMINER.search(lower, max(0, hit.start - 8), hit.start) or _ORDINARY_AFTER.match(lower, hit.end):
             return False
+        if text is not None and _in_capitals(text, hit):
+            return True  # "ATT SportsNet", "LINE": a brand written as one, not the word ("Após última att")
         return any(start < hit.end + CONTEXT_CHARS and end > hit.start - CONTEXT_CHARS for start, end in near)
 
 
+def _link_spans(lower: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]]]:
+    """Where links to content hosted on a platform are, and where links' hosts and paths are."""
+    links = list(_LINK.finditer(lower))
+    return ([m.span() for m in _CONTENT_LINK.finditer(lower)], [m.span(1) for m in links],
+            [m.span(2) for m in links])
+
+
+def _in_capitals(text: str, hit: _Hit) -> bool:
+    """Whether a name is written in capitals between words that are not ("da TIM, mas", not "IN LINE. THEY")."""
+    if not text[hit.start:hit.end].isupper():
+        return False
+    before = _LATIN_WORD.findall(text, max(0, hit.start - 30), hit.start)[-1:]
+    after = _LATIN_WORD.findall(text, hit.end, hit.end + 30)[:1]
+    return not any(word.isupper() for word in before + after)
+
+
+def _within(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in spans)
+
+
 def _inside(hit: _Hit, other: _Hit) -> bool:
-    """Whether ``hit`` is part of a longer name of another service found at the same place."""
+    """Whether ``hit`` is part of a longer name of another service found at the same place, or overlaps an
+    excluded phrase ("x app" in "iPhone X app")."""
+    if other.kind == "excluded":
+        return other.start < hit.end and hit.start < other.end
     return (other.key != hit.key and other.start <= hit.start and hit.end <= other.end
             and other.end - other.start > hit.end - hit.start)

@@ -98,7 +98,7 @@ STATUS_PAGE_KINDS = ("statuspage", "incidentio", "instatus", "betterstack", "roo
                      "slack", "feed", "auto")
 StatusPageKind = Literal[STATUS_PAGE_KINDS]  # type: ignore[valid-type]
 # The facts of a catalog entry a `sources` note may be about.
-SOURCED_FACTS = ("name", "aliases", "ambiguous", "excluded", "subreddits", "bluesky", "status_page",
+SOURCED_FACTS = ("name", "aliases", "ambiguous", "excluded", "mirrors", "subreddits", "bluesky", "status_page",
                  "official_bluesky")
 
 
@@ -122,6 +122,7 @@ class Service(_Table):
     aliases: tuple[Text, ...] = ()  # what a post calls the service
     ambiguous: tuple[Text, ...] = ()  # names that are also ordinary words: they count only with context
     excluded: tuple[Text, ...] = ()  # phrases holding a name that do not mean the service ("cloudflare location")
+    mirrors: tuple[Text, ...] = ()  # mirrors of a registry ("npm.tuna"): a post naming one does not name the service
     subreddits: tuple[Text, ...] = ()
     bluesky: tuple[Text, ...] = ()  # app.bsky.feed.searchPosts queries
     status_page: StatusPage | None = None
@@ -220,7 +221,8 @@ class Config:
         """The classifier's ServiceMatcher arguments: ``ServiceMatcher(**config.matcher_names())``."""
         return {"aliases": self.aliases(),
                 "ambiguous": {key: list(s.ambiguous) for key, s in self.services.items() if s.ambiguous},
-                "excluded": {key: list(s.excluded) for key, s in self.services.items() if s.excluded}}
+                "excluded": {key: list(s.excluded) for key, s in self.services.items() if s.excluded},
+                "mirrors": {key: list(s.mirrors) for key, s in self.services.items() if s.mirrors}}
 
     def names(self) -> list[str]:
         """The stream prefilter's words: every name a post may call a service by, ambiguous ones too.
@@ -242,7 +244,8 @@ class Config:
 def service_rows(config: Config) -> list[dict[str, Any]]:
     """The catalog as rows, one per service in catalog order: what ``outage-signal services`` lists."""
     return [{"key": key, "name": s.name, "aliases": list(s.aliases), "ambiguous": list(s.ambiguous),
-             "excluded": list(s.excluded), "subreddits": list(s.subreddits), "bluesky": list(s.bluesky),
+             "excluded": list(s.excluded), "mirrors": list(s.mirrors), "subreddits": list(s.subreddits),
+             "bluesky": list(s.bluesky),
              "status_page_kind": s.status_page.kind if s.status_page else None,
              "status_page_url": s.status_page.url if s.status_page else None, "sources": dict(s.sources)}
             for key, s in config.services.items()]

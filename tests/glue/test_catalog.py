@@ -33,7 +33,8 @@ def test_entry_shape(file, key, entry):
     assert re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", key)
     assert entry.get("name", "").strip(), "a display name"
     assert entry.get("aliases"), "at least one alias that counts on its own"
-    for name in [*entry["aliases"], *entry.get("ambiguous", []), *entry.get("excluded", [])]:
+    phrases = [*entry.get("ambiguous", []), *entry.get("excluded", []), *entry.get("mirrors", [])]
+    for name in [*entry["aliases"], *phrases]:
         assert name == name.strip() and name and "  " not in name, name
     assert not {n.lower() for n in entry.get("ambiguous", [])} & {n.lower() for n in entry["aliases"]}
     for subreddit in entry.get("subreddits", []):
@@ -120,3 +121,67 @@ def catalog():
 ])
 def test_attribution_at_catalog_size(catalog, post, services):
     assert catalog.match(post) == services
+
+
+@pytest.fixture(scope="module")
+def with_isps(tmp_path_factory):
+    path = tmp_path_factory.mktemp("isp") / "config.toml"
+    path.write_text('optional_catalogs = ["isp"]\n')
+    return ServiceMatcher(**load_config(path).matcher_names())
+
+
+# Issue 17 item 4: the held-out half's wrong attributions, by cause (benchmarks/attribution_judged.tsv), each
+# beside a post of the same kind that must still be named.
+@pytest.mark.parametrize("post, services", [
+    # A mirror of a registry: the registry's name elsewhere in the post is the client pointed at it.
+    ("#npm --registry http://npm.mirrors.ustc.edu.cn/registry install express npm http GET "
+     "http://npm.mirrors.ustc.edu.cn/registry/express npm http 502", []),
+    ("镜像站暂时不会提供 npm 镜像，现已删除位于首页的链接。", []),
+    ("重邮pypi到现在都没法正常访问.是否可以考虑暂时在只能选取界面暂时ban掉重邮pypi源", []),
+    ("npm ERR! 502 Bad Gateway - GET https://registry.npmjs.org/express", ["npm"]),
+    # A screenshot hosted in a repository is not GitHub.
+    ("Fortnite servers are down. ![Screenshot](https://github.com/burnsboyamazing/bugs/assets/1548/72a7.png)",
+     ["fortnite"]),
+    ("git push fails, https://github.com/org/repo/issues/1 returns a unicorn page", ["github"]),
+    # A service's name joined by dashes into another site's host is that site.
+    ("Just letting you know that https://redux-saga-firebase.js.org/ is down more than 30 minutes.", []),
+    ("https://firebase.google.com/ is down more than 30 minutes", ["firebase"]),
+    # An ambiguous name in a link's path is a word of the path.
+    ("an incident last week https://windowsforum.com/threads/microsoft-teams-outage-feb-17-2026-c", ["teams"]),
+    ("threads is down, the feed will not load", ["threads"]),
+    # "teams are working": people, not the app; "line 66": a numbered thing.
+    ("Delta teams are working to fix a systems outage that has resulted in departure delays.", []),
+    ("Teams is down for the whole office", ["teams"]),
+    ("ErrorException in PagSeguroClient.php line 66: simplexml_load_string(): parser error", []),
+    ("What exactly are you running on the command line? Cargo errors normally do not have *** ERROR ***", []),
+    ("line keeps crashing since the update", ["line"]),
+    # Signal strength is not Signal ("starkes Signal": German capitalises the noun).
+    ("das eigene Telefon ist nicht erreichbar obwohl online und starkes Signal.", []),
+    ("Signal ist down, Nachrichten gehen nicht raus", ["signal"]),
+    # AWS products and "Amazon's cloud" are AWS, not the shop.
+    ("Netflix is down for some customers, thanks to an outage of some of Amazon's cloud infrastructure",
+     ["aws", "netflix"]),
+    ("Add Amazon DynamoDB Service Disruption on September 20, 2015.", ["aws"]),
+    ("my amazon order is late", ["amazon"]),
+    # A phrase that overlaps a name ("iPhone X app") and an idiom ("some slack") name nothing.
+    ("@AskAmex When can we expect FaceID support for iPhone X app?", ["amex"]),
+    ("the x app keeps logging me out", ["x"]),
+    ("@115830 you get some slack about packaging.. but we love the packaging", []),
+    ("slack is down, messages won't send", ["slack"]),
+])
+def test_attribution_rules_from_the_held_out_errors(catalog, post, services):
+    assert catalog.match(post) == services
+
+
+@pytest.mark.parametrize("post, services", [
+    # "att" is Portuguese for an update (and Swedish for "to"): AT&T's "att" needs context, or capitals
+    # between words that are not.
+    ("@121984 qual canal para assistência on line? Após última att, estou tendo problemas com o armazenamento", []),
+    ("Teve att e fica desconectando..", []),
+    ("@CoxHelp what’s up with ATT SportsNet in LV right now?", ["att", "cox"]),
+    ("Never seen Comcast, ATT, Verizon apologise like that", ["att", "comcast", "verizon"]),
+    ("Eu tenho um número da TIM, mas quase não uso.", ["tim"]),
+    ("@115879 GET YOUR DRIVERS IN LINE. THEY ARE SCAMMERS", []),
+])
+def test_an_ambiguous_name_in_capitals_is_the_brand(with_isps, post, services):
+    assert with_isps.match(post) == services

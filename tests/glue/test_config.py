@@ -32,7 +32,7 @@ def test_env_var_chooses_the_file(tmp_path, monkeypatch):
     ("[services.acme]\naliases = ['acme', ' ']", "key 'services.acme.aliases[1]': expected a non-empty string"),
     ("[services.acme]\nname = ''", "key 'services.acme.name': expected a non-empty string"),
     ("[services.acme]\ncolour = 'red'",
-     "key 'services.acme.colour': unknown key; expected one of name, aliases, ambiguous, excluded, subreddits, bluesky, "
+     "key 'services.acme.colour': unknown key; expected one of name, aliases, ambiguous, excluded, mirrors, subreddits, bluesky, "
      "status_page, official_bluesky, sources"),
     ("[services.acme]\nstatus_page = { kind = 'pager', url = 'https://x' }",
      "key 'services.acme.status_page.kind': expected 'statuspage', 'incidentio', 'instatus', 'betterstack', 'rootly', 'gcp', 'aws', 'azure', 'slack', 'feed' or 'auto', got 'pager'"),
