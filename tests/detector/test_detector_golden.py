@@ -2,7 +2,7 @@
 
 EXPECTED was written by running the detector as it was before the throughput work of issue 15
 (commit 8ddd657, ``python tests/detector/test_detector_golden.py`` prints the table), on the
-first tune-part scenario of every family (7 days) under three settings: the minute-counts profile
+first tune-part scenario of every family (7 days) and a Poisson week (the llr's Poisson form) under three settings: the minute-counts profile
 on a bare count series (what ``detect-series`` runs), the same with distinct authors and chatter
 (the hype factor varies minute by minute), and the service defaults.
 """
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pprint
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from outage_signal.detector import DetectorParams, ServiceDetector
@@ -20,18 +22,37 @@ SETTINGS = {"minute-counts": (MINUTE_COUNT_PARAMS, True), "minute-counts+chatter
             "service": (DetectorParams(), False)}
 
 
+def _poisson_week() -> tuple[pd.DatetimeIndex, np.ndarray, np.ndarray]:
+    """A week of Poisson complaints (0.3 a minute, a 5x outage of 30 minutes on day 5)
+    and chatter: the learnt over-dispersion is 0, the llr's Poisson form."""
+    rng = np.random.default_rng(15)
+    minutes = pd.date_range(START, periods=7 * 1440, freq="min")
+    usual = np.full(len(minutes), 0.3)  # flat and sparse: the over-dispersion learnt is mostly 0
+    rate = usual.copy()
+    rate[5 * 1440 + 600:5 * 1440 + 630] *= 5.0
+    complaints = rng.poisson(rate)
+    return minutes, complaints, complaints + rng.poisson(3 * usual)
+
+
 def _events(family: str, setting: str, per_step: bool = False) -> tuple[list[tuple], float]:
     """Each event as (kind, minute, start minute, complaints, score), and the final llr sum."""
     params, bare = SETTINGS[setting]
-    s = scenario(family, "tune", 0, days=7)
-    authors, mentions = (s.complaints, s.complaints) if bare else (s.authors, s.mentions)
+    if family == "poisson":
+        minutes, complaints, mentions = _poisson_week()
+        authors = complaints
+    else:
+        s = scenario(family, "tune", 0, days=7)
+        minutes, complaints = s.minutes, s.complaints
+        authors, mentions = (s.complaints, s.complaints) if bare else (s.authors, s.mentions)
+    if bare:
+        mentions = complaints
     det = ServiceDetector("s", params=params)
     if per_step:
         events = []
-        for t, c, a, m in zip(s.minutes.to_pydatetime(), s.complaints.tolist(), authors.tolist(), mentions.tolist()):
+        for t, c, a, m in zip(minutes.to_pydatetime(), complaints.tolist(), authors.tolist(), mentions.tolist()):
             events += det.update(t, c, a, m)
     else:
-        events = det.update_many(s.minutes, s.complaints, authors, mentions)
+        events = det.update_many(minutes, complaints, authors, mentions)
     minute = lambda moment: int((moment - START).total_seconds() // 60)  # noqa: E731
     return [(e.kind, minute(e.at), minute(e.started_at), e.complaints, e.score) for e in events], det.llr_sum
 
@@ -96,6 +117,13 @@ EXPECTED: dict[tuple[str, str], tuple[list[tuple], float]] = \
                         ('resolved', 7221, 6998, 6727, 662.9375), ('opened', 7310, 7300, 127, 14.6484375),
                         ('resolved', 7512, 7300, 1859, 107.484375)],
                        -32547.73828125),
+ ('poisson', 'minute-counts'): ([('opened', 7812, 7798, 22, 14.0390625), ('resolved', 7884, 7798, 68, 18.98046875)],
+                                -2689.1875),
+ ('poisson', 'minute-counts+chatter'): ([('opened', 7812, 7798, 22, 13.33203125),
+                                         ('resolved', 7884, 7798, 68, 15.19921875)],
+                                        -3212.85546875),
+ ('poisson', 'service'): ([('opened', 7812, 7798, 22, 15.71484375), ('resolved', 7884, 7798, 68, 21.13671875)],
+                          -3237.40625),
  ('quiet', 'minute-counts'): ([], -15306.01953125),
  ('quiet', 'minute-counts+chatter'): ([], -10059.2421875),
  ('quiet', 'service'): ([], -10973.609375),
@@ -161,16 +189,19 @@ EXPECTED: dict[tuple[str, str], tuple[list[tuple], float]] = \
                          -63911.40234375)}
 
 
-@pytest.mark.parametrize("family", FAMILIES)
+CASES = (*FAMILIES, "poisson")
+
+
+@pytest.mark.parametrize("family", CASES)
 def test_batch_events_are_those_of_the_detector_before_the_speedups(family):
     for setting in SETTINGS:
         assert _events(family, setting) == EXPECTED[family, setting], setting
 
 
-@pytest.mark.parametrize("family", ["sudden", "bots", "hype"])
+@pytest.mark.parametrize("family", ["sudden", "bots", "hype", "poisson"])
 def test_per_step_events_are_those_of_the_detector_before_the_speedups(family):
     assert _events(family, "minute-counts+chatter", per_step=True) == EXPECTED[family, "minute-counts+chatter"]
 
 
 if __name__ == "__main__":
-    pprint.pprint({(f, s): _events(f, s) for f in FAMILIES for s in SETTINGS}, width=120, compact=True)
+    pprint.pprint({(f, s): _events(f, s) for f in CASES for s in SETTINGS}, width=120, compact=True)
