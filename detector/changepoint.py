@@ -190,6 +190,12 @@ class DetectorParams:
     """The sharp-rise test's level: its Poisson log-likelihood ratio against the rate before it
     must exceed this over the sensitivity (a Chernoff bound: under that rate such a window has a
     chance below ``exp(-rise_evidence)``) (> 0)."""
+    quiet_peak_fraction: float = 0.0
+    """A step of an open incident is also quiet when its smoothed count is under this fraction of
+    the incident's highest smoothed count (0: off; on in the minute-counts settings). The baseline
+    does not learn the hours of a young incident, so on a wandering series an outage's aftermath
+    can sit above ``quiet_ratio`` times it for hours, and the next outage would fall inside the
+    stale incident instead of opening its own (0 to 1)."""
 
     def __post_init__(self) -> None:
         # Coerce as the numbers may come from JSON or TOML (14 for 14.0); states compare equal after.
@@ -215,6 +221,7 @@ class DetectorParams:
             "rise_steps": (self.rise_steps == 0 or self.rise_steps >= 2, "0 (off) or >= 2"),
             "rise_ratio": (self.rise_ratio > 1, "> 1"),
             "rise_evidence": (self.rise_evidence > 0, "> 0"),
+            "quiet_peak_fraction": (0 <= self.quiet_peak_fraction < 1, ">= 0 and < 1"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -539,6 +546,7 @@ class ServiceDetector:
             "peak": peak,
             "reported_peak": peak,
             "smoothed_count": float(authors),
+            "peak_smoothed": float(authors),
             "smoothed_mean": mean,
             "quiet_steps": 0,
         }
@@ -556,7 +564,10 @@ class ServiceDetector:
         # pseudo-count keeps a near-silent service from flapping on a single post.
         inc["smoothed_count"] += 0.2 * (authors - inc["smoothed_count"])
         inc["smoothed_mean"] += 0.2 * (mean - inc["smoothed_mean"])
-        quiet = inc["smoothed_count"] + 0.5 <= self.params.quiet_ratio * (inc["smoothed_mean"] + 0.5)
+        # The incident's highest smoothed count (states saved before it was kept start from now).
+        inc["peak_smoothed"] = max(inc.get("peak_smoothed", 0.0), inc["smoothed_count"])
+        quiet = (inc["smoothed_count"] + 0.5 <= self.params.quiet_ratio * (inc["smoothed_mean"] + 0.5)
+                 or inc["smoothed_count"] < self.params.quiet_peak_fraction * inc["peak_smoothed"])
         inc["quiet_steps"] = inc["quiet_steps"] + 1 if quiet else 0
         if inc["quiet_steps"] >= self._quiet_steps:
             event = self._event("resolved", t)
