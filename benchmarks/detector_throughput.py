@@ -11,7 +11,8 @@ per-minute count series). Every profile gets the same counts, complaints with ot
 mentions (``detect-series`` feeds its one count as all three, so its mean is constant within an hour:
 ``--bare`` measures that case, which is cheaper).
 
-    python benchmarks/detector_throughput.py [--services 50] [--days 365] [--profile service|minute-counts|mention-volume]
+    python benchmarks/detector_throughput.py [--services 50] [--days 365]
+                                             [--profile service|minute-counts|mention-volume] [--bare]
 """
 from __future__ import annotations
 
@@ -55,7 +56,8 @@ def main() -> int:
         total_points += len(minutes)
         incidents += sum(e.kind == "opened" for e in events)
 
-    print(f"batch update_many, profile {args.profile}{' (bare counts)' if bare_series else ''}: {args.services} services x {args.days} days = "
+    label = args.profile + (" (bare counts)" if bare_series else "")
+    print(f"batch update_many, profile {label}: {args.services} services x {args.days} days = "
           f"{total_points:,} points in {wall:.1f} s ({cpu:.1f} CPU s) -> {total_points / wall:,.0f} points/s, "
           f"{total_points / cpu:,.0f} per CPU second "
           f"({incidents} false alarms, {incidents / (args.services * args.days / 7):.3f} per service-week)")

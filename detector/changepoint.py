@@ -630,7 +630,8 @@ class ServiceDetector:
         warmed = self.warmed_up
         if warmed:
             llr = self._block_llr(a, other, mean)
-            increments = np.minimum(np.rint(llr * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)  # rint: round's half-even
+            # rint rounds half to even, as the reference's round() does.
+            increments = np.minimum(np.rint(llr * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
             after = self.llr_sum + np.cumsum(increments)  # exact: multiples of 1/256, far below 2**44
             # The window of step i holds the kept steps and the block's steps up to i, newer than
             # t_i - evidence: a minimum over each, by reduceat on (first, last + 1) index pairs

@@ -2,9 +2,10 @@
 
 EXPECTED was written by running the detector as it was before the throughput work of issue 15
 (commit 8ddd657, ``python tests/detector/test_detector_golden.py`` prints the table), on the
-first tune-part scenario of every family (7 days) and a Poisson week (the llr's Poisson form) under three settings: the minute-counts profile
-on a bare count series (what ``detect-series`` runs), the same with distinct authors and chatter
-(the hype factor varies minute by minute), and the service defaults.
+first tune-part scenario of every family (7 days) and a sparse Poisson week (the llr's Poisson
+form), under three settings: the minute-counts profile on a bare count series (what
+``detect-series`` runs), the same with distinct authors and chatter (the hype factor varies minute
+by minute), and the service defaults.
 """
 from __future__ import annotations
 
