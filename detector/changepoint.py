@@ -82,6 +82,7 @@ RISE_PSEUDO_MINUTES = 30
 RISE_MIN_EXCESS = 8
 _RISE_BATCH_MARGIN = 1e-6  # the batch path's tolerance: near the level, the exact per-step path decides
 DISPERSION_HOURS = 168
+_CHATTER_TABLE_SIZE = 4096  # the batch path's llr terms come from a table indexed by chatter counts up to this
 _NO_CLIP = -1
 _MINUTE, _LLR_BEFORE, _COMPLAINTS, _EXPECTED = range(4)  # the rows of ServiceDetector.window
 _WANDER_PSEUDOCOUNT = 2.0  # counts added to an hour's count and its prediction before their log-ratio
@@ -189,6 +190,12 @@ class DetectorParams:
     """The sharp-rise test's level: its Poisson log-likelihood ratio against the rate before it
     must exceed this over the sensitivity (a Chernoff bound: under that rate such a window has a
     chance below ``exp(-rise_evidence)``) (> 0)."""
+    quiet_peak_fraction: float = 0.0
+    """A step of an open incident is also quiet when its smoothed count is under this fraction of
+    the incident's highest smoothed count (0: off; on in the minute-counts settings). The baseline
+    does not learn the hours of a young incident, so on a wandering series an outage's aftermath
+    can sit above ``quiet_ratio`` times it for hours, and the next outage would fall inside the
+    stale incident instead of opening its own (0 to 1)."""
 
     def __post_init__(self) -> None:
         # Coerce as the numbers may come from JSON or TOML (14 for 14.0); states compare equal after.
@@ -214,6 +221,7 @@ class DetectorParams:
             "rise_steps": (self.rise_steps == 0 or self.rise_steps >= 2, "0 (off) or >= 2"),
             "rise_ratio": (self.rise_ratio > 1, "> 1"),
             "rise_evidence": (self.rise_evidence > 0, "> 0"),
+            "quiet_peak_fraction": (0 <= self.quiet_peak_fraction < 1, ">= 0 and < 1"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -538,6 +546,7 @@ class ServiceDetector:
             "peak": peak,
             "reported_peak": peak,
             "smoothed_count": float(authors),
+            "peak_smoothed": float(authors),
             "smoothed_mean": mean,
             "quiet_steps": 0,
         }
@@ -555,7 +564,10 @@ class ServiceDetector:
         # pseudo-count keeps a near-silent service from flapping on a single post.
         inc["smoothed_count"] += 0.2 * (authors - inc["smoothed_count"])
         inc["smoothed_mean"] += 0.2 * (mean - inc["smoothed_mean"])
-        quiet = inc["smoothed_count"] + 0.5 <= self.params.quiet_ratio * (inc["smoothed_mean"] + 0.5)
+        # The incident's highest smoothed count (states saved before it was kept start from now).
+        inc["peak_smoothed"] = max(inc.get("peak_smoothed", 0.0), inc["smoothed_count"])
+        quiet = (inc["smoothed_count"] + 0.5 <= self.params.quiet_ratio * (inc["smoothed_mean"] + 0.5)
+                 or inc["smoothed_count"] < self.params.quiet_peak_fraction * inc["peak_smoothed"])
         inc["quiet_steps"] = inc["quiet_steps"] + 1 if quiet else 0
         if inc["quiet_steps"] >= self._quiet_steps:
             event = self._event("resolved", t)
@@ -617,16 +629,9 @@ class ServiceDetector:
         mean = self.rate_authors * hype
         warmed = self.warmed_up
         if warmed:
-            # The llr's terms need logs; they are computed with math on each distinct mean (a few
-            # per hour) so that they are bit-identical to the reference's.
-            if mean.min() == mean.max():
-                per_count, offset = self._llr_terms(float(mean[0]))
-                llr = a * per_count - offset
-            else:
-                distinct, position = np.unique(mean, return_inverse=True)
-                terms = [self._llr_terms(float(mu)) for mu in distinct]
-                llr = a * np.array([term[0] for term in terms])[position] - np.array([term[1] for term in terms])[position]
-            increments = np.minimum(np.round(llr * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
+            llr = self._block_llr(a, other, mean)
+            # rint rounds half to even, as the reference's round() does.
+            increments = np.minimum(np.rint(llr * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
             after = self.llr_sum + np.cumsum(increments)  # exact: multiples of 1/256, far below 2**44
             # The window of step i holds the kept steps and the block's steps up to i, newer than
             # t_i - evidence: a minimum over each, by reduceat on (first, last + 1) index pairs
@@ -676,14 +681,55 @@ class ServiceDetector:
         self.window = window[:, int(first[-1]):-1]
         return True
 
+    def _block_llr(self, a: np.ndarray, other: np.ndarray, mean: np.ndarray) -> np.ndarray:
+        """Each step's llr before rounding, bit-identical to the reference's (:meth:`_llr_terms`)."""
+        if self.overdispersion == 0.0:
+            # Poisson: the same log for every step and an offset linear in the mean, products
+            # that numpy rounds as Python does.
+            shift = self.hour_shift
+            return a * math.log(shift) - (shift - 1.0) * mean
+        if mean[0] == mean.min() == mean.max():
+            per_count, offset = self._llr_terms(float(mean[0]))
+            return a * per_count - offset
+        # The terms need logs, taken with math (as the reference does) on each distinct mean. A
+        # step's mean is a function of its chatter count, so the distinct counts (a few an hour)
+        # index a table of terms, their means made by the very arithmetic that made ``mean``.
+        # The table is indexed by the count itself (a bincount finds them: faster than a sort)
+        # unless the counts run high.
+        if other.max() <= _CHATTER_TABLE_SIZE:
+            chatter = np.flatnonzero(np.bincount(other))
+            slots, position = chatter.tolist(), other
+        else:
+            chatter, position = np.unique(other, return_inverse=True)
+            slots = range(len(chatter))
+        pseudo = self.params.hype_pseudocount
+        means = (self.rate_authors * np.maximum(1.0, (chatter + pseudo) / (self.rate_other + pseudo))).tolist()
+        per_count = np.empty(slots[-1] + 1)
+        offset = np.empty(len(per_count))
+        terms, previous = (0.0, 0.0), None
+        for slot, mu in zip(slots, means):
+            if mu != previous:  # ascending: equal means (no hype) are neighbours
+                terms, previous = self._llr_terms(mu), mu
+            per_count[slot], offset[slot] = terms
+        return a * per_count[position] - offset[position]
+
     def _block_rises(self, a: np.ndarray, mean: np.ndarray) -> bool:
         """Whether the sharp-rise test might alarm on any step of the block (then the exact path
         decides): each step's window and reference hour, from the kept counts and the block's."""
         k, reference = self.params.rise_steps, self._rise_reference_steps
         kept = self.recent_authors
         if len(kept) >= k - 1:
-            # First a necessary condition on the window sums alone (cheap: most blocks stop here).
-            counts = np.concatenate((np.asarray(kept[len(kept) - k + 1:], dtype=float), a))
+            # Necessary conditions first (most blocks stop at one). A window holds k steps of the
+            # kept tail and the block, so no more than all of them, nor k times their largest; it
+            # needs at least what the hour's lowest mean (the baseline's: the hype factor is at
+            # least 1) asks of it.
+            tail = kept[len(kept) - k + 1:]
+            rate = self.rate_authors
+            least = max(self.params.rise_ratio * (k - 1) * rate, (k - 1) * rate + RISE_MIN_EXCESS)
+            if sum(tail) + int(a.sum()) < least or k * max(max(tail, default=0), int(a.max())) < least:
+                return False
+            # Then the window sums against each step's own mean.
+            counts = np.concatenate((np.asarray(tail, dtype=float), a))
             running = np.cumsum(counts)
             window_sums = running[k - 1:] - np.concatenate(([0.0], running[:-k]))
             if not (window_sums >= np.maximum(self.params.rise_ratio * (k - 1) * mean,

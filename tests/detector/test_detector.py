@@ -239,6 +239,30 @@ def test_slow_growth_is_learnt_and_an_outage_on_top_starts_inside_it():
     assert opened.complaints <= authors[start - 5:start + 10].sum()
 
 
+def test_an_outage_aftermath_above_the_stale_baseline_resolves_and_the_next_outage_opens():
+    """Issue 15 item 2 (minute-counts profile, quiet_peak_fraction): the baseline does not learn
+    the hours of a young incident, so when the level after an outage stays 1.7x the old baseline
+    the incident never went quiet, and an outage four hours later fell inside it (no opening).
+    Quiet also when the count is under a third of the incident's highest: the first incident
+    resolves within 40 minutes of its end and the second outage opens in its first minutes."""
+    rng = np.random.default_rng(4)
+    first = 7 * DAY + 600
+    rate = np.full(8 * DAY, 2.0)
+    rate[first:first + 120] += 20.0  # outage A, two hours
+    rate[first + 120:first + 420] *= 1.7  # its aftermath: 1.7x for five hours
+    second = first + 360
+    rate[second:second + 60] += 30.0  # outage B, four hours after A ended
+    frame = _frame(rng.poisson(rate))
+    opened = lambda events: [e.at for e in events if e.kind == "opened"]  # noqa: E731
+    stale = _run(ServiceDetector("s", params=replace(MINUTE_COUNT_PARAMS, quiet_peak_fraction=0.0)), frame)
+    assert [e.kind for e in stale] == ["opened", "resolved"] and stale[1].at > frame.index[second + 60]
+    events = _run(ServiceDetector("s", params=MINUTE_COUNT_PARAMS), frame)
+    assert [e.kind for e in events][:3] == ["opened", "resolved", "opened"]
+    assert frame.index[first + 120] < events[1].at <= frame.index[first + 160]
+    assert frame.index[second] <= opened(events)[1] <= frame.index[second + 5]
+    assert _run_reference(ServiceDetector("s", params=MINUTE_COUNT_PARAMS), frame) == events
+
+
 def test_a_one_minute_blip_does_not_open_but_three_minutes_do():
     rng = np.random.default_rng(12)
     authors = rng.poisson(1.0, 3 * DAY)
@@ -324,7 +348,8 @@ def test_state_saved_before_detector_params_loads_and_continues():
 
 
 @pytest.mark.parametrize("bad", [{"shift": 1.0}, {"threshold": 0}, {"step_minutes": 7}, {"evidence_hours": 0}, {"alarm_steps": 0},
-                                 {"rise_steps": 1}, {"rise_ratio": 1.0}, {"rise_evidence": 0}, {"day_smoothing": 0.5}])
+                                 {"rise_steps": 1}, {"rise_ratio": 1.0}, {"rise_evidence": 0}, {"day_smoothing": 0.5},
+                                 {"quiet_peak_fraction": 1.0}])
 def test_detector_params_reject_impossible_settings_by_name(bad):
     (name, value), = bad.items()
     with pytest.raises(DetectorError, match=f"need {name}"):
