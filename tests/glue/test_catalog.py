@@ -16,7 +16,7 @@ ENTRIES = [(path.name, key, entry) for path in CATALOG_FILES
            for key, entry in tomllib.loads(path.read_text(encoding="utf-8"))["services"].items()]
 # The sources the catalog's header defines; a status page must name one of them.
 SOURCE_LABELS = ("statuswatch", "sentry", "awesome", "statuspile", "chatcompletions", "nija", "ai-cloud-status",
-                 "catalog-14")
+                 "catalog-14", "stts", "multi-status", "statusgator", "repo", "page")
 # The keys the replay data and the tests were written against.
 FIRST_KEYS = ["chatgpt", "claude", "gemini", "github", "discord", "slack", "reddit", "bluesky", "x", "cloudflare", "aws",
               "steam", "psn", "spotify"]
