@@ -3,7 +3,7 @@
 Every reader takes ``(url, service, session, timeout, retry)`` and returns one :class:`Batch` of
 :class:`OfficialIncident` records, under the one retry policy. ``url`` is the page's address
 (``https://status.openai.com``; the reader adds its endpoint's path), or the feed's for ``feed`` and
-``azure``.
+``azure``, or the Public Status API's (``https://api.status.io/1.0/status/<page id>``) for ``statusio``.
 
 ``auto`` reads the URL as given and recognises the platform from the answer's shape; when the answer
 is not one it knows (a page's HTML), it tries each platform's endpoint under that address in turn.
@@ -16,7 +16,7 @@ from collections.abc import Callable
 import feedparser
 import requests
 
-from outage_signal.collector import betterstack, cloud, instatus, rootly, slackstatus, statuspage
+from outage_signal.collector import betterstack, cloud, instatus, rootly, slackstatus, statusio, statuspage
 from outage_signal.collector.feeds import fetch_feed
 from outage_signal.collector.records import Batch
 from outage_signal.collector.retry import RetryPolicy
@@ -31,6 +31,7 @@ READERS: dict[str, Reader] = {
     "instatus": instatus.fetch_summary,
     "betterstack": betterstack.fetch_index,
     "rootly": rootly.fetch_incidents,
+    "statusio": statusio.fetch_status,
     "gcp": cloud.fetch_gcp,
     "aws": cloud.fetch_aws,
     "azure": cloud.fetch_azure,
@@ -64,6 +65,8 @@ def platform_of(body: bytes) -> str | None:
     'incidentio'
     >>> platform_of(b'{"page": {"name": "Acme Status"}, "status": {"indicator": "none"}, "incidents": []}')
     'rootly'
+    >>> platform_of(b'{"result": {"status_overall": {"status_code": 100}, "status": [], "incidents": []}}')
+    'statusio'
     >>> platform_of(b'<html><body>Status</body></html>') is None
     True
     """
@@ -77,6 +80,8 @@ def platform_of(body: bytes) -> str | None:
                 "slack" if "notes" in first and "services" in first else None)
     if not isinstance(payload, dict):
         return None
+    if statusio.is_status_answer(payload):
+        return "statusio"
     page, data = payload.get("page"), payload.get("data")
     if isinstance(data, dict) and data.get("type") == "status_page":
         return "betterstack"
@@ -117,7 +122,7 @@ def detect_platform(url: str, session: requests.Session | None = None, timeout: 
         kind = platform_of(body)
         if kind:
             log.info("status page %s is on %s (recognised from %s)", url, kind, candidate)
-            return kind, candidate if kind in ("feed", "azure") else address
+            return kind, candidate if kind in ("feed", "azure", "statusio") else address
         tried.append(f"{candidate}: not a status platform's answer")
     raise StatusPageError(f"{url}: no known status platform answered ({'; '.join(tried)[:300]}); "
                           f"set status_page.kind to one of {', '.join(READERS)}")

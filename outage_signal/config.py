@@ -94,8 +94,8 @@ class _Table(BaseModel):
 
 # The status platforms a catalog entry's status_page may name: each has a reader in
 # outage_signal.collector.status_pages (README, "Status pages"); "auto" finds out which one a page is on.
-STATUS_PAGE_KINDS = ("statuspage", "incidentio", "instatus", "betterstack", "rootly", "gcp", "aws", "azure",
-                     "slack", "feed", "auto")
+STATUS_PAGE_KINDS = ("statuspage", "incidentio", "instatus", "betterstack", "rootly", "statusio", "gcp", "aws",
+                     "azure", "slack", "feed", "auto")
 StatusPageKind = Literal[STATUS_PAGE_KINDS]  # type: ignore[valid-type]
 # The facts of a catalog entry a `sources` note may be about.
 SOURCED_FACTS = ("name", "aliases", "ambiguous", "excluded", "mirrors", "subreddits", "bluesky", "status_page",

@@ -35,7 +35,7 @@ def test_env_var_chooses_the_file(tmp_path, monkeypatch):
      "key 'services.acme.colour': unknown key; expected one of name, aliases, ambiguous, excluded, mirrors, subreddits, bluesky, "
      "status_page, official_bluesky, sources"),
     ("[services.acme]\nstatus_page = { kind = 'pager', url = 'https://x' }",
-     "key 'services.acme.status_page.kind': expected 'statuspage', 'incidentio', 'instatus', 'betterstack', 'rootly', 'gcp', 'aws', 'azure', 'slack', 'feed' or 'auto', got 'pager'"),
+     "key 'services.acme.status_page.kind': expected 'statuspage', 'incidentio', 'instatus', 'betterstack', 'rootly', 'statusio', 'gcp', 'aws', 'azure', 'slack', 'feed' or 'auto', got 'pager'"),
     ("[services.acme]\nstatus_page = { kind = 'feed', url = 'ftp://x' }",
      "key 'services.acme.status_page.url': expected an http:// or https:// URL"),
     ("[services.acme\n", "not valid TOML"),

@@ -187,7 +187,7 @@ def test_webhook_services_may_name_bundled_services(tmp_path):
 @pytest.mark.parametrize("text, expected", [
     ("[services.acme]\naliases = ['acme']\nstatus_page = { kind = 'statuspal', url = 'https://status.acme.example' }",
      "key 'services.acme.status_page.kind': expected 'statuspage', 'incidentio', 'instatus', 'betterstack', "
-     "'rootly', 'gcp', 'aws', 'azure', 'slack', 'feed' or 'auto', got 'statuspal'"),
+     "'rootly', 'statusio', 'gcp', 'aws', 'azure', 'slack', 'feed' or 'auto', got 'statuspal'"),
     ("[services.acme]\naliases = ['acme']\nofficial_bluesky = ['acme status']",
      "key 'services.acme.official_bluesky[0]': 'acme status' is not a Bluesky handle (a domain name such as "
      "status.example.com)"),
