@@ -18,6 +18,7 @@ published payload kept in tests/data/<platform>/, whose SOURCE.txt names where i
 | platform_rootly            | rootly_incidents(): incidents A and B, one page (of 100, and of the default 25) | rootly/incidents-schema-example.json filled in, see below |
 | rootly_two_pages           | rootly_incidents(): A and B, then C, 2 a page | same, as two pages of /api/v1/incidents.json |
 | auto_probe_rootly          | 404, 404, then rootly/status.json      | the address and /api/v2/summary.json answer 404 here; then Rootly's status.json example, unchanged |
+| platform_statusio          | statusio_status(): the docs' example with incidents A and B | statusio/public-status-example.json, incidents filled in, see below |
 | bluesky_author_feed        | bluesky/thread_view_post_with_embed_media.json's postView | MarshalX/atproto@568529b; app.bsky.feed.getAuthorFeed's {feed: [{post}], cursor} |
 
 Rootly: no recorded answer of a Rootly page was found in public repositories, so its bodies are built from
@@ -32,6 +33,22 @@ guide's "url") and first update are the guide's; the page's name, url, time zone
 guide's; everything else (the ids, derived from the reference's UUID; incidents B and C; the other
 updates; created_at/updated_at/display_at; the pagination numbers) is filled in here, in the published
 shape. The status.json of auto_probe_rootly is the guide's example, unchanged.
+
+Status.io: no recorded answer of a live page with an incident was found in public repositories (callers
+of api.status.io/1.0/status were found, with mocks of their own), so platform_statusio is built from two
+published shapes (tests/data/statusio/SOURCE.txt). The answer is Status.io's documented example of the
+Public Status API (https://kb.status.io/developers/public-status-api, "Example Response (JSON)"), kept in
+tests/data/statusio/public-status-example.json; its incidents list is empty there. An incident's fields are
+those of Status.io's own Go client, statusio/statusio-go@04a45da8, status_types.go (StatusSummaryResponse,
+result.incidents[]: _id, name, datetime_open, status, status_code, messages[] {details, datetime, state,
+status}, components_affected[] and containers_affected[] {_id, name}); nothing is added. Kept from the
+example: every field but the two below, and the component (Website) and containers (US-West, US-East) the
+incidents name, with their ids. Filled in here, in the published shape: the incidents (their _id, name,
+times, status, status_code, messages' details, datetimes, state and status) and status_overall's status and
+status_code (the example's says Operational, which an answer listing open incidents would not). The
+status codes are Status.io's (kb.status.io/developers/status-codes, as statusio-go and callers use them);
+the message states 100/200 are Status.io's integer states as statusio-go types them (int). The URL is the
+one the archived copy of the docs page gives as its real-world example (Status.io's own page id).
 
 The URLs are the ones each payload was read from (Rootly's: the guide's example page, status.example.com). The only things written here are the 404 answer and,
 as tests/cassettes/make_bluesky_cassettes.py does, the restamped uri, text and times of the two postViews
@@ -123,6 +140,39 @@ def rootly_cassettes() -> dict[str, list]:
     }
 
 
+STATUSIO = "https://api.status.io/1.0/status/51f6f2088643809b7200000d"
+
+
+def statusio_incident(n: int, name: str, code: int, opened: str, messages: list, container: str) -> dict:
+    """One of result.incidents[] in statusio-go's shape; the component and container are the example's."""
+    example = json.loads((DATA / "statusio" / "public-status-example.json").read_text())["result"]["status"][0]
+    [box] = [c for c in example["containers"] if c["name"] == container]
+    return {"_id": example["id"][:-2] + f"{n:02d}", "name": name, "datetime_open": opened,  # filled in
+            "status": {300: "Degraded Performance", 400: "Partial Service Disruption",
+                       500: "Service Disruption"}[code], "status_code": code,  # filled in
+            "messages": [{"details": d, "datetime": at, "state": state, "status": status}  # filled in
+                         for d, at, state, status in messages],
+            "components_affected": [{"_id": example["id"], "name": example["name"]}],  # the example's
+            "containers_affected": [{"_id": box["id"], "name": box["name"]}]}  # the example's
+
+
+def statusio_status() -> str:
+    """The docs' example answer with incidents A (one message) and B (two, newest first) filled in."""
+    answer = json.loads((DATA / "statusio" / "public-status-example.json").read_text())
+    answer["result"]["status_overall"].update(status="Service Disruption", status_code=500)  # filled in
+    answer["result"]["incidents"] = [
+        statusio_incident(20, "Slow page loads in US-West", 300, "2016-01-29T22:40:00.000Z",
+                          [("We are investigating slow page loads in US-West.", "2016-01-29T22:45:00.000Z", 100, 300)],
+                          "US-West"),
+        statusio_incident(21, "Website unavailable in US-East", 500, "2016-01-29T23:00:00.000Z",
+                          [("The cause has been identified; service is partly restored.", "2016-01-29T23:20:00.000Z",
+                            200, 400),
+                           ("The website does not load in US-East.", "2016-01-29T23:02:00.000Z", 100, 500)],
+                          "US-East"),
+    ]
+    return json.dumps(answer)
+
+
 AUTHOR_FEED = "https://public.api.bsky.app/xrpc/app.bsky.feed.getAuthorFeed"
 OFFICIAL_POSTS = [  # (text, createdAt): the restamped fields
     ("We're investigating reports of degraded performance for Git operations and Actions.", "2026-09-10T16:12:00.000Z"),
@@ -162,6 +212,7 @@ def main() -> None:
     cassettes["auto_probe_incidentio"] = [interaction("https://status.openai.com", 404, "Not Found", "text/plain"),
                                           interaction(url, 200, body_of(path), kind)]
     cassettes.update(rootly_cassettes())
+    cassettes["platform_statusio"] = [interaction(STATUSIO, 200, statusio_status(), JSON)]
     params = urlencode({"actor": "githubstatus.com", "filter": "posts_no_replies", "includePins": "false", "limit": 30})
     cassettes["bluesky_author_feed"] = [interaction(f"{AUTHOR_FEED}?{params}", 200, json.dumps(author_feed()), JSON)]
     for name, interactions in cassettes.items():

@@ -153,3 +153,17 @@ def test_a_rootly_page_that_keeps_failing_fails_the_whole_read(monkeypatch):
     with pytest.raises(StatusPageError,
                        match=r"incidents.json\?page=2&per_page=2: gave up after 4 attempts \(HTTP 502\)"):
         rootly.fetch_incidents("https://status.example.com", "acme", session=session, retry=policy([]))
+
+
+def test_a_statusio_answer_of_429_or_5xx_is_retried_under_the_one_policy():
+    import yaml
+    from pathlib import Path
+    from outage_signal.collector import statusio
+    cassette = Path(__file__).resolve().parents[1] / "cassettes" / "platform_statusio.yaml"
+    [answer] = [i["response"]["body"]["string"].encode() for i in yaml.safe_load(cassette.read_text())["interactions"]]
+    url = "https://api.status.io/1.0/status/51f6f2088643809b7200000d"
+    session, waits = requests.Session(), []
+    transport = Canned([(429, {"Retry-After": "3"}), (503, {}), (200, {}, answer)])
+    session.mount("https://", transport)
+    batch = statusio.fetch_status(url, "acme", session=session, retry=policy(waits, jitter=0))
+    assert waits == [3.0, 2.0] and len(batch.incidents) == 2 and transport.asked == [url] * 3

@@ -21,6 +21,7 @@ PAGES = {
     "instatus": ("platform_instatus", "https://status.perplexity.com", "/api/v2/summary.json"),
     "betterstack": ("platform_betterstack", "https://status.huggingface.co", "/index.json"),
     "rootly": ("platform_rootly", "https://status.example.com", "/api/v1/incidents.json"),
+    "statusio": ("platform_statusio", "https://api.status.io/1.0/status/51f6f2088643809b7200000d", ""),
     "gcp": ("platform_gcp", "https://status.cloud.google.com", "/incidents.json"),
     "aws": ("platform_aws", "https://health.aws.amazon.com", "/public/currentevents"),
     "azure": ("platform_azure", "https://rssfeed.azure.status.microsoft/en-us/status/feed/", ""),
@@ -193,6 +194,52 @@ def test_rootly_answer_not_of_its_shape_is_one_malformed_record(payload):
     batch, pagination = rootly.parse_page(payload, "svc", location="https://status.example.com/x")
     assert pagination is None and not batch.incidents
     assert [m.location for m in batch.malformed] == ["https://status.example.com/x"]
+
+
+def test_statusio_reads_active_incidents_with_updates_impact_and_components():
+    batch = read("statusio", "acme")
+    slow, down = batch.incidents
+    assert (slow.title, slow.impact, slow.components) == ("Slow page loads in US-West", "minor", ("Website", "US-West"))
+    assert slow.acknowledged_at == utc(2016, 1, 29, 22, 45) and slow.resolved_at is None
+    # B's messages come newest first: the first acknowledgement is the earliest; the incident's code rules
+    assert down.impact == "critical" and down.acknowledged_at == utc(2016, 1, 29, 23, 2)
+    assert [u["status"] for u in down.updates] == ["Service Disruption", "Partial Service Disruption"]
+    assert down.updates[0]["body"] == "The website does not load in US-East."
+    assert batch.all_open == "acme" and not batch.malformed  # active incidents only: leaving the list resolves
+
+
+def statusio_answer():
+    import yaml
+    cassette = yaml.safe_load((CASSETTES / "platform_statusio.yaml").read_text())
+    return json.loads(cassette["interactions"][0]["response"]["body"]["string"])
+
+
+def test_statusio_impact_maps_each_status_code_and_falls_back_to_the_latest_message():
+    from outage_signal.collector import statusio
+    [slow, _] = statusio_answer()["result"]["incidents"]
+    impacts = [statusio.parse_incident({**slow, "status_code": code}, "acme").impact
+               for code in (100, 200, 300, 400, 500, 600, 999)]
+    assert impacts == ["none", "none", "minor", "major", "critical", "major", "unknown"]
+    no_code = {k: v for k, v in slow.items() if k != "status_code"}
+    assert statusio.parse_incident(no_code, "acme").impact == "minor"  # its one message says 300
+
+
+def test_statusio_one_broken_incident_is_counted_the_others_kept():
+    from outage_signal.collector import statusio
+    answer = statusio_answer()
+    answer["result"]["incidents"][0]["messages"][0]["datetime"] = "yesterday"
+    batch = statusio.parse_status(answer, "acme", location="status")
+    assert [i.title for i in batch.incidents] == ["Website unavailable in US-East"]
+    assert [m.location for m in batch.malformed] == ["status[0]"]
+    assert batch.all_open is None  # the broken one may be stored open: the list is not known whole
+
+
+@pytest.mark.parametrize("payload", [{"message": "Forbidden"}, {"result": {"status": []}}, [],
+                                     {"result": {"status_overall": {}, "status": [], "incidents": 5}}])
+def test_statusio_answer_not_of_its_shape_is_one_malformed_record(payload):
+    from outage_signal.collector import statusio
+    batch = statusio.parse_status(payload, "acme", location="https://api.status.io/1.0/status/x")
+    assert not batch.incidents and [m.location for m in batch.malformed] == ["https://api.status.io/1.0/status/x"]
 
 
 def test_gcp_acknowledgement_is_publication_not_the_backdated_start():
