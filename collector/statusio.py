@@ -1,4 +1,4 @@
-"""Official acknowledgements from Status.io pages (GitLab, Docker Hub): the Public Status API,
+"""Official acknowledgements from Status.io pages (GitLab, Docker Hub, Roblox): the Public Status API,
 ``GET https://api.status.io/1.0/status/<page id>``, no key (https://kb.status.io/developers/public-status-api).
 
 The catalog's ``url`` is that API URL; the page id is not on the page's address (Status.io pages run on the
@@ -42,7 +42,7 @@ def is_status_answer(payload: Any) -> bool:
         and isinstance(result.get("status"), list)
 
 
-def parse_incident(item: dict[str, Any], service: str, page_url: str | None = None) -> OfficialIncident:
+def parse_incident(item: dict[str, Any], service: str) -> OfficialIncident:
     """One active incident of the answer (KeyError/ValueError/TypeError when it is not of the published shape).
 
     >>> incident = parse_incident({"_id": "61ae4", "name": "Slow pages", "datetime_open": "2021-12-06T16:40:00Z",
@@ -58,7 +58,7 @@ def parse_incident(item: dict[str, Any], service: str, page_url: str | None = No
     affected = [*(item.get("components_affected") or []), *(item.get("containers_affected") or [])]
     return OfficialIncident(
         service=service, source_id=str(item["_id"]), title=str(item["name"]),
-        impact=IMPACTS.get(code, "unknown"), acknowledged_at=parse_time(first), url=page_url,
+        impact=IMPACTS.get(code, "unknown"), acknowledged_at=parse_time(first),
         components=tuple(dict.fromkeys(str(a["name"]) for a in affected)),
         updates=tuple({"at": m["datetime"], "status": STATUS_NAMES.get(m.get("status"), str(m.get("status") or "")),
                        "body": m.get("details") or ""} for m in messages))
