@@ -12,14 +12,14 @@ list is stored as resolved then.
 """
 from __future__ import annotations
 
-import calendar
 from datetime import datetime, timezone
 from typing import Any
 
 import feedparser
 import requests
 
-from outage_signal.collector.records import Batch, Malformed, OfficialIncident, parse_each
+from outage_signal.collector.feeds import dated_entries
+from outage_signal.collector.records import Batch, Malformed, OfficialIncident, parse_list
 from outage_signal.collector.retry import RetryPolicy
 from outage_signal.collector.statuspage import get_json, get_with_retries, parse_time
 
@@ -33,12 +33,7 @@ AWS_IMPACTS = {"1": "minor", "2": "major", "3": "critical"}
 def parse_gcp(payload: Any, service: str, location: str = "incidents.json") -> Batch:
     """``incidents.json``: a list of incidents. The acknowledgement is ``created`` (when the incident was
     published; ``begin`` is when Google says it started, often filled in afterwards)."""
-    batch = Batch(source=f"status:{service}", cursor=None)
-    if not isinstance(payload, list):
-        batch.malformed.append(Malformed(location, "expected a list of Google Cloud incidents"))
-        return batch
-    batch.incidents, batch.malformed = parse_each(payload, location, lambda item: _gcp_incident(item, service))
-    return batch
+    return parse_list(payload, service, location, "Google Cloud incidents", lambda item: _gcp_incident(item, service))
 
 
 def _gcp_incident(item: dict[str, Any], service: str) -> OfficialIncident:
@@ -56,12 +51,8 @@ def _gcp_incident(item: dict[str, Any], service: str) -> OfficialIncident:
 
 def parse_aws(payload: Any, service: str, location: str = "currentevents") -> Batch:
     """``currentevents``: the open events. The acknowledgement is the event's first log entry."""
-    batch = Batch(source=f"status:{service}", cursor=None, all_open=service)
-    if not isinstance(payload, list):
-        batch.malformed.append(Malformed(location, "expected a list of AWS Health events"))
-        return batch
-    batch.incidents, batch.malformed = parse_each(payload, location, lambda item: _aws_incident(item, service))
-    return batch
+    return parse_list(payload, service, location, "AWS Health events", lambda item: _aws_incident(item, service),
+                      all_open=True)
 
 
 def _aws_incident(item: dict[str, Any], service: str) -> OfficialIncident:
@@ -84,12 +75,7 @@ def parse_azure(content: bytes | str, service: str, location: str = "feed") -> B
     if not feed.get("version") or not feed.feed.get("title"):  # an error page is not an empty, all-clear feed
         batch.malformed.append(Malformed(location, "not Azure's status feed (no RSS channel with a title)"))
         return batch
-    for index, entry in enumerate(feed.entries):
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        if not stamp or not entry.get("title"):
-            batch.malformed.append(Malformed(f"{location}[{index}]", "item without a title or a date"))
-            continue
-        at = datetime.fromtimestamp(calendar.timegm(stamp), tz=timezone.utc)
+    for entry, at in dated_entries(feed, location, batch.malformed, "item"):
         batch.incidents.append(OfficialIncident(
             service=service, source_id=str(entry.get("id") or entry["title"]), title=entry["title"].strip(),
             impact="unknown", acknowledged_at=at, url=entry.get("link"),

@@ -6,7 +6,9 @@ title or summary says it is over ("resolved", "completed") carry that time as th
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
 from datetime import datetime, timezone
+from typing import Any
 
 import feedparser
 import requests
@@ -24,6 +26,18 @@ def fetch_feed(url: str, service: str, session: requests.Session | None = None, 
     return parse_feed(get_with_retries(url, session, timeout, retry).content, service, location=url)
 
 
+def dated_entries(feed: feedparser.FeedParserDict, location: str, malformed: list[Malformed],
+                  noun: str = "entry") -> Iterator[tuple[Any, datetime]]:
+    """Each entry of a parsed feed with its publication time (UTC); an entry without a title or a date is
+    one :class:`Malformed` record in ``malformed``, named ``location[index]``."""
+    for index, entry in enumerate(feed.entries):
+        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
+        if not stamp or not entry.get("title"):
+            malformed.append(Malformed(f"{location}[{index}]", f"{noun} without a title or a date"))
+            continue
+        yield entry, datetime.fromtimestamp(calendar.timegm(stamp), tz=timezone.utc)
+
+
 def parse_feed(content: bytes | str, service: str, location: str = "feed") -> Batch:
     """Parse an RSS/Atom document into one batch of official incidents (malformed entries counted)."""
     feed = feedparser.parse(content)
@@ -31,12 +45,7 @@ def parse_feed(content: bytes | str, service: str, location: str = "feed") -> Ba
     if feed.bozo and not feed.entries:
         batch.malformed.append(Malformed(location, f"not a feed: {feed.get('bozo_exception')}"))
         return batch
-    for index, entry in enumerate(feed.entries):
-        stamp = entry.get("published_parsed") or entry.get("updated_parsed")
-        if not stamp or not entry.get("title"):
-            batch.malformed.append(Malformed(f"{location}[{index}]", "entry without a title or a date"))
-            continue
-        at = datetime.fromtimestamp(calendar.timegm(stamp), tz=timezone.utc)
+    for entry, at in dated_entries(feed, location, batch.malformed):
         text = f"{entry.get('title', '')} {entry.get('summary', '')}".lower()
         updated = entry.get("updated_parsed")
         resolved = (datetime.fromtimestamp(calendar.timegm(updated), tz=timezone.utc)

@@ -101,6 +101,24 @@ def parse_each(items: Iterable[Any], location: str,
             incidents.append(incident)
     return incidents, malformed
 
+
+def parse_list(payload: Any, service: str, location: str, what: str,
+               parse: Callable[[Any], OfficialIncident | None], all_open: bool = False) -> Batch:
+    """A status API's answer that is a JSON list of incidents, as one batch: each item through
+    :func:`parse_each`; an answer that is not a list is its one malformed record ("expected a list of
+    ``what``"). ``all_open``: the list holds every open incident of the service, and only those.
+
+    >>> parse_list({"error": "busy"}, "acme", "history", "Slack issues", lambda item: None).malformed[0].reason
+    'expected a list of Slack issues'
+    """
+    batch = Batch(source=f"status:{service}", cursor=None, all_open=service if all_open else None)
+    if not isinstance(payload, list):
+        batch.malformed.append(Malformed(location, f"expected a list of {what}"))
+        return batch
+    batch.incidents, batch.malformed = parse_each(payload, location, parse)
+    return batch
+
+
 def utc(dt: datetime) -> datetime:
     """Return ``dt`` as timezone-aware UTC (naive datetimes are taken to be UTC already)."""
     if dt.tzinfo is timezone.utc:

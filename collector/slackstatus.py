@@ -11,7 +11,7 @@ from typing import Any
 
 import requests
 
-from outage_signal.collector.records import Batch, Malformed, OfficialIncident, parse_each
+from outage_signal.collector.records import Batch, OfficialIncident, parse_list
 from outage_signal.collector.retry import RetryPolicy
 from outage_signal.collector.statuspage import get_json, parse_time
 
@@ -21,12 +21,7 @@ MAINTENANCE_STATUSES = ("scheduled", "completed", "cancelled")
 
 
 def parse_history(payload: Any, service: str, location: str = "history") -> Batch:
-    batch = Batch(source=f"status:{service}", cursor=None)
-    if not isinstance(payload, list):
-        batch.malformed.append(Malformed(location, "expected a list of Slack issues"))
-        return batch
-    batch.incidents, batch.malformed = parse_each(payload, location, lambda item: _incident(item, service))
-    return batch
+    return parse_list(payload, service, location, "Slack issues", lambda item: _incident(item, service))
 
 
 def _incident(item: dict[str, Any], service: str) -> OfficialIncident | None:
