@@ -5,7 +5,7 @@
 Only the real posts' ``train`` split is used (validation and test stay untouched for the shipped model).
 The outer loop (GroupKFold by thread/page/account, 5 folds) gives the estimate; inside each outer
 training part an inner GroupKFold (3 folds) picks the hyper-parameter by PR-AUC and, from the inner
-out-of-fold scores, the threshold: the best F1 whose precision reaches 0.85. Figures are on the outer
+out-of-fold scores, the threshold: the best F1 (as ``train`` chooses it by default). Figures are on the outer
 folds' non-borderline rows; written rows (``datasets/labeled/posts.csv``) are only ever added to training.
 Prints one row per choice: F1, precision, recall and PR-AUC, all and by English / other languages,
 and the speed of the model fitted on the whole training part.

@@ -27,7 +27,6 @@ from outage_signal.classifier.model import DEFAULT_MODEL, ComplaintClassifier
 from outage_signal.classifier.services import ServiceMatcher
 
 DEFAULT_DATASET = Path(str(resources.files("outage_signal.datasets") / "labeled" / "posts.csv"))
-TARGET_PRECISION = 0.85  # the threshold gives the best validation F1 among those keeping precision at this
 # What goes into training, chosen with benchmarks/classifier_models.py (nested cross-validation by group).
 TRAIN_ON_BORDERLINE = False
 # Weight of each written post against a real one's 1 (0: not used); their test split is never trained on.
@@ -72,12 +71,13 @@ def non_borderline(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["borderline"] != "b"] if "borderline" in rows.columns else rows
 
 
-def choose_threshold(labels: np.ndarray, probabilities: np.ndarray, target: float = TARGET_PRECISION) -> float:
-    """The threshold with the best F1 among those whose precision reaches ``target``; the best F1 if none does."""
+def choose_threshold(labels: np.ndarray, probabilities: np.ndarray, min_precision: float | None = None) -> float:
+    """The threshold with the best F1; with ``min_precision``, the best F1 among those whose precision
+    reaches it (the best F1 overall if none does)."""
     precision, recall, thresholds = precision_recall_curve(labels, probabilities)
     precision, recall = precision[:-1], recall[:-1]
     f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
-    ok = precision >= target
+    ok = precision >= (min_precision if min_precision is not None else 0.0)
     if not ok.any():
         return float(thresholds[np.argmax(f1)]) if len(thresholds) else 0.5
     return float(thresholds[np.flatnonzero(ok)[np.argmax(f1[ok])]])
@@ -156,10 +156,12 @@ def out_of_fold(rows: pd.DataFrame, scored: pd.Series, extra: pd.DataFrame, fold
 
 
 def train(dataset_path: str | Path = DEFAULT_DATASET, model_path: str | Path = DEFAULT_MODEL, seed: int = 0,
-          include: Sequence[str | Path] = (), real_folder: str | Path = DEFAULT_REAL) -> dict[str, Any]:
+          include: Sequence[str | Path] = (), real_folder: str | Path = DEFAULT_REAL,
+          min_precision: float | None = None) -> dict[str, Any]:
     """Fit on the real train + validation splits (plus the written posts at ``WRITTEN_WEIGHT`` and the
     ``include`` files), with the
-    threshold chosen on validation predictions, score on the real test split, and save.
+    threshold chosen on validation predictions (the best F1, or the best F1 at ``min_precision``), score
+    on the real test split, and save.
 
     The validation predictions are out-of-fold: train + validation in five folds by group, each predicted by
     a model fit on the other four, so every one of their non-borderline rows (not only the validation
@@ -181,7 +183,8 @@ def train(dataset_path: str | Path = DEFAULT_DATASET, model_path: str | Path = D
     seen = real[real.split != "test"].assign(weight=1.0).reset_index(drop=True)
     seen = seen if TRAIN_ON_BORDERLINE else non_borderline(seen).reset_index(drop=True)
     scored = seen.borderline != "b"
-    threshold = choose_threshold(seen.label[scored].to_numpy(), out_of_fold(seen, scored, extra_rows, seed=seed))
+    threshold = choose_threshold(seen.label[scored].to_numpy(), out_of_fold(seen, scored, extra_rows, seed=seed),
+                                 min_precision)
     training = pd.concat([seen[columns], extra_rows], ignore_index=True)
     model = _fit(training, threshold=threshold, seed=seed)
     test = non_borderline(real[real.split == "test"])
@@ -193,7 +196,7 @@ def train(dataset_path: str | Path = DEFAULT_DATASET, model_path: str | Path = D
         "dataset": dataset_path.name, "dataset_sha256": file_hash(dataset_path),
         "included": {Path(path).name: file_hash(Path(path)) for path in include},
         "include_messages": bad_rows, "include_left_out": left_out,
-        "train_rows": int(len(training)), "train_on_borderline": TRAIN_ON_BORDERLINE, "written_weight": WRITTEN_WEIGHT,
+        "train_rows": int(len(training)), "min_precision": min_precision, "train_on_borderline": TRAIN_ON_BORDERLINE, "written_weight": WRITTEN_WEIGHT,
         "test": metrics(test.label, test_probability, threshold),
         "test_per_language": _per(test, test_probability, threshold, "lang"),
         "written_test": metrics(written_test.label, model.predict_proba(written_test.text), threshold),

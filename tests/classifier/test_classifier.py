@@ -107,15 +107,20 @@ def test_an_unusable_written_dataset_is_one_line(tmp_path, content):
     assert result.output.startswith(f"Error: {path}: ") and len(result.output.strip().splitlines()) == 1
 
 
-def test_threshold_is_the_best_f1_at_the_target_precision():
+def test_threshold_is_the_best_f1_at_the_minimum_precision():
     # ranked from the highest score: the top 8 are all complaints (precision 1, recall 0.8, F1 0.89); going
     # down to the 14th keeps precision at 0.71 with recall 1 (F1 0.83): the most recall is not the best F1
     labels = np.array([1] * 8 + [0, 0, 0] + [1, 1] + [0] * 4)
     scores = np.arange(17, 0, -1) / 17
-    assert choose_threshold(labels, scores, target=0.7) == pytest.approx(10 / 17)
+    assert choose_threshold(labels, scores, min_precision=0.7) == pytest.approx(10 / 17)
+    # the top 4 are complaints (precision 1, F1 0.73); the top 8 hold all 7 (precision 0.875, F1 0.93)
+    labels = np.array([1, 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0])
+    scores = np.arange(12, 0, -1) / 12
+    assert choose_threshold(labels, scores, min_precision=0.9) == pytest.approx(9 / 12)
+    assert choose_threshold(labels, scores) == pytest.approx(5 / 12)  # without a minimum: the best F1
     # with no threshold reaching the target, the best F1 overall
     labels = np.array([1, 1, 1, 1, 0, 1, 0, 1, 0, 0])
-    assert choose_threshold(labels, np.arange(10, 0, -1) / 10, target=1.01) == pytest.approx(0.3)
+    assert choose_threshold(labels, np.arange(10, 0, -1) / 10, min_precision=1.01) == pytest.approx(0.3)
 
 
 def test_shipped_model_finds_real_complaints():
