@@ -143,7 +143,7 @@ class ComplaintClassifier:
 
     def _pipeline(self, calibration_folds: Any = 3) -> Pipeline:
         features = FeatureUnion([
-            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+            ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=3, sublinear_tf=True,
                                       token_pattern=r"(?u)\b\w[\w']*\b|[?!]+", dtype=np.float32)),
             ("chars", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), min_df=8, sublinear_tf=True,
                                       dtype=np.float32)),

@@ -132,7 +132,7 @@ def test_shipped_model_finds_real_complaints():
     predicted = model.predict(test.text)
     true_positives = (predicted & (test.label == 1)).sum()
     precision, recall = true_positives / predicted.sum(), true_positives / (test.label == 1).sum()
-    assert precision >= 0.8 and 2 * precision * recall / (precision + recall) >= 0.6, (precision, recall)
+    assert precision >= 0.7 and 2 * precision * recall / (precision + recall) >= 0.7, (precision, recall)
     assert model.metadata["test"]["rows"] == len(test)  # the saved figures are the real test split's
 
 

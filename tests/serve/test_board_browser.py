@@ -44,7 +44,7 @@ def test_board_incident_page_and_phone_in_headless_chromium(demo_run, start_serv
         incident_url = link.get_attribute("href")
         link.click()
         page.wait_for_url(served.url + incident_url)
-        assert page.locator("#incident h1").inner_text().startswith("Slack: outage of 2026-09-20 14:41")
+        assert page.locator("#incident h1").inner_text().startswith("Slack: outage of 2026-09-20 14:39")
         assert int(page.locator("#incident svg").get_attribute("data-peak")) > 0
         assert page.locator("#incident rect.incident").count() == 1
         assert page.locator("ul.posts li").count() > 0
