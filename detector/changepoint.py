@@ -36,7 +36,12 @@ minute-counts settings its hour-of-day level smoothed over the neighbouring hour
 ``day_smoothing``), with a recent-level correction, so a series that grows slowly is learnt as its
 new normal. The shift is raised hour by hour where the evidence of a minute means less: in a series
 whose hourly level wanders (``wander_z``: the alarm rate stays that many learnt standard deviations
-of the wander above the baseline) and on a sparse series (``min_surge_per_hour``). The service
+of the wander above the baseline) and on a sparse series (``min_surge_per_hour``). The wander is
+learnt from each hour's squared log-ratio of its count to its prediction; a prediction from ``d``
+days of learning carries its own error, about the wander over the square root of ``d`` (the
+variance of a prediction from a mean of past values is the noise's times ``1 + 1/n``), so in the
+minute-counts settings each ratio is discounted by ``d / (d + wander_youth_days)``: the young
+baseline's ignorance does not raise the shift for a week (``wander_youth_days``). The service
 settings have no memory of past alarms: a service that fails often alarms on every outage. (The
 generic mention-volume settings of :mod:`detector.series` opt into one, ``burst_memory_weight``:
 news comes in runs.)
@@ -190,6 +195,11 @@ class DetectorParams:
     """The sharp-rise test's level: its Poisson log-likelihood ratio against the rate before it
     must exceed this over the sensitivity (a Chernoff bound: under that rate such a window has a
     chance below ``exp(-rise_evidence)``) (> 0)."""
+    wander_youth_days: float = 0.0
+    """Each hour's squared log-ratio is learnt as wander times ``d / (d + wander_youth_days)``,
+    ``d`` the days the baseline has learnt: a baseline learnt from ``d`` days of a wandering series
+    is itself off by about the wander over the square root of ``d``, and that error is not the
+    series' wander (>= 0; 0: none)."""
     quiet_peak_fraction: float = 0.0
     """A step of an open incident is also quiet when its smoothed count is under this fraction of
     the incident's highest smoothed count (0: off; on in the minute-counts settings). The baseline
@@ -222,6 +232,7 @@ class DetectorParams:
             "rise_ratio": (self.rise_ratio > 1, "> 1"),
             "rise_evidence": (self.rise_evidence > 0, "> 0"),
             "quiet_peak_fraction": (0 <= self.quiet_peak_fraction < 1, ">= 0 and < 1"),
+            "wander_youth_days": (self.wander_youth_days >= 0, ">= 0"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -405,6 +416,14 @@ class ServiceDetector:
             shift = 1.0 + break_even * math.log(shift)
         return shift
 
+    def _baseline_maturity(self) -> float:
+        """The share of an hour's squared log-ratio to its prediction that is wander:
+        ``d / (d + wander_youth_days)`` after ``d`` days learnt (1 when that setting is 0)."""
+        if not self.params.wander_youth_days:
+            return 1.0
+        days = self.hours_learned / 24.0
+        return days / (days + self.params.wander_youth_days)
+
     def _roll_hour(self, new_hour: int) -> None:
         if self.cur_hour is not None and self.hour_steps > 0 and not self.hour_tainted:
             self.authors_baseline.learn_hour(self.cur_hour, self.hour_authors, self.hour_steps)
@@ -416,7 +435,7 @@ class ServiceDetector:
                     self.hourly_dispersion, self.sorted_dispersion, self.hour_excess / self.hour_squared_means))
             if self.warmed_up:
                 log_ratio = math.log((self.hour_authors + _WANDER_PSEUDOCOUNT) / (self.hour_expected + _WANDER_PSEUDOCOUNT))
-                _push_rolling(self.hourly_wander, self.sorted_wander, log_ratio * log_ratio)
+                _push_rolling(self.hourly_wander, self.sorted_wander, log_ratio * log_ratio * self._baseline_maturity())
             self.hours_learned += 1
         if self.cur_hour is not None and self.params.burst_memory_weight:
             self.recent_openings *= 0.5 ** ((new_hour - self.cur_hour) / self.params.burst_memory_hours)

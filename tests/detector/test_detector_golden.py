@@ -20,8 +20,10 @@ from outage_signal.detector import DetectorParams, ServiceDetector
 from outage_signal.detector.scenarios import FAMILIES, START, scenario
 from outage_signal.detector.series import MINUTE_COUNT_PARAMS
 
-# The minute-counts profile as it was then: quiet_peak_fraction came after, and changes alarms on purpose.
-_MINUTE_COUNTS_THEN = replace(MINUTE_COUNT_PARAMS, quiet_peak_fraction=0.0)
+# The minute-counts profile as it was then: quiet_peak_fraction, then the wander's youth discount (with
+# wander_z 3.75 for 3) came after, and change alarms on purpose. Both act at the hour's rollover, which
+# the batch and per-step paths share; test_detector.py checks the two paths agree under the profile of now.
+_MINUTE_COUNTS_THEN = replace(MINUTE_COUNT_PARAMS, quiet_peak_fraction=0.0, wander_z=3.0, wander_youth_days=0.0)
 SETTINGS = {"minute-counts": (_MINUTE_COUNTS_THEN, True), "minute-counts+chatter": (_MINUTE_COUNTS_THEN, False),
             "service": (DetectorParams(), False)}
 
