@@ -40,6 +40,8 @@ French -0.008).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 import ahocorasick
@@ -407,3 +409,14 @@ def cue_tokens(text: str) -> str:
         if _bounded(text, end + 1 - length, end + 1):
             counts[token] += 1
     return " ".join(" ".join([token] * min(n, MAX_PER_CUE)) for token, n in counts.items() if n)
+
+
+def lexicon_digest() -> str:
+    """A short hash of the lexicon and its rules. A saved model records it: its inputs include these
+    tokens, so a model trained with another lexicon would be fed inputs it never learnt.
+
+    >>> len(lexicon_digest())
+    12
+    """
+    rules = {"cues": CUES, "max_per_cue": MAX_PER_CUE, "hashtag": _DOWN_HASHTAG.pattern}
+    return hashlib.sha256(json.dumps(rules, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:12]

@@ -28,7 +28,7 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from outage_signal.classifier.cues import cue_tokens
+from outage_signal.classifier.cues import cue_tokens, lexicon_digest
 
 # The shipped model is package data (models/ installs as outage_signal.models), found wherever it is installed.
 DEFAULT_MODEL = Path(str(resources.files("outage_signal.models") / "complaint-classifier.skops"))
@@ -191,13 +191,14 @@ class ComplaintClassifier:
             raise ModelLoadError(f"the model holds types not in TRUSTED_TYPES: {sorted(untrusted)}")
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         self.metadata = {**(metadata or {}), "format": FORMAT, "threshold": self.threshold, "C": self.C,
-                         "version": digest[:12], "sha256": digest}
+                         "cues": lexicon_digest(), "version": digest[:12], "sha256": digest}
         path.with_suffix(".json").write_text(json.dumps(self.metadata, indent=1) + "\n")
         return path
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_MODEL) -> ComplaintClassifier:
-        """Load a saved model. Refuses files whose hash, format or types are not what was saved."""
+        """Load a saved model. Refuses files whose hash, format or types are not what was saved, and models
+        trained with another cue lexicon."""
         path = Path(path)
         meta_path = path.with_suffix(".json")
         try:
@@ -213,6 +214,10 @@ class ComplaintClassifier:
         if hashlib.sha256(data).hexdigest() != metadata.get("sha256"):
             raise ModelLoadError(f"{path}: the file does not match the hash in {meta_path.name}: "
                                  "truncated or tampered with; retrain with `outage-signal train`")
+        # Models saved before the digest was recorded have none: they load as they always did.
+        if metadata.get("cues", lexicon_digest()) != lexicon_digest():
+            raise ModelLoadError(f"{meta_path}: trained with another cue lexicon than this version's "
+                                 "(classifier/cues.py); retrain with `outage-signal train`")
         try:
             pipeline = sio.loads(data, trusted=TRUSTED_TYPES)
         except (zipfile.BadZipFile, KeyError, ValueError, TypeError, sio.exceptions.UntrustedTypesFoundException) as e:

@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from outage_signal.classifier import cues
 from outage_signal.classifier import DEFAULT_MODEL, ComplaintClassifier, ModelLoadError, ServiceMatcher, classify_lines
 from outage_signal.classifier.train import TRAIN_ON_BORDERLINE, WRITTEN_WEIGHT, choose_threshold, evaluate, load_dataset, \
     load_real_split, service_attribution, split_of, train
@@ -64,6 +65,14 @@ def test_model_with_untrusted_types_is_refused_even_with_a_matching_hash(saved, 
     evil.with_suffix(".json").write_text(json.dumps(meta))
     with pytest.raises(ModelLoadError, match="refused to load"):
         ComplaintClassifier.load(evil)
+
+
+def test_model_trained_with_another_cue_lexicon_is_refused(saved, monkeypatch):
+    # The cue tokens are part of the model's inputs: a changed lexicon would feed it inputs it never learnt.
+    assert ComplaintClassifier.load(saved).metadata["cues"] == cues.lexicon_digest()
+    monkeypatch.setitem(cues.CUES, "cueoutage", [*cues.CUES["cueoutage"], "kaputt gegangen"])
+    with pytest.raises(ModelLoadError, match="another cue lexicon"):
+        ComplaintClassifier.load(saved)
 
 
 def test_unknown_file_is_refused(tmp_path):
