@@ -215,7 +215,8 @@ class ComplaintClassifier:
             raise ModelLoadError(f"{path}: the file does not match the hash in {meta_path.name}: "
                                  "truncated or tampered with; retrain with `outage-signal train`")
         # Models saved before the digest was recorded have none: they load as they always did.
-        if metadata.get("cues", lexicon_digest()) != lexicon_digest():
+        cues = lexicon_digest()
+        if metadata.get("cues", cues) != cues:
             raise ModelLoadError(f"{meta_path}: trained with another cue lexicon than this version's "
                                  "(classifier/cues.py); retrain with `outage-signal train`")
         try:

@@ -71,13 +71,13 @@ def non_borderline(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[rows["borderline"] != "b"] if "borderline" in rows.columns else rows
 
 
-def choose_threshold(labels: np.ndarray, probabilities: np.ndarray, min_precision: float | None = None) -> float:
-    """The threshold with the best F1; with ``min_precision``, the best F1 among those whose precision
-    reaches it (the best F1 overall if none does)."""
+def choose_threshold(labels: np.ndarray, probabilities: np.ndarray, min_precision: float = 0.0) -> float:
+    """The threshold with the best F1 among those whose precision reaches ``min_precision`` (0: the best
+    F1 of all); the best F1 overall if none does."""
     precision, recall, thresholds = precision_recall_curve(labels, probabilities)
     precision, recall = precision[:-1], recall[:-1]
     f1 = 2 * precision * recall / np.maximum(precision + recall, 1e-12)
-    ok = precision >= (min_precision if min_precision is not None else 0.0)
+    ok = precision >= min_precision
     if not ok.any():
         return float(thresholds[np.argmax(f1)]) if len(thresholds) else 0.5
     return float(thresholds[np.flatnonzero(ok)[np.argmax(f1[ok])]])
@@ -157,7 +157,7 @@ def out_of_fold(rows: pd.DataFrame, scored: pd.Series, extra: pd.DataFrame, fold
 
 def train(dataset_path: str | Path = DEFAULT_DATASET, model_path: str | Path = DEFAULT_MODEL, seed: int = 0,
           include: Sequence[str | Path] = (), real_folder: str | Path = DEFAULT_REAL,
-          min_precision: float | None = None) -> dict[str, Any]:
+          min_precision: float = 0.0) -> dict[str, Any]:
     """Fit on the real train + validation splits (plus the written posts at ``WRITTEN_WEIGHT`` and the
     ``include`` files), with the
     threshold chosen on validation predictions (the best F1, or the best F1 at ``min_precision``), score

@@ -20,8 +20,9 @@ from outage_signal.detector.changepoint import DetectorError, DetectorParams, Se
 # lower threshold (12), a per-step cap at a quarter of it, an incident quiet once under a third
 # of its highest count (quiet_peak_fraction, so an outage's aftermath does not swallow the next
 # outage), and the wander learnt by a young baseline discounted by its days (wander_youth_days 1.5,
-# with the wander's deviations raised from 3 to 3.75 for an older one). (The service detector counts distinct authors, so a bot barely moves it; on the tune part
-# the first four did not help it, and it keeps its defaults.)
+# with the wander's deviations raised from 3 to 3.75 for an older one). (The service detector counts
+# distinct authors, so a bot barely moves it; on the tune part the first four did not help it, and it
+# keeps its defaults.)
 # ``mention-volume`` (SERIES_PARAMS) suits the far burstier volumes of all mentions, NAB's 5-minute
 # Twitter volumes: a larger shift and threshold, a longer quiet period, a rate never below the series'
 # overall rate, and a memory of its own bursts (news comes in runs); the level correction, the wander

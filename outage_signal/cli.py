@@ -613,12 +613,12 @@ def test_webhook(url: str, fmt: str, secret_env: str, routing_key_env: str) -> N
               help="Also train on this label file (as `outage-signal label` writes); repeatable.")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False, path_type=Path), default=DEFAULT_MODEL,
               show_default=True, help="Where to write the model (and its .json metadata).")
-@click.option("--min-precision", type=click.FloatRange(0.0, 1.0), default=None,
+@click.option("--min-precision", type=click.FloatRange(0.0, 1.0), default=0.0, show_default=True,
               help="Choose the threshold with the best validation F1 among those whose precision reaches this "
-                   "(fewer false complaints, fewer caught) [default: the best validation F1].")
+                   "(fewer false complaints, fewer caught); 0: the best validation F1.")
 @pass_app
 def train_command(app: App, dataset: Path, include: tuple[Path, ...], model_path: Path,
-                  min_precision: float | None) -> None:
+                  min_precision: float) -> None:
     """Retrain the complaint classifier from the labeled dataset, and report its held-out figures.
 
     The threshold is chosen on validation predictions for the best F1, or with --min-precision for
