@@ -57,8 +57,9 @@ CONTEXT_CHARS = 40
 CONTEXT_WORDS = ["down", "outage", "outages", "offline", "server", "servers", "error", "errors", "crash", "crashed",
                  "crashing", "crashes", "status", "login", "log in", "sign in", "broken", "lag", "lagging", "502",
                  "503", "500", "not work", "stopped", "fails", "failing", "failed", "issues", "problems"]
-# Words a hashtag or handle may add right after a name: "#SteamDown", "@DiscordApp", "#GitHubOutage".
-_TAG_TAILS = ("down", "outage", "status", "support", "help", "app")
+# Words a hashtag or handle may add right after a name: "#SteamDown", "@DiscordApp", "#GitHubOutage", and the
+# support accounts people write to ("@SpotifyCares", "@comcastcares").
+_TAG_TAILS = ("down", "outage", "status", "support", "help", "app", "cares")
 # "my line", "our teams", "the signal": an ambiguous name after one of these words is the ordinary word.
 _DETERMINER = re.compile(r"(?:^|[^a-z])(?:my|our|your|their|his|her|its|a|an|the|this|that)\s+$")
 # Links that cite content hosted on a platform: an attachment, a tweet, a Reddit thread.

@@ -37,6 +37,9 @@ def test_a_letter_or_a_fragment_is_not_x(catalog, post):
     ("githubstatus.com says all green but pushes fail", ["github"]),
     ("GH-Actions queue stuck for an hour", ["github"]),
     ("discordstatus.com finally admits it", ["discord"]),
+    # Support accounts: a name with a tail ("@SpotifyCares" is Spotify's, real support-tweet style).
+    ("@SpotifyCares app keeps crashing since the update", ["spotify"]),
+    ("@DiscordApp is it down?", ["discord"]),
 ])
 def test_real_aliases_still_match(catalog, post, services):
     assert catalog.match(post) == services
