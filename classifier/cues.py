@@ -24,6 +24,15 @@ outrank the recovery words they contain, and past or maintenance phrasing such a
 "Wartungsarbeiten") raised the out-of-fold F1 on the 10,645 train + validation posts from 0.772 to 0.778 and
 PR-AUC from 0.858 to 0.862 (Spanish +0.024, Japanese +0.014, Portuguese +0.011, Korean +0.009; German -0.013,
 French -0.008).
+A fourth round (204 phrases, English among them: outages told to ISP, mobile, TV and streaming support
+accounts, "internet is out", "no wifi", "haven't had service"; German compounds such as "Netzstörung", which
+the whole-word "Störung" never matched; and phrases that outrank a cue they contain, "is back down" over
+"is back", "was unavailable" over "unavailable") raised the out-of-fold F1 on the train + validation posts
+from 0.778 to 0.788 and PR-AUC from 0.862 to 0.869 (Spanish +0.025, Korean +0.023, Japanese +0.020, French
++0.020, Italian +0.012, English +0.008). Its helper had also counted each phrase's labels over every batch,
+test split included, and dropped five phrases on those counts; they are back (the out-of-fold figures
+decided: F1 0.786 without them), but the other phrases passed the same sanity check, so the test split's
+figure for this round is not wholly untouched.
 
 >>> cue_tokens("ChatGPT caído?? no funciona desde hace una hora")
 'cueoutage cueoutage'
@@ -254,6 +263,138 @@ OUTAGE = [
     "tidak dapat terhubung", # id: cannot connect
     "tidak sendirian",     # id: (you are) not alone
     "bukan cuma aku",      # id: not just me
+    # Fourth round (2026-11-26), by language: see the module docstring.
+    # English: ISP, mobile, TV and streaming outages reported to support accounts
+    "internet is out",        # en: the internet is out
+    "internet out",           # en: internet out (again)
+    "has been down",          # en: has been down (for hours)
+    "have been down",         # en: have been down
+    "down in my area",        # en: down in my area
+    "service is out",         # en: (phone / TV) service is out
+    "keeps going out",        # en: keeps going out (internet / cable)
+    "keeps buffering",        # en: keeps buffering (streaming)
+    "can't stream",           # en: can't stream
+    "wifi is out",            # en: wifi is out
+    "no wifi",                # en: no wifi
+    "cable is out",           # en: (TV) cable is out
+    "haven't had service",    # en: haven't had service
+    "without internet",       # en: without internet
+    "lost service",           # en: lost service
+    "no cell service",        # en: no cell service
+    "no phone service",       # en: no phone service
+    "outtage",                # en: outage (common misspelling)
+    "service restoration",    # en: (ETA on) service restoration
+    "to come back online",    # en: waiting for it to come back online (beats recovery "back online")
+    "is back down",           # en: it is back down (beats recovery "is back")
+    "it's back down",         # en: it's back down (beats recovery "it's back")
+    "not resolved",           # en: (still) not resolved
+    "not been resolved",      # en: has not been resolved (beats recovery "been resolved")
+    "seems to be down",       # en: seems to be down
+    "appears to be down",     # en: appears to be down
+    "currently down",         # en: currently down
+    "down worldwide",         # en: down worldwide
+    "servers are overloaded", # en: servers are overloaded
+    "server issues",          # en: server issues
+    "nothing is loading",     # en: nothing is loading
+    "not just you",           # en: (it's) not just you
+    "trouble accessing",      # en: (having) trouble accessing
+    # Japanese
+    "画面真っ白",          # ja: screen blank white (without particle)
+    "投稿できない",        # ja: can't post
+    "再生できない",        # ja: can't play (video)
+    "視聴できない",        # ja: can't watch
+    "遊べない",            # ja: can't play
+    "通話できない",        # ja: can't make calls
+    "通信できない",        # ja: no data connection
+    "通信不可",            # ja: no data connection possible
+    "ダウンしている",      # ja: is down
+    "ダウン中",            # ja: currently down
+    # Spanish
+    "no funca",            # es (colloquial): doesn't work
+    "no funcione",         # es: doesn't work (subjunctive: que no funcione)
+    "se ha cortado",       # es: has been cut off
+    "no hay servicio",     # es: there's no service
+    "no hay señal",        # es: there's no signal
+    "dejaron de funcionar", # es: they stopped working
+    "dejó de responder",   # es: stopped responding
+    "solo a mí",           # es: (is it) just me?
+    # Portuguese
+    "não volta",           # pt: won't come back (não volta a funcionar)
+    "está caindo",         # pt: keeps going down
+    "tá caindo",           # pt: keeps going down (colloquial)
+    "não está carregando", # pt: is not loading
+    # German
+    "stürzt ständig ab",   # de: keeps crashing
+    "geht wieder nicht",   # de: doesn't work again (beats recovery "geht wieder")
+    "internetausfall",     # de: internet outage (compound; "ausfall" matches whole words only)
+    "serverausfall",       # de: server outage
+    "netzausfall",         # de: network outage
+    "netzstörung",         # de: network disruption
+    "noch nicht behoben",  # de: not yet fixed
+    "bei mir auch nicht",  # de: not for me either
+    # French
+    "ça rame",             # fr: it's crawling
+    "ça mouline",          # fr: it keeps spinning
+    "plus internet",       # fr: (j'ai) no more internet
+    "pas d'internet",      # fr: no internet
+    "plus de connexion",   # fr: no more connection
+    "n'ai plus accès",     # fr: I no longer have access
+    "ne chargent pas",     # fr: (they) don't load
+    "écran noir",          # fr: black screen
+    "coupure réseau",      # fr: network cut
+    "sont hs",             # fr: are out of order
+    "chez vous aussi",     # fr: for you too?
+    "je suis la seule",    # fr: am I the only one (f.)
+    "difficultés pour accéder", # fr: difficulties accessing
+    # Korean
+    "연결안",              # ko: not connecting (no space)
+    "접근이 되지 않",      # ko: cannot access
+    "원활하지 못",         # ko: not working smoothly
+    "사이트가 죽",         # ko: the site died
+    "안되네요",            # ko: doesn't work (polite, noticing)
+    "작동하지 않",         # ko: not operating
+    "버퍼링",              # ko: buffering
+    "버벅",                # ko: lagging / stuttering
+    "못 들어가",           # ko: can't get in
+    "저만 그런",           # ko: is it just me (polite)
+    "복구해",              # ko: restore it! (beats recovery "복구")
+    "빨리 복구",           # ko: restore it quickly (beats recovery "복구")
+    "아직 복구",           # ko: not yet restored (beats recovery "복구")
+    # Chinese
+    "进不去",              # zh: can't get in
+    "無法正常",            # zh-TW: cannot ... normally
+    "无法正常打开",        # zh: cannot open normally
+    "没法正常访问",        # zh: cannot access normally
+    "服务器繁忙",          # zh: server busy
+    "一直转圈",            # zh: keeps spinning
+    "上不了网",            # zh: can't get online
+    "連不上",              # zh-TW: can't connect
+    "打不開",              # zh-TW: won't open
+    "進不去",              # zh-TW: can't get in
+    # Indonesian
+    "tak bisa",            # id: can't
+    "blom bisa",           # id: still can't (colloquial)
+    "masih error",         # id: still erroring
+    "masih down",          # id: still down
+    "internet mati",       # id: internet dead
+    "wifi mati",           # id: wifi dead
+    "kapan pulih",         # id: when will it recover? (beats recovery "pulih")
+    "belum normal",        # id: not back to normal yet
+    # Italian
+    "sito giù",            # it: site down
+    "server giù",          # it: server down
+    "non utilizzabili",    # it: unusable (pl.)
+    "niente internet",     # it: no internet
+    "senza internet",      # it: without internet
+    "non è raggiungibile", # it: is not reachable
+    "non è stato risolto", # it: has not been resolved (beats recovery "è stato risolto")
+    # Put back after the helper had dropped them on label counts that took in the test split; kept as the
+    # out-of-fold figures on train + validation alone decided (see the module docstring).
+    "ne marche plus",      # fr: no longer works
+    "be restored",         # en: (when will it) be restored
+    "restore service",     # en: (please) restore service
+    "service interruption",   # en: service interruption
+    "service interruptions",  # en: service interruptions
 ]
 RECOVERY = [
     # Done, not awaited: "when will it be restored?" is a complaint.
@@ -317,6 +458,63 @@ RECOVERY = [
     "sudah diperbaiki",    # id: has been fixed
     "berfungsi kembali",   # id: functioning again
     "tidak error lagi",    # id: no longer erroring
+    # Fourth round (2026-11-26), by language: see the module docstring.
+    # English
+    "back up now",            # en: back up now
+    "resumed working",        # en: resumed working
+    "seems to work again",    # en: seems to work again
+    "working fine now",       # en: working fine now
+    "has been fixed",         # en: has been fixed
+    "should be resolved now", # en: should be resolved now
+    "slowly coming back",     # en: slowly coming back
+    # Japanese
+    "直りました",          # ja: fixed (polite)
+    "繋がるようになっ",    # ja: became connectable again
+    "元に戻った",          # ja: back to how it was
+    "解消されました",      # ja: has been resolved (full ending: "解消されていない" is not)
+    # Spanish
+    "arriba de nuevo",     # es: up again
+    "se solucionó",        # es: it got fixed
+    "se arregló",          # es: it got fixed
+    "vuelve a funcionar",  # es: works again
+    "funcionando correctamente", # es: working correctly
+    "no se ha caído",      # es: has not gone down (it works)
+    # Portuguese
+    "no ar novamente",     # pt: back on the air
+    "já retornou",         # pt: has come back (bare "retornou" also means an API "returned" an error)
+    "restaurada",          # pt: restored (f.)
+    "já está funcionando", # pt: is working now
+    "problema resolvido",  # pt: problem resolved
+    # German
+    "wurde behoben",       # de: was fixed
+    "scheint beendet",     # de: seems to be over
+    "geht wieder",         # de: works again
+    # French
+    "est de retour",       # fr: is back
+    "retour à la normale", # fr: back to normal
+    "rentré dans l'ordre", # fr: back in order
+    "semble terminée",     # fr: seems over (la panne)
+    "remise en marche",    # fr: restart (back in service)
+    "sont fonctionnels",   # fr: are functional
+    # Italian
+    "tornato a funzionare", # it: works again (m.)
+    "tornata a funzionare", # it: works again (f.)
+    "nuovamente disponibili", # it: available again (pl.)
+    "è ripartito",         # it: restarted
+    "è stato risolto",     # it: has been resolved
+    "regolare funzionamento", # it: normal operation
+    "funzionano regolarmente", # it: work normally
+    # Korean
+    "이제 됐다",           # ko: it works now
+    "다시 되네",           # ko: works again
+    "해결되었습니다",      # ko: has been resolved (full ending: "해결되었으면" is a wish)
+    # Chinese
+    "可以访问了",          # zh: accessible now
+    # Indonesian
+    "normal kembali",      # id: back to normal
+    "lancar lagi",         # id: smooth again
+    "sudah lancar",        # id: running smoothly now
+    "berfungsi dengan baik", # id: working properly
 ]
 PAST = [
     "yesterday", "last week", "last night", "post-mortem", "postmortem", "root cause", "incident report",
@@ -373,6 +571,56 @@ PAST = [
     "semalam",             # id: last night
     "tadi malam",          # id: last night
     "minggu lalu",         # id: last week
+    # Fourth round (2026-11-26), by language: see the module docstring.
+    # English
+    "was down",               # en: was down
+    "were down",              # en: were down
+    "had an outage",          # en: had an outage
+    "the other day",          # en: the other day
+    "earlier today",          # en: earlier today
+    "earlier this week",      # en: earlier this week
+    "last month",             # en: last month
+    "slept through",          # en: slept through (the outage)
+    "will be down",           # en: will be down (planned)
+    "will be unavailable",    # en: will be unavailable (planned; beats "unavailable")
+    "was unavailable",        # en: was unavailable (beats "unavailable")
+    "outage report",          # en: outage report
+    "during the outage",      # en: during the outage
+    # Japanese
+    "おととい",            # ja: the day before yesterday (kana)
+    "停止予定",            # ja: scheduled stop
+    "発生しておりました",  # ja: had occurred (provider notice, resolved)
+    # Spanish
+    "estuvieron caídos",   # es: were down (pl.)
+    "estuvo fuera de servicio", # es: was out of service
+    # Portuguese
+    "esteve em baixo",     # pt (Portugal): was down
+    "esteve fora do ar",   # pt: was off the air (beats "fora do ar")
+    "estava fora do ar",   # pt: was off the air (beats "fora do ar")
+    "estava indisponível", # pt: was unavailable (beats "indisponível")
+    # German
+    "vor ein paar tagen",  # de: a few days ago
+    "war ausgefallen",     # de: was out (past; beats "ausgefallen")
+    # French
+    "était indisponible",  # fr: was unavailable (beats "indisponible")
+    "était inaccessible",  # fr: was inaccessible (beats "inaccessible")
+    "resté inaccessible",  # fr: remained inaccessible (beats "inaccessible")
+    "la nuit dernière",    # fr: last night
+    "hier après-midi",     # fr: yesterday afternoon
+    # Italian
+    "ci sono stati problemi", # it: there were problems
+    "non saranno disponibili", # it: will not be available (planned)
+    # Korean
+    "지난달",              # ko: last month
+    "있었던 장애",         # ko: the outage that happened (beats "장애")
+    "장애가 있었",         # ko: there was an outage (beats "장애")
+    # Chinese
+    "前不久",              # zh: not long ago
+    "早些时候",            # zh: earlier
+    # Indonesian
+    "sempat down",         # id: was briefly down
+    "sempat gangguan",     # id: was briefly disrupted (beats "gangguan")
+    "beberapa hari lalu",  # id: a few days ago
 ]
 CUES = {"cueoutage": OUTAGE, "cuerecovery": RECOVERY, "cuepast": PAST}
 # "#TwitterDown", "#discorddown": a hashtag ending in "down" is an outage cue in any language.
