@@ -77,6 +77,9 @@ def classify(store: Store, model: ComplaintClassifier, matcher: ServiceMatcher, 
 
 # The newest minutes may still be filling (late posts, search index lag): leave them for the next run.
 SETTLE_MINUTES = 2
+# A day or more without a single stored post, from any source, is collection that stopped (a collector down,
+# a dump's stray old post), not a day of silence: the detectors skip it rather than learn a day of zeros.
+COLLECTION_GAP_MINUTES = 24 * 60
 
 
 def reclassify(store: Store, model: ComplaintClassifier, matcher: ServiceMatcher,
@@ -95,6 +98,9 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
     incident changes, their events, the outbox rows and the detector's new state are written in one
     transaction, so a crash leaves the previous state and a re-run redoes the same work.
 
+    Quiet minutes count as zeros, but not those of a gap in collection: ``COLLECTION_GAP_MINUTES`` or more
+    without any stored post, from any source, are skipped (the detectors learn nothing from them).
+
     A service whose counts changed well behind its detector (history added by a backfill, an import
     or a reclassification: see ``Store.detector_state``) is detected again from its first minute.
     The detector is deterministic, so the incidents of unchanged history come back the same; those
@@ -105,6 +111,8 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
     if first is None or newest is None:
         return []
     last = until or iso(datetime.fromisoformat(newest) - timedelta(minutes=SETTLE_MINUTES))
+    gaps = [(pd.Timestamp(before), pd.Timestamp(after))
+            for before, after in store.collection_gaps(first, last, COLLECTION_GAP_MINUTES)]
     events: list[IncidentEvent] = []
     for service in services:
         saved = store.detector_state(service)
@@ -117,8 +125,13 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
         end = datetime.fromisoformat(last)
         if start > end:
             continue
-        # Every minute of the span, quiet ones as zeros, through the detector's vectorised path.
+        # Every minute of the span, quiet ones as zeros, through the detector's vectorised path; not the
+        # minutes of a gap in collection.
         minutes = pd.date_range(start, end, freq="min")
+        in_gap = np.zeros(len(minutes), dtype=bool)
+        for before, after in gaps:
+            in_gap[minutes.searchsorted(before, side="right"):minutes.searchsorted(after)] = True
+        minutes = minutes[~in_gap]
         series = np.zeros((3, len(minutes)), dtype=np.int64)
         rows = store.counts(service, since=iso(start), until=iso(end))
         if rows:

@@ -664,6 +664,15 @@ class Store:
     def last_post_minute(self) -> str | None:
         return self.conn.execute("SELECT MAX(minute) FROM posts").fetchone()[0]
 
+    def collection_gaps(self, since: str, until: str, longer_than_minutes: int) -> list[tuple[str, str]]:
+        """(last minute before, first minute after) of each stretch of ``since`` .. ``until`` longer than
+        ``longer_than_minutes`` in which no post of any source was stored, oldest first."""
+        return self.conn.execute(
+            "SELECT minute, next FROM (SELECT minute, LEAD(minute) OVER (ORDER BY minute) AS next"
+            " FROM (SELECT DISTINCT minute FROM posts WHERE minute >= ? AND minute <= ?))"
+            " WHERE next IS NOT NULL AND (julianday(next) - julianday(minute)) * 1440 > ?",
+            (since, until, longer_than_minutes)).fetchall()
+
     # --- detection --------------------------------------------------------------------------------
 
     def detector_state(self, service: str) -> DetectorState | None:

@@ -99,3 +99,18 @@ def test_a_crash_while_detecting_again_leaves_it_to_do_on_the_next_run(tmp_path,
         monkeypatch.setattr(pipeline, "_apply", apply)
         pipeline.detect(store, ["github"], [])
         assert incidents(store) == expected
+
+
+def test_a_day_without_any_post_is_a_gap_in_collection_not_silence(tmp_path):
+    """Collection stopped for ten days (no post from any source): the detectors skip those days instead of
+    learning ten days of zeros, so the same steady chatter after the gap opens no incident."""
+    rng = np.random.default_rng(3)
+    days = [*range(3), *range(13, 14)]  # three days, a ten-day gap, one more day
+    posts = [Post("reddit", f"t3_{day}_{minute}_{k}", "github is down", f"user{day}_{minute}_{k}",
+                  T0 + timedelta(days=day, minutes=minute, seconds=k))
+             for day in days for minute in range(1440) for k in range(rng.poisson(1.5))]
+    with Store(tmp_path / "gap.db") as store:
+        store_and_detect(store, posts, [])
+        assert incidents(store) == []
+        hours_learned = store.detector_state("github").state["hours_learned"]
+        assert 4 * 24 - 2 <= hours_learned <= 4 * 24  # the four days with posts, none of the ten without
