@@ -1,0 +1,83 @@
+"""The real stream with no known outage: tweets to one company's support account, through ``import`` and ``run``.
+
+``datasets/real-stream/spotifycares-2017.csv.zst`` holds 15,103 real tweets to Spotify's support account
+(late September to early December 2017, after a trickle of older ones since 2013; see its DATASHEET.md).
+Issue 15 measured such a stream: imported as CSV, then ``run``; a detector should open at most one
+incident in its two months, although the account's volume grows from a trickle to hundreds a day.
+
+This benchmark runs the commands a user runs (``import``, then ``run --no-status-pages``) on a fresh
+database with the shipped model and the bundled catalog, and prints what the model calls complaints,
+which services they name, and every incident opened. Most tweets name the service only through the
+support handle, so it also runs a service detector on *every* complaint as if all were Spotify's (authors
+unknown, so each complaint counts as an author): the densest complaint series this stream can give.
+
+    python benchmarks/detector_real_stream.py
+
+The oldest tweets are a trickle from 2013 on: the days without any post between them are gaps in
+collection, which the detectors skip (``pipeline.COLLECTION_GAP_MINUTES``).
+"""
+from __future__ import annotations
+
+import collections
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from outage_signal.cli import cli
+from outage_signal.detector import ServiceDetector
+from outage_signal.store import Store
+
+STREAM = Path(__file__).resolve().parent.parent / "datasets" / "real-stream" / "spotifycares-2017.csv.zst"
+
+
+def command(*args: str) -> None:
+    """Run one ``outage-signal`` command in this process; its exit status must be 0 (``run`` always exits)."""
+    try:
+        cli.main(["--quiet", *args], standalone_mode=False)
+    except SystemExit as exit:
+        if exit.code:
+            raise
+
+
+def every_complaint_as_one_service(complaint_minutes: list[str]) -> list[str]:
+    """Incidents opened by one service detector fed every complaint (authors taken as complaints)."""
+    minutes = pd.DatetimeIndex(pd.to_datetime(complaint_minutes, utc=True)).floor("min")
+    per_minute = pd.Series(1, index=minutes).groupby(level=0).sum()
+    steps = pd.date_range(per_minute.index.min(), per_minute.index.max(), freq="min")
+    counts = per_minute.reindex(steps, fill_value=0).to_numpy()
+    events = ServiceDetector("spotify").update_many(steps, counts, counts, counts)
+    return [f"{e.at:%Y-%m-%d %H:%M} started {e.started_at:%Y-%m-%d %H:%M}, {e.complaints} complaints"
+            for e in events if e.kind == "opened"]
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp) / "stream.db")
+        command("--db", db, "import", str(STREAM))
+        start = time.perf_counter()
+        command("--db", db, "run", "--no-status-pages")
+        seconds = time.perf_counter() - start
+        store = Store(db, readonly=True)
+        complaints = store.posts(complaints_only=True, limit=1_000_000)
+        named = collections.Counter(service for post in complaints for service in post["services"])
+        incidents = store.incidents()
+        posts = store.post_count()
+        print(f"posts: {posts:,} from {store.first_post_minute()} to {store.last_post_minute()}; run took {seconds:.0f} s")
+        print(f"complaints (shipped model): {len(complaints)} ({len(complaints) / posts:.1%}); the services they name: "
+              f"{', '.join(f'{s} {n}' for s, n in named.most_common(6))}")
+        print(f"incidents opened by `run`: {len(incidents)} (target: at most 1)")
+        for incident in incidents:
+            print(f"  {incident['service']} opened {incident['opened_at']} started {incident['started_at']}, "
+                  f"{incident['complaints']} complaints")
+        recent = [post["created_at"] for post in complaints]
+        opened = every_complaint_as_one_service(recent)
+        print(f"incidents with every complaint counted as Spotify's: {len(opened)}")
+        for line in opened:
+            print(f"  {line}")
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
