@@ -33,6 +33,11 @@ from 0.778 to 0.788 and PR-AUC from 0.862 to 0.869 (Spanish +0.025, Korean +0.02
 test split included, and dropped five phrases on those counts; they are back (the out-of-fold figures
 decided: F1 0.786 without them), but the other phrases passed the same sanity check, so the test split's
 figure for this round is not wholly untouched.
+A fifth round was tried and not kept. Two new tokens, one user's own problem ("my account", "my order",
+"charged twice", "after updating") and advice or support replies ("have you tried", "clear your cache",
+"DM us"), gained nothing out of fold (F1 0.788 both): the word n-grams already learn those words. Its 64
+phrases for the three lists raised the out-of-fold F1 from 0.788 to 0.792, but they were written from those
+very errors, which flatters them, and the test split fell from 0.770 to 0.764 (PR-AUC level at 0.848).
 
 >>> cue_tokens("ChatGPT caído?? no funciona desde hace una hora")
 'cueoutage cueoutage'
