@@ -99,7 +99,8 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
     transaction, so a crash leaves the previous state and a re-run redoes the same work.
 
     Quiet minutes count as zeros, but not those of a gap in collection: ``COLLECTION_GAP_MINUTES`` or more
-    without any stored post, from any source, are skipped (the detectors learn nothing from them).
+    without any stored post, from any source, are skipped (the detectors learn nothing from them), also
+    while the gap still goes on at ``until``.
 
     A service whose counts changed well behind its detector (history added by a backfill, an import
     or a reclassification: see ``Store.detector_state``) is detected again from its first minute.
@@ -111,20 +112,23 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
     if first is None or newest is None:
         return []
     last = until or iso(datetime.fromisoformat(newest) - timedelta(minutes=SETTLE_MINUTES))
-    gaps = [(pd.Timestamp(before), pd.Timestamp(after))
-            for before, after in store.collection_gaps(first, last, COLLECTION_GAP_MINUTES)]
+    end = datetime.fromisoformat(last)
+    saved_states = {service: store.detector_state(service) for service in services}
+    starts = {service: datetime.fromisoformat(saved.last_minute) + timedelta(minutes=1)
+              if saved and not saved.stale_from else datetime.fromisoformat(first)
+              for service, saved in saved_states.items()}
+    pending = [service for service in services if starts[service] <= end]
+    if not pending:
+        return []
+    gaps = [(pd.Timestamp(before), pd.Timestamp(after)) for before, after
+            in store.collection_gaps(iso(min(starts[s] for s in pending)), last, COLLECTION_GAP_MINUTES)]
+    if end - datetime.fromisoformat(newest) > timedelta(minutes=COLLECTION_GAP_MINUTES):
+        gaps.append((pd.Timestamp(newest), pd.Timestamp(end) + pd.Timedelta(minutes=1)))  # a gap still going on
     events: list[IncidentEvent] = []
-    for service in services:
-        saved = store.detector_state(service)
-        if saved and not saved.stale_from:
-            detector = ServiceDetector.from_state(saved.state)
-            start = datetime.fromisoformat(saved.last_minute) + timedelta(minutes=1)
-        else:
-            detector = ServiceDetector(service, sensitivity)
-            start = datetime.fromisoformat(first)
-        end = datetime.fromisoformat(last)
-        if start > end:
-            continue
+    for service in pending:
+        saved, start = saved_states[service], starts[service]
+        fresh = not saved or saved.stale_from
+        detector = ServiceDetector(service, sensitivity) if fresh else ServiceDetector.from_state(saved.state)
         # Every minute of the span, quiet ones as zeros, through the detector's vectorised path; not the
         # minutes of a gap in collection.
         minutes = pd.date_range(start, end, freq="min")

@@ -665,13 +665,15 @@ class Store:
         return self.conn.execute("SELECT MAX(minute) FROM posts").fetchone()[0]
 
     def collection_gaps(self, since: str, until: str, longer_than_minutes: int) -> list[tuple[str, str]]:
-        """(last minute before, first minute after) of each stretch of ``since`` .. ``until`` longer than
-        ``longer_than_minutes`` in which no post of any source was stored, oldest first."""
+        """(last minute before, first minute after) of each stretch longer than ``longer_than_minutes`` in
+        which no post of any source was stored, ending after ``since`` and starting before ``until``, oldest
+        first (the post before ``since`` counts, so a gap that began before it is found)."""
         return self.conn.execute(
             "SELECT minute, next FROM (SELECT minute, LEAD(minute) OVER (ORDER BY minute) AS next"
-            " FROM (SELECT DISTINCT minute FROM posts WHERE minute >= ? AND minute <= ?))"
+            " FROM (SELECT DISTINCT minute FROM posts WHERE minute <= ? AND minute >="
+            " COALESCE((SELECT MAX(minute) FROM posts WHERE minute < ?), ?)))"
             " WHERE next IS NOT NULL AND (julianday(next) - julianday(minute)) * 1440 > ?",
-            (since, until, longer_than_minutes)).fetchall()
+            (until, since, since, longer_than_minutes)).fetchall()
 
     # --- detection --------------------------------------------------------------------------------
 
