@@ -15,9 +15,10 @@ import pandas as pd
 from outage_signal.detector.changepoint import DetectorError, DetectorParams, ServiceDetector
 
 # Settings by kind of series. ``minute-counts`` (MINUTE_COUNT_PARAMS), for per-minute complaint counts,
-# are the service detector's own settings with six changes chosen on the scenario suite's tune part
+# are the service detector's own settings with seven changes chosen on the scenario suite's tune part
 # for counts alone (benchmarks/detector_suite.py): the sharp-rise test, the hour-of-day smoothing, a
-# lower threshold (12), a per-step cap at a quarter of it, an incident quiet once under a third
+# lower threshold (13), a per-step cap at a quarter of it, a lower surge floor (25 an hour, so a
+# sparse service's outage of a few dozen complaints can alarm), an incident quiet once under a third
 # of its highest count (quiet_peak_fraction, so an outage's aftermath does not swallow the next
 # outage), and the wander learnt by a young baseline discounted by its days (wander_youth_days 1.5,
 # with the wander's deviations raised from 3 to 3.75 for an older one). (The service detector counts
@@ -33,8 +34,9 @@ from outage_signal.detector.changepoint import DetectorError, DetectorParams, Se
 SERIES_PARAMS = DetectorParams(shift=5.0, threshold=25.0, quiet_minutes=240, rate_floor=1.0, level_hours=0.0,
                                wander_z=0.0, min_surge_per_hour=0.0, alarm_steps=1, burst_memory_weight=1.0,
                                burst_memory_hours=336.0, day_smoothing=0.0, rise_steps=0)
-MINUTE_COUNT_PARAMS = DetectorParams(threshold=12.0, alarm_steps=4, day_smoothing=0.25, rise_steps=10,
-                                     quiet_peak_fraction=0.33, wander_z=3.75, wander_youth_days=1.5)
+MINUTE_COUNT_PARAMS = DetectorParams(threshold=13.0, alarm_steps=4, day_smoothing=0.25, rise_steps=10,
+                                     quiet_peak_fraction=0.33, wander_z=3.75, wander_youth_days=1.5,
+                                     min_surge_per_hour=25.0)
 PROFILES = {"minute-counts": MINUTE_COUNT_PARAMS, "mention-volume": SERIES_PARAMS}
 
 

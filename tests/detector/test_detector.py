@@ -283,9 +283,9 @@ def test_a_one_minute_blip_does_not_open_but_three_minutes_do():
 
 def test_sharp_rise_alarms_early_on_a_wandering_series_and_both_paths_agree():
     """Issue 15 item 5: on a series whose hourly level wanders (sigma 0.5 in log), the CUSUM's
-    shift is raised above the wander, so a 7x outage took the minute-counts settings without the
-    sharp-rise test 11 minutes (14 before the wander's youth discount, ``wander_youth_days``);
-    with it, measured against the hour before, 6. The batch path
+    shift is raised above the wander, so a 7x outage takes the minute-counts settings without the
+    sharp-rise test 14 minutes (11 at threshold 12, 14 there before the wander's youth discount,
+    ``wander_youth_days``); with it, measured against the hour before, 6. The batch path
     reproduces the per-step one, and a detector restored from JSON just after the outage began
     (its recent counts are in the state) alarms as the one that never stopped."""
     rng = np.random.default_rng(2)
@@ -299,7 +299,7 @@ def test_sharp_rise_alarms_early_on_a_wandering_series_and_both_paths_agree():
     assert [e.at for e in events if e.kind == "opened"] == [frame.index[start + 6]]
     assert _run_reference(ServiceDetector("svc", params=MINUTE_COUNT_PARAMS), frame) == events
     cusum_only = _run(ServiceDetector("svc", params=replace(MINUTE_COUNT_PARAMS, rise_steps=0)), frame)
-    assert [e.at for e in cusum_only if e.kind == "opened"] == [frame.index[start + 11]]
+    assert [e.at for e in cusum_only if e.kind == "opened"] == [frame.index[start + 14]]
 
     first = ServiceDetector("svc", params=MINUTE_COUNT_PARAMS)
     head = _run(first, frame.iloc[:start + 2])
