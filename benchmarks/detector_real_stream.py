@@ -1,6 +1,6 @@
 """The real stream with no known outage: tweets to one company's support account, through ``import`` and ``run``.
 
-``datasets/real-stream/spotifycares-2017.csv.zst`` holds 15,103 real tweets to Spotify's support account
+``datasets/real-stream/spotifycares-2017.csv.zst`` holds 15,096 real tweets to Spotify's support account
 (late September to early December 2017, after a trickle of older ones since 2013; see its DATASHEET.md).
 Issue 15 measured such a stream: imported as CSV, then ``run``; a detector should open at most one
 incident in its two months, although the account's volume grows from a trickle to hundreds a day.
@@ -8,9 +8,10 @@ incident in its two months, although the account's volume grows from a trickle t
 This benchmark runs the commands a user runs (``import``, then ``run --no-status-pages``) on a fresh
 database with the shipped model and the bundled catalog, and prints what the model calls complaints,
 which services they name, every incident opened, and the model's precision and recall on the stream
-estimated from a hand-labeled sample of it (``labeled-sample.tsv``, see the datasheet). Most tweets name the service only through the
-support handle, so it also runs a service detector on *every* complaint as if all were Spotify's (authors
-unknown, so each complaint counts as an author): the densest complaint series this stream can give.
+estimated from a hand-labeled sample of it (``labeled-sample.tsv``, see the datasheet). Most tweets name
+the service only through the support handle, so it also runs a service detector on *every* complaint as
+if all were Spotify's (authors unknown, so each complaint counts as an author): the densest complaint
+series this stream can give.
 
     python benchmarks/detector_real_stream.py
 
@@ -85,26 +86,24 @@ def main() -> None:
         start = time.perf_counter()
         command("--db", db, "run", "--no-status-pages")
         seconds = time.perf_counter() - start
-        store = Store(db, readonly=True)
-        complaints = store.posts(complaints_only=True, limit=1_000_000)
+        with Store(db, readonly=True) as store:
+            posts = store.posts(limit=1_000_000)
+            incidents = store.incidents()
+            span = f"from {store.first_post_minute()} to {store.last_post_minute()}"
+        complaints = [post for post in posts if post["is_complaint"]]
         named = collections.Counter(service for post in complaints for service in post["services"])
-        incidents = store.incidents()
-        posts = store.post_count()
-        print(f"posts: {posts:,} from {store.first_post_minute()} to {store.last_post_minute()}; run took {seconds:.0f} s")
-        print(f"complaints (shipped model): {len(complaints)} ({len(complaints) / posts:.1%}); the services they name: "
+        print(f"posts: {len(posts):,} {span}; run took {seconds:.0f} s")
+        print(f"complaints (shipped model): {len(complaints)} ({len(complaints) / len(posts):.1%}); the services they name: "
               f"{', '.join(f'{s} {n}' for s, n in named.most_common(6))}")
-        everything = store.posts(limit=1_000_000)
-        print(classifier_on_the_stream(everything, pd.read_csv(SAMPLE, sep="\t", dtype=str, keep_default_na=False)))
+        print(classifier_on_the_stream(posts, pd.read_csv(SAMPLE, sep="\t", dtype=str, keep_default_na=False)))
         print(f"incidents opened by `run`: {len(incidents)} (target: at most 1)")
         for incident in incidents:
             print(f"  {incident['service']} opened {incident['opened_at']} started {incident['started_at']}, "
                   f"{incident['complaints']} complaints")
-        recent = [post["created_at"] for post in complaints]
-        opened = every_complaint_as_one_service(recent)
+        opened = every_complaint_as_one_service([post["created_at"] for post in complaints])
         print(f"incidents with every complaint counted as Spotify's: {len(opened)}")
         for line in opened:
             print(f"  {line}")
-        store.close()
 
 
 if __name__ == "__main__":

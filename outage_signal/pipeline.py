@@ -114,9 +114,9 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
     last = until or iso(datetime.fromisoformat(newest) - timedelta(minutes=SETTLE_MINUTES))
     end = datetime.fromisoformat(last)
     saved_states = {service: store.detector_state(service) for service in services}
-    starts = {service: datetime.fromisoformat(saved.last_minute) + timedelta(minutes=1)
-              if saved and not saved.stale_from else datetime.fromisoformat(first)
-              for service, saved in saved_states.items()}
+    resumed = {service for service, saved in saved_states.items() if saved and not saved.stale_from}
+    starts = {service: datetime.fromisoformat(saved_states[service].last_minute) + timedelta(minutes=1)
+              if service in resumed else datetime.fromisoformat(first) for service in services}
     pending = [service for service in services if starts[service] <= end]
     if not pending:
         return []
@@ -127,8 +127,8 @@ def detect(store: Store, services: Sequence[str], endpoints: Sequence[notify.End
     events: list[IncidentEvent] = []
     for service in pending:
         saved, start = saved_states[service], starts[service]
-        fresh = not saved or saved.stale_from
-        detector = ServiceDetector(service, sensitivity) if fresh else ServiceDetector.from_state(saved.state)
+        detector = (ServiceDetector.from_state(saved.state) if service in resumed
+                    else ServiceDetector(service, sensitivity))
         # Every minute of the span, quiet ones as zeros, through the detector's vectorised path; not the
         # minutes of a gap in collection.
         minutes = pd.date_range(start, end, freq="min")
