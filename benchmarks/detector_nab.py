@@ -33,7 +33,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Hashable, Sequence
+from typing import Callable, Hashable, Sequence
 
 from outage_signal.detector import DetectorParams, detect_series, read_series_csv
 from outage_signal.detector.nab import PROFILES, FileScore, load_windows, normalised, score_file
@@ -90,10 +90,15 @@ def choose(grid: Grid, names: list[str], profile: str) -> tuple[Hashable, float]
     return max(grid, key=lambda key: plateau_total(grid, key, names, profile))
 
 
-def leave_one_file_out(grid: Grid, profile: str) -> float:
-    """Score each file at the setting chosen on the other files."""
+def best_total(grid: dict[Hashable, Scores], names: list[str], profile: str) -> Hashable:
+    """The setting with the best score on ``names`` (for grids without a sensitivity axis)."""
+    return max(grid, key=lambda key: total(grid[key], names, profile))
+
+
+def leave_one_file_out(grid: dict, profile: str, chooser: Callable = choose) -> float:
+    """Score each file at the setting ``chooser`` picks on the other files."""
     names = list(next(iter(grid.values())))
-    held_out = [grid[choose(grid, [n for n in names if n != name], profile)][name][profile] for name in names]
+    held_out = [grid[chooser(grid, [n for n in names if n != name], profile)][name][profile] for name in names]
     return normalised(held_out)
 
 

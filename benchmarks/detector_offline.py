@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from outage_signal.detector import DetectorParams, detect_offline, read_series_csv  # noqa: E402
 from outage_signal.detector.nab import load_windows, score_file  # noqa: E402
 from outage_signal.detector.series import SERIES_PARAMS  # noqa: E402
-from detector_nab import Scores, leave_one_file_out, total  # noqa: E402
+from detector_nab import Scores, best_total, leave_one_file_out, total  # noqa: E402
 from detector_replay import labelled_counts, load_generator, score_incidents  # noqa: E402
 
 BETAS = (5.0, 10.0, 20.0, 40.0, 80.0)
@@ -129,9 +129,9 @@ def main() -> int:
         grid[beta, delta] = nab_scores(series, lambda i, c: pelt_alarms(i, c, 12, beta, delta))
         print(f"  beta {beta:4.0f} delta {delta:3.1f}: NAB {total(grid[beta, delta], names, 'standard'):5.1f}",
               flush=True)
-    best = max(grid, key=lambda setting: total(grid[setting], names, "standard"))
+    best = best_total(grid, names, "standard")
     print(f"  NAB realTweets standard: best of grid {total(grid[best], names, 'standard'):.1f} (beta {best[0]:.0f}, "
-          f"delta {best[1]:.1f}); leave-one-file-out {leave_one_file_out(grid, 'standard'):.1f}")
+          f"delta {best[1]:.1f}); leave-one-file-out {leave_one_file_out(grid, 'standard', best_total):.1f}")
     on_replay = replay_figures(counts, truth, args.days, lambda i, c: pelt_alarms(i, c, 5, *best))
     print(f"  replay data at that setting: {describe(on_replay)}")
     return 0
