@@ -103,13 +103,17 @@ def detect_series(
     return [a.tz_localize(None) if naive else a for a in alarms]
 
 
-def read_series_csv(path: str | Path) -> tuple[list[datetime], list[float]]:
+def read_series_csv(path: str | Path, fill_step: int | None = None) -> tuple[list[datetime], list[float]]:
     """Read a ``timestamp,value`` CSV (NAB's layout) into timestamps and values.
 
     The header names the two columns (in any order; other columns are ignored). Timestamps are ISO
     8601, all naive (taken as UTC) or all with a zone, evenly spaced by a step of whole minutes
     that divides an hour, none missing; values are finite numbers. Anything else raises
     :class:`DetectorError` naming the file, the line and what was expected.
+
+    ``fill_step`` (minutes) reads counts exported with their empty steps left out, as a
+    ``GROUP BY minute`` query writes them: the step is ``fill_step`` instead of the first
+    spacing, and each absent step between two rows is a 0. Rows must still fall on that step.
     """
     data = _read_bytes(path)
     try:
@@ -119,7 +123,7 @@ def read_series_csv(path: str | Path) -> tuple[list[datetime], list[float]]:
         raise DetectorError(f"{path}: line {line}: not UTF-8 text; expected a timestamp,value CSV") from None
     rows = csv.reader(io.StringIO(text, newline=""))
     try:
-        return _parse_series(path, rows)
+        return _parse_series(path, rows, fill_step)
     except csv.Error as exc:  # a field beyond csv's size limit
         raise DetectorError(f"{path}: line {rows.line_num}: {exc}") from None
 
@@ -131,7 +135,9 @@ def _read_bytes(path: str | Path) -> bytes:
         raise DetectorError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _parse_series(path: str | Path, rows: Any) -> tuple[list[datetime], list[float]]:
+def _parse_series(path: str | Path, rows: Any, fill_step: int | None) -> tuple[list[datetime], list[float]]:
+    if fill_step is not None and (fill_step <= 0 or 60 % fill_step):
+        raise DetectorError(f"{path}: a fill step of {fill_step} minutes; expected whole minutes that divide an hour")
     header = next(rows, None)
     if header is None:
         raise DetectorError(f"{path}: empty file; expected a header line timestamp,value")
@@ -143,7 +149,7 @@ def _parse_series(path: str | Path, rows: Any) -> tuple[list[datetime], list[flo
     at_stamp, at_value = columns.index("timestamp"), columns.index("value")
     stamps: list[datetime] = []
     values: list[float] = []
-    step: timedelta | None = None
+    step = None if fill_step is None else timedelta(minutes=fill_step)
     for row in rows:
         if not row:
             continue  # a blank line
@@ -164,9 +170,16 @@ def _parse_series(path: str | Path, rows: Any) -> tuple[list[datetime], list[flo
                     raise DetectorError(f"{where}: {_minutes(gap)} after the previous row; "
                                         "expected a step of whole minutes that divides an hour")
                 step = gap
+            elif fill_step is not None and not gap % step:
+                absent = gap // step - 1
+                last = stamps[-1]
+                stamps.extend(last + step * (i + 1) for i in range(absent))
+                values.extend([0.0] * absent)
             elif gap != step:
+                hint = ("" if fill_step is not None else
+                        "; if rows of 0 were left out, read it with a fill step (detect-series --fill-missing)")
                 raise DetectorError(f"{where}: {_minutes(gap)} after the previous row; expected the series' "
-                                    f"step of {_minutes(step)} (evenly spaced rows, none missing)")
+                                    f"step of {_minutes(step)} (evenly spaced rows, none missing){hint}")
         stamps.append(stamp)
         values.append(value)
     if not stamps:

@@ -367,16 +367,21 @@ def services(app: App) -> Rows:
               help="Settings for the kind of series: minute-counts (per-minute complaint counts: the service "
                    "detector's settings with a sharp-rise test, for counts alone) or mention-volume (bursty volumes of all mentions, as NAB's). auto: "
                    "minute-counts for a one-minute step of whole numbers, mention-volume otherwise.")
+@click.option("--fill-missing", "fill_step", type=click.IntRange(min=1), metavar="MINUTES",
+              help="The series' step, with absent steps read as 0: for counts exported with their empty "
+                   "minutes left out (a GROUP BY minute query). Without it every step must have a row.")
 @pass_app
-def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str) -> None:
+def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str, fill_step: int | None) -> None:
     """Print the alarm timestamps of one `timestamp,value` series as CSV.
 
     Any regular step that divides an hour works: per-minute complaint counts, or NAB's 5-minute
     Twitter volumes, whose alarms can be scored with NAB's own code:
 
         outage-signal detect-series Twitter_volume_AAPL.csv > alarms.csv
+
+    Per-minute counts that leave out the minutes with none: `--fill-missing 1`.
     """
-    stamps, values = detector.read_series_csv(csv_file)
+    stamps, values = detector.read_series_csv(csv_file, fill_step=fill_step)
     click.echo("timestamp")
     for alarm in detector.detect_series(values, stamps, sensitivity=sensitivity, profile=profile):
         click.echo(alarm.strftime("%Y-%m-%d %H:%M:%S"))

@@ -121,3 +121,38 @@ def test_profile_option_chooses_the_settings(tmp_path):
     assert runs["auto"] == runs["minute-counts"] != runs["mention-volume"]
     bad = CliRunner().invoke(cli, ["detect-series", str(path), "--profile", "tweets"])
     assert bad.exit_code == 2 and "Invalid value for '--profile'" in bad.output
+
+
+def test_fill_missing_reads_left_out_minutes_as_zero_and_finds_the_same_alarm(tmp_path):
+    """A GROUP BY minute export leaves out the minutes with no complaint: with --fill-missing 1 it
+    gives the alarms of the full series; without it, an error that names the option."""
+    values, start = minute_counts_with_outage(seed=2)
+    full, sparse = tmp_path / "full.csv", tmp_path / "sparse.csv"
+    full.write_text(series_text(values, step=timedelta(minutes=1)))
+    rows = series_text(values, step=timedelta(minutes=1)).splitlines()
+    sparse.write_text("\n".join([rows[0], *(row for row in rows[1:] if not row.endswith(",0"))]) + "\n")
+    assert (values == 0).sum() > 1000  # the sparse file really leaves out many minutes
+
+    stamps, read = read_series_csv(sparse, fill_step=1)
+    first_kept = int(np.flatnonzero(values)[0])
+    assert read == [float(v) for v in values[first_kept:]]
+    assert stamps[0] == START + first_kept * timedelta(minutes=1) and stamps[-1] == START + (len(values) - 1) * timedelta(minutes=1)
+
+    filled = CliRunner().invoke(cli, ["detect-series", str(sparse), "--fill-missing", "1"])
+    assert filled.exit_code == 0, filled.output
+    assert filled.output == detect_series_cli(full).output and len(filled.output.splitlines()) == 2
+
+    refused = detect_series_cli(sparse)
+    assert refused.exit_code == 1 and "--fill-missing" in refused.output
+
+
+@pytest.mark.parametrize("content, fill_step, message", [
+    (b"timestamp,value\n2015-03-01 00:00:00,1\n2015-03-01 00:15:00,1\n2015-03-01 00:17:00,1\n", 5,
+     r"line 4: 2 minutes after the previous row; expected the series' step of 5 minutes"),
+    (b"timestamp,value\n2015-03-01 00:00:00,1\n", 7, r"a fill step of 7 minutes; expected whole minutes that divide an hour"),
+])
+def test_fill_missing_still_refuses_rows_off_the_step(tmp_path, content, fill_step, message):
+    path = tmp_path / "series.csv"
+    path.write_bytes(content)
+    with pytest.raises(DetectorError, match=f"^{re.escape(str(path))}: {message}"):
+        read_series_csv(path, fill_step=fill_step)
