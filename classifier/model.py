@@ -146,7 +146,7 @@ class ComplaintClassifier:
         features = FeatureUnion([
             ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=3, sublinear_tf=True, lowercase=False,
                                       token_pattern=r"(?u)\b\w[\w']*\b|[?!]+", dtype=np.float32)),
-            ("chars", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), min_df=8, sublinear_tf=True,
+            ("chars", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), min_df=11, sublinear_tf=True,
                                       lowercase=False, dtype=np.float32)),
         ])
         linear = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
