@@ -6,12 +6,15 @@ n-grams; a multilingual lexicon of outage, recovery and past-tense cues adds one
 every language: :mod:`classifier.cues`), then word (1-2) and character (2-4, across word boundaries) n-grams, TF-IDF weighted, go into a
 logistic regression whose probabilities are calibrated (Platt scaling, cross-validated by thread), with an operating threshold chosen on validation data. ``benchmarks/classifier_models.py``
 compares this choice with others. Saved with skops, whose loader builds only the types it is told to
-trust: a model file cannot run code when loaded.
+trust: a model file cannot run code when loaded. The vectorizers' vocabularies are saved apart, as arrays of
+their terms: skops writes a dict entry by entry as verbose JSON (49 MB for 60,000 terms), whose parsing took
+120 MB at load, more than the model itself.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import copy
 import re
 import zipfile
 from collections.abc import Sequence
@@ -32,7 +35,7 @@ from outage_signal.classifier.cues import cue_tokens, lexicon_digest
 
 # The shipped model is package data (models/ installs as outage_signal.models), found wherever it is installed.
 DEFAULT_MODEL = Path(str(resources.files("outage_signal.models") / "complaint-classifier.skops"))
-FORMAT = "outage-signal-complaint-classifier/1"
+FORMAT = "outage-signal-complaint-classifier/2"
 
 # The only non-builtin types a model file may contain; anything else is refused before it is built.
 TRUSTED_TYPES = [
@@ -184,7 +187,12 @@ class ComplaintClassifier:
             raise ModelLoadError("cannot save an unfitted classifier")
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        sio.dump(self.pipeline_, path, compression=zipfile.ZIP_DEFLATED)  # the vocabulary is verbose JSON
+        pipeline = copy.deepcopy(self.pipeline_)
+        terms = {}
+        for name, vectorizer in pipeline.named_steps["features"].transformer_list:
+            vocabulary = vectorizer.__dict__.pop("vocabulary_")
+            terms[name] = np.array(sorted(vocabulary, key=vocabulary.__getitem__))  # term i has column i
+        sio.dump({"pipeline": pipeline, "terms": terms}, path, compression=zipfile.ZIP_DEFLATED)
         untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
         if untrusted:
             path.unlink()
@@ -208,9 +216,13 @@ class ComplaintClassifier:
             raise ModelLoadError(f"{e.filename}: model file not found; run `outage-signal train`") from None
         except (ValueError, OSError) as e:
             raise ModelLoadError(f"{meta_path}: unreadable model metadata: {e}") from None
-        if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
-            raise ModelLoadError(f"{meta_path}: not an Outage Signal classifier (format {metadata.get('format')!r})"
-                                 if isinstance(metadata, dict) else f"{meta_path}: not a metadata object")
+        if not isinstance(metadata, dict):
+            raise ModelLoadError(f"{meta_path}: not a metadata object")
+        if metadata.get("format") != FORMAT:
+            found = str(metadata.get("format"))
+            raise ModelLoadError(f"{meta_path}: saved in an older format ({found}); retrain with `outage-signal train`"
+                                 if found.startswith(FORMAT.split("/")[0]) else
+                                 f"{meta_path}: not an Outage Signal classifier (format {found!r})")
         if hashlib.sha256(data).hexdigest() != metadata.get("sha256"):
             raise ModelLoadError(f"{path}: the file does not match the hash in {meta_path.name}: "
                                  "truncated or tampered with; retrain with `outage-signal train`")
@@ -220,8 +232,12 @@ class ComplaintClassifier:
             raise ModelLoadError(f"{meta_path}: trained with another cue lexicon than this version's "
                                  "(classifier/cues.py); retrain with `outage-signal train`")
         try:
-            pipeline = sio.loads(data, trusted=TRUSTED_TYPES)
-        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, sio.exceptions.UntrustedTypesFoundException) as e:
+            saved = sio.loads(data, trusted=TRUSTED_TYPES)
+            pipeline, terms = saved["pipeline"], saved["terms"]
+            for name, vectorizer in pipeline.named_steps["features"].transformer_list:
+                vectorizer.vocabulary_ = dict(zip(terms[name].tolist(), range(len(terms[name]))))
+        except (zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError,
+                sio.exceptions.UntrustedTypesFoundException) as e:
             raise ModelLoadError(f"{path}: refused to load: {type(e).__name__}: {e}") from None
         model = cls(threshold=float(metadata["threshold"]), C=float(metadata.get("C", 4.0)))
         model.pipeline_, model.metadata = pipeline, metadata

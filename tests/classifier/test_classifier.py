@@ -41,6 +41,17 @@ def test_save_load_round_trip(tmp_path):
     loaded = ComplaintClassifier.load(path)
     np.testing.assert_array_equal(loaded.predict_proba(TEXTS), model.predict_proba(TEXTS))
     assert loaded.threshold == 0.4 and loaded.version == model.version and loaded.metadata["note"] == "test"
+    for (_, fitted), (_, restored) in zip(model.pipeline_.named_steps["features"].transformer_list,
+                                          loaded.pipeline_.named_steps["features"].transformer_list):
+        assert restored.vocabulary_ == fitted.vocabulary_  # saved apart, as arrays of terms
+    assert "vocabulary_" in vars(model.pipeline_.named_steps["features"].transformer_list[0][1])  # save() left it
+
+
+def test_model_of_an_older_format_asks_for_a_retrain(saved):
+    meta = json.loads(saved.with_suffix(".json").read_text())
+    saved.with_suffix(".json").write_text(json.dumps({**meta, "format": "outage-signal-complaint-classifier/1"}))
+    with pytest.raises(ModelLoadError, match="older format.*outage-signal train"):
+        ComplaintClassifier.load(saved)
 
 
 @pytest.fixture
