@@ -81,6 +81,8 @@ MODELS = {
         (lambda: tfidf((2, 4), segment=True, cues=True, analyzer="char", char_min_df=8, word_min_df=3), lr, [4, 16, 64]),
     "tfidf word1-2 (min_df 3) + char2-4 (across words, min_df 11), normalised, CJK spaced, cue lexicon, logistic regression":
         (lambda: tfidf((2, 4), segment=True, cues=True, analyzer="char", char_min_df=11, word_min_df=3), lr, [4, 16, 64]),
+    "tfidf word1-2 (min_df 3) + char3-4 (across words, min_df 8), normalised, CJK spaced, cue lexicon, logistic regression":
+        (lambda: tfidf((3, 4), segment=True, cues=True, analyzer="char", char_min_df=8, word_min_df=3), lr, [4, 16, 64]),
     "tfidf word1-2 + char_wb2-4, normalised, CJK spaced, cue lexicon, linear SVM":
         (lambda: tfidf((2, 4), segment=True, cues=True), svm, [0.05, 0.2, 0.8]),
     "tfidf word1-2 + char_wb2-4, normalised, CJK spaced, logistic regression":
@@ -92,7 +94,7 @@ MODELS = {
     "tfidf word1-2 + char_wb2-3, raw text, logistic regression (old recipe)":
         (lambda: tfidf((2, 3), normalised=False), lr, [1, 4, 16]),
 }
-SHIPPED = "tfidf word1-2 (min_df 3) + char2-4 (across words, min_df 11), normalised, CJK spaced, cue lexicon, logistic regression"  # classifier/model.py's
+SHIPPED = "tfidf word1-2 (min_df 3) + char3-4 (across words, min_df 8), normalised, CJK spaced, cue lexicon, logistic regression"  # classifier/model.py's
 # training data variants: (borderline rows in training, weight of the written rows: 0 = not used)
 DATA = {"real, borderline in training": (True, 0.0), "real without borderline": (False, 0.0),
         "real + written (weight 1), borderline": (True, 1.0), "real + written (weight 1), no borderline": (False, 1.0),

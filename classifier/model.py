@@ -3,7 +3,7 @@
 Posts are normalised (links, @handles and numbers become tokens, HTTP error codes gain their class;
 Chinese, Japanese and Korean characters are spaced out, so word uni- and bigrams are their character
 n-grams; a multilingual lexicon of outage, recovery and past-tense cues adds one token per cue, shared by
-every language: :mod:`classifier.cues`), then word (1-2) and character (2-4, across word boundaries) n-grams, TF-IDF weighted, go into a
+every language: :mod:`classifier.cues`), then word (1-2) and character (3-4, across word boundaries) n-grams, TF-IDF weighted, go into a
 logistic regression whose probabilities are calibrated (Platt scaling, cross-validated by thread), with an operating threshold chosen on validation data. ``benchmarks/classifier_models.py``
 compares this choice with others. Saved with skops, whose loader builds only the types it is told to
 trust: a model file cannot run code when loaded. The vectorizers' vocabularies are saved apart, as arrays of
@@ -149,7 +149,7 @@ class ComplaintClassifier:
         features = FeatureUnion([
             ("words", TfidfVectorizer(ngram_range=(1, 2), min_df=3, sublinear_tf=True, lowercase=False,
                                       token_pattern=r"(?u)\b\w[\w']*\b|[?!]+", dtype=np.float32)),
-            ("chars", TfidfVectorizer(analyzer="char", ngram_range=(2, 4), min_df=11, sublinear_tf=True,
+            ("chars", TfidfVectorizer(analyzer="char", ngram_range=(3, 4), min_df=8, sublinear_tf=True,
                                       lowercase=False, dtype=np.float32)),
         ])
         linear = LogisticRegression(C=self.C, max_iter=3000, class_weight="balanced")
