@@ -12,9 +12,9 @@ their terms: skops writes a dict entry by entry as verbose JSON (49 MB for 60,00
 """
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
-import copy
 import re
 import zipfile
 from collections.abc import Sequence
