@@ -11,7 +11,6 @@ second labeler would score on the first labels), by whether either side marked t
 the shipped model's F1 on the same rows against each labeling. Rows of the audit file are never trained
 on (they sit outside ``datasets/real/batches``).
 """
-from pathlib import Path
 
 import pandas as pd
 from sklearn.metrics import cohen_kappa_score, f1_score
@@ -19,7 +18,7 @@ from sklearn.metrics import cohen_kappa_score, f1_score
 from outage_signal.classifier import DEFAULT_MODEL, ComplaintClassifier
 from outage_signal.classifier.dataset import DEFAULT_REAL, load_real, read_labeled
 
-AUDIT = Path(DEFAULT_REAL).parent / "audit" / "blind-relabel-test-300.tsv"
+AUDIT = DEFAULT_REAL.parent / "audit" / "blind-relabel-test-300.tsv"
 
 
 def agreement(rows: pd.DataFrame) -> str:
