@@ -14,9 +14,6 @@ from outage_signal.serve import board_now, create_app
 from outage_signal.store import Store
 
 CONFIG = load_config()
-FIRST = "chatgpt:20260909T1418Z"  # the demo's first incident: alarm 14:21, status page 14:36, resolved 16:47
-
-
 def client(db, now: str | None = None) -> TestClient:
     return TestClient(create_app(db, CONFIG, datetime.fromisoformat(now) if now else None))
 
@@ -24,6 +21,20 @@ def client(db, now: str | None = None) -> TestClient:
 @pytest.fixture(scope="module")
 def demo(demo_run):
     return client(demo_run[0])
+
+
+@pytest.fixture(scope="module")
+def first(demo_run) -> dict:
+    """The demo's first incident, as stored: ChatGPT's outage of 09-09, opened minutes before its status page spoke."""
+    with Store(demo_run[0], readonly=True) as store:
+        incident = store.incidents()[0]
+    assert incident["service"] == "chatgpt" and incident["opened_at"].startswith("2026-09-09")
+    assert incident["lead_minutes"] >= 5
+    return incident
+
+
+def _plus(moment: str, minutes: float) -> str:
+    return (datetime.fromisoformat(moment) + timedelta(minutes=minutes)).isoformat()
 
 
 def test_services_lists_every_catalog_service_as_of_the_newest_minute(demo, demo_run):
@@ -67,29 +78,30 @@ def test_incidents_newest_first_with_filters(demo, demo_run):
         assert answer.status_code == 400 and query.split("=")[1] in answer.json()["error"]
 
 
-def test_one_incident_with_its_official_incident_events_and_posts(demo):
-    incident = demo.get(f"/api/incidents/{FIRST}").json()
-    assert incident["lead_minutes"] == 15 and incident["official"]["title"] == "Elevated error rates on chatgpt"
+def test_one_incident_with_its_official_incident_events_and_posts(demo, first):
+    incident = demo.get(f"/api/incidents/{first['id']}").json()
+    assert incident["lead_minutes"] == first["lead_minutes"] and incident["official"]["title"] == "Elevated error rates on chatgpt"
     assert [e["kind"] for e in incident["events"]][:2] == ["opened", "acknowledged"]
     assert len(incident["sample_posts"]) == 10
     assert demo.get("/api/incidents/nosuch:1").status_code == 404
     assert demo.get("/incidents/nosuch:1").status_code == 404
 
 
-def test_pinned_now_shows_the_incident_as_it_stood(demo_run):
-    before_acknowledgement = client(demo_run[0], "2026-09-09T14:30:00+00:00")
+def test_pinned_now_shows_the_incident_as_it_stood(demo_run, first):
+    silent = int(first["lead_minutes"]) - 3  # minutes since the alarm, 3 before the status page spoke
+    before_acknowledgement = client(demo_run[0], _plus(first["opened_at"], silent))
     body = before_acknowledgement.get("/api/services").json()
     chatgpt = body["services"][0]  # an open incident puts its service first
     assert chatgpt["service"] == "chatgpt" and body["note"].startswith("The time is pinned")
     incident = chatgpt["open_incident"]
-    assert incident["id"] == FIRST and incident["status"] == "open" and incident["resolved_at"] is None
-    assert incident["acknowledged_at"] is None and incident["status_page_silent_minutes"] == 9
-    assert chatgpt["last_official"] is None or chatgpt["last_official"]["acknowledged_at"] < "2026-09-09T14:30"
-    assert [i["id"] for i in before_acknowledgement.get("/api/incidents").json()["incidents"]] == [FIRST]
+    assert incident["id"] == first["id"] and incident["status"] == "open" and incident["resolved_at"] is None
+    assert incident["acknowledged_at"] is None and incident["status_page_silent_minutes"] == silent
+    assert chatgpt["last_official"] is None or chatgpt["last_official"]["acknowledged_at"] < first["opened_at"]
+    assert [i["id"] for i in before_acknowledgement.get("/api/incidents").json()["incidents"]] == [first["id"]]
     page = before_acknowledgement.get("/").text
-    assert "Outage since 14:21" in page and "silent for <b>9 min</b>" in page
-    after = client(demo_run[0], "2026-09-09T14:40:00+00:00").get(f"/incidents/{FIRST}").text
-    assert "<b>+15 min</b> lead" in after and "Elevated error rates on chatgpt" in after
+    assert f"Outage since {first['opened_at'][11:16]}" in page and f"silent for <b>{silent} min</b>" in page
+    after = client(demo_run[0], _plus(first["acknowledged_at"], 4)).get(f"/incidents/{first['id']}").text
+    assert f"<b>+{int(first['lead_minutes'])} min</b> lead" in after and "Elevated error rates on chatgpt" in after
 
 
 def test_now_is_the_real_time_while_data_is_recent(demo_run):
@@ -99,13 +111,13 @@ def test_now_is_the_real_time_while_data_is_recent(demo_run):
         assert board_now(store, real_now=newest + timedelta(hours=2))[0] == newest
 
 
-def test_pages_escape_posts_and_link_only_web_addresses(demo_run, tmp_path):
+def test_pages_escape_posts_and_link_only_web_addresses(demo_run, first, tmp_path):
     db = tmp_path / "demo.db"
     shutil.copy(demo_run[0], db)
     with Store(db) as store:  # a post's text and url are whatever its author and source sent
         store.conn.execute("UPDATE posts SET text = text || ' <script>alert(1)</script>', url = CASE WHEN rowid % 2"
                            " THEN 'javascript:alert(2)' ELSE 'https://example.org/' || rowid END")
-    page = client(db).get(f"/incidents/{FIRST}").text
+    page = client(db).get(f"/incidents/{first['id']}").text
     assert "<script>" not in page and "&lt;script&gt;" in page
     hrefs = re.findall(r'<li><a href="([^"]*)"', page)
     assert hrefs and all(h.startswith("https://example.org/") for h in hrefs) and "javascript:" not in page

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from outage_signal.config import load_config
+from outage_signal.store import Store
 
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; .ci/run installs it. No browser is ever downloaded.
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -44,7 +45,12 @@ def test_board_incident_page_and_phone_in_headless_chromium(demo_run, start_serv
         incident_url = link.get_attribute("href")
         link.click()
         page.wait_for_url(served.url + incident_url)
-        assert page.locator("#incident h1").inner_text().startswith("Slack: outage of 2026-09-20 14:39")
+        with Store(demo_run[0], readonly=True) as store:
+            newest = store.incidents()[-1]
+        name = config.services[newest["service"]].name or newest["service"]
+        title = f"{name}: outage of {newest['opened_at'][:16].replace('T', ' ')}"
+        assert incident_url == f"/incidents/{newest['id']}"
+        assert page.locator("#incident h1").inner_text().startswith(title)
         assert int(page.locator("#incident svg").get_attribute("data-peak")) > 0
         assert page.locator("#incident rect.incident").count() == 1
         assert page.locator("ul.posts li").count() > 0
