@@ -39,7 +39,7 @@ def test_newer_database_is_refused_with_exit_1(tmp_path):
 
 
 def test_classify_from_stdin():
-    result = invoke("classify", input="is slack down? messages not sending\nslack tips thread\n")
+    result = invoke("classify", input="is slack down? messages not sending\nlove the new slack sidebar, so tidy\n")
     rows = [json.loads(line) for line in result.output.splitlines()]
     assert [r["is_complaint"] for r in rows] == [True, False]
     assert rows[0]["services"] == ["slack"]
