@@ -14,6 +14,8 @@ from outage_signal.serve import board_now, create_app
 from outage_signal.store import Store
 
 CONFIG = load_config()
+
+
 def client(db, now: str | None = None) -> TestClient:
     return TestClient(create_app(db, CONFIG, datetime.fromisoformat(now) if now else None))
 
@@ -25,7 +27,7 @@ def demo(demo_run):
 
 @pytest.fixture(scope="module")
 def first(demo_run) -> dict:
-    """The demo's first incident, as stored: ChatGPT's outage of 09-09, opened minutes before its status page spoke."""
+    """The demo's first incident, as stored: ChatGPT's outage of 09-09, opened before its status page spoke."""
     with Store(demo_run[0], readonly=True) as store:
         incident = store.incidents()[0]
     assert incident["service"] == "chatgpt" and incident["opened_at"].startswith("2026-09-09")
@@ -80,7 +82,8 @@ def test_incidents_newest_first_with_filters(demo, demo_run):
 
 def test_one_incident_with_its_official_incident_events_and_posts(demo, first):
     incident = demo.get(f"/api/incidents/{first['id']}").json()
-    assert incident["lead_minutes"] == first["lead_minutes"] and incident["official"]["title"] == "Elevated error rates on chatgpt"
+    assert incident["lead_minutes"] == first["lead_minutes"]
+    assert incident["official"]["title"] == "Elevated error rates on chatgpt"
     assert [e["kind"] for e in incident["events"]][:2] == ["opened", "acknowledged"]
     assert len(incident["sample_posts"]) == 10
     assert demo.get("/api/incidents/nosuch:1").status_code == 404
