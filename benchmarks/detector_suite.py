@@ -18,7 +18,7 @@ Prints recall, false alarms per series-week and the median minutes from outage s
 family and overall (scored by :func:`outage_signal.evaluation.score_alarms`: caught by an alarm in
 [start, end]; an alarm more than 30 min from every outage is false).
 
-    python benchmarks/detector_suite.py [--part tune|report] [--per-family 16] [--days 14]
+    python benchmarks/detector_suite.py [--part tune|report] [--per-family 16] [--days 14] [--wander-scale 1]
                                         [--cli-arg=--sensitivity --cli-arg=1.5] [--only detect-series] [--json]
 """
 from __future__ import annotations
@@ -140,11 +140,11 @@ class SeriesResult:
 
 
 def run_suite(part: str, per_family: int, days: int, runners: dict[str, Detector],
-              families: Sequence[str] = FAMILIES) -> list[SeriesResult]:
+              families: Sequence[str] = FAMILIES, wander_scale: float = 1.0) -> list[SeriesResult]:
     """Every detector's score on every scenario of one part."""
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for s in suite(part, per_family, days, tuple(families)):
+        for s in suite(part, per_family, days, tuple(families), wander_scale):
             windows = [(o.start, o.end) for o in s.outages]
             results.append(SeriesResult(s.family, s.name, s.usual_rate,
                                         {name: score_alarms(run(s, Path(tmp)), windows, s.weeks)
@@ -181,6 +181,8 @@ def main() -> int:
     parser.add_argument("--part", choices=("tune", "report"), default="report")
     parser.add_argument("--per-family", type=int, default=16, help="scenarios per family (default 16)")
     parser.add_argument("--days", type=int, default=14, help="days per scenario (default 14)")
+    parser.add_argument("--wander-scale", type=float, default=1.0,
+                        help="multiply the hour-to-hour wander's sigma (0: a smooth weekly rhythm; default 1: NAB's)")
     parser.add_argument("--cli-arg", action="append", default=[], help="extra argument for detect-series")
     parser.add_argument("--only", help="run only the detectors whose name contains this (e.g. detect-series)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -189,7 +191,7 @@ def main() -> int:
     runners = {name: run for name, run in detectors(args.cli_arg).items() if not args.only or args.only in name}
     if not runners:
         parser.error(f"no detector's name contains {args.only!r}")
-    results = run_suite(args.part, args.per_family, args.days, runners)
+    results = run_suite(args.part, args.per_family, args.days, runners, wander_scale=args.wander_scale)
     elapsed = time.perf_counter() - began
     rows = groups(FAMILIES)
     if args.json:
@@ -197,6 +199,7 @@ def main() -> int:
                           for name in runners}, indent=1))
         return 0
     print(f"scenario suite, part {args.part}: {args.per_family} series x {args.days} days per family, "
+          f"wander x {args.wander_scale:g}, "
           f"{len(results)} series, {elapsed:.0f} s")
     print("recall / false alarms per series-week / median minutes to alarm (outages caught of outages)")
     print(f"{'':22} " + " ".join(f"{n[:31]:>31}" for n in runners))

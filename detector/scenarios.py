@@ -170,14 +170,19 @@ def _seed(family: str, part: str, index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([zlib.crc32(family.encode()), PARTS.index(part), index])
 
 
-def scenario(family: str, part: str, index: int, days: int = 14) -> Scenario:
-    """The ``index``-th scenario of a family in a part; the same arguments give the same scenario."""
+def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: float = 1.0) -> Scenario:
+    """The ``index``-th scenario of a family in a part; the same arguments give the same scenario.
+
+    ``wander_scale`` multiplies the hour-to-hour wander's sigma (0: the weekly rhythm alone, smooth),
+    to see how a detector fares on series that wander less, or more, than NAB's."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}")
     if part not in PARTS:
         raise ValueError(f"unknown part {part!r}; expected one of {', '.join(PARTS)}")
     if days < 4:
         raise ValueError(f"need days >= 4 (two are warm-up), got {days}")
+    if wander_scale < 0:
+        raise ValueError(f"need wander_scale >= 0, got {wander_scale}")
     rng = np.random.default_rng(_seed(family, part, index))
     n = days * 1440
     t = np.arange(n)
@@ -190,7 +195,7 @@ def scenario(family: str, part: str, index: int, days: int = 14) -> Scenario:
     hour_of_week = (t / 60.0 - 0.5) % 168
     weekly = np.interp(hour_of_week, np.arange(169), np.append(shape, shape[0]))
     # Hour-to-hour wander: a stationary log-normal AR(1), mean 1.
-    sigma, lag1 = shape_stats["hourly_log_sigma"], shape_stats["hourly_lag1"]
+    sigma, lag1 = shape_stats["hourly_log_sigma"] * wander_scale, shape_stats["hourly_lag1"]
     hours = n // 60
     log_wander = np.empty(hours)
     log_wander[0] = rng.normal(0.0, sigma)
@@ -288,8 +293,9 @@ def _negative_binomial_means(rng: np.random.Generator, mean: np.ndarray) -> np.n
     return mean * rng.gamma(1.0 / a, a, len(mean))
 
 
-def suite(part: str, per_family: int = 8, days: int = 14, families: tuple[str, ...] = FAMILIES) -> Iterator[Scenario]:
+def suite(part: str, per_family: int = 8, days: int = 14, families: tuple[str, ...] = FAMILIES,
+          wander_scale: float = 1.0) -> Iterator[Scenario]:
     """Every family's first ``per_family`` scenarios of one part, family by family."""
     for family in families:
         for index in range(per_family):
-            yield scenario(family, part, index, days)
+            yield scenario(family, part, index, days, wander_scale)

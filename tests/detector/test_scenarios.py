@@ -40,6 +40,18 @@ def test_same_seed_same_scenario_and_parts_differ():
     assert not np.array_equal(a.complaints, scenario("repeat", "tune", 4, DAYS).complaints)
 
 
+def test_wander_scale_zero_leaves_the_weekly_rhythm_alone():
+    week = 7 * 1440
+    smooth = scenario("quiet", "tune", 2, DAYS, wander_scale=0.0)
+    assert np.allclose(smooth.background[:week], smooth.background[week:2 * week])  # periodic: no wander
+    wandering = scenario("quiet", "tune", 2, DAYS)
+    assert not np.allclose(wandering.background[:week], wandering.background[week:2 * week])
+    # the same draws otherwise: the smooth series is the wandering one without its hourly factor
+    assert smooth.rhythm_file == wandering.rhythm_file and smooth.usual_rate == wandering.usual_rate
+    with pytest.raises(ValueError, match="wander_scale"):
+        scenario("quiet", "tune", 2, DAYS, wander_scale=-1.0)
+
+
 def test_suite_yields_every_family_per_part():
     names = [s.name for s in suite("report", per_family=2, days=4)]
     assert len(names) == 2 * len(FAMILIES) and len(set(names)) == len(names)
