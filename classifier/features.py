@@ -56,26 +56,27 @@ class CompiledVectorizer:
         self.n_terms = len(vocabulary)
         term_parts = [list(term) if self.chars else term.split(" ") for term in vocabulary]
         units = sorted(set(itertools.chain.from_iterable(term_parts)))
+        unit_ids = {unit: i for i, unit in enumerate(units)}
         if self.chars:
             self.code_points = np.array([ord(unit) for unit in units], dtype=np.int64)  # sorted, as units are
         else:
-            self.unit_ids = {unit: i for i, unit in enumerate(units)}
+            self.unit_ids = unit_ids
         # Parts are packed as digits 1..len(units) in base len(units) + 1: no digit is 0, so n-grams of
         # different lengths never share a key.
         self.base = len(units) + 1
         if self.base ** self.ngram_range[1] >= 2 ** 63:
             raise ValueError(f"{len(units)} distinct n-gram parts are too many to pack {self.ngram_range[1]} in 63 bits")
-        unit_index = {unit: i for i, unit in enumerate(units)}
-        keys = np.array([self._pack([unit_index[part] for part in parts]) for parts in term_parts], dtype=np.int64)
+        lengths = np.fromiter(map(len, term_parts), dtype=np.int64, count=len(term_parts))
+        ids = np.fromiter(map(unit_ids.__getitem__, itertools.chain.from_iterable(term_parts)), dtype=np.int64,
+                          count=int(lengths.sum()))
+        first = np.cumsum(lengths) - lengths
+        keys = np.zeros(len(term_parts), dtype=np.int64)
+        for offset in range(int(lengths.max(initial=0))):
+            longer = lengths > offset
+            keys[longer] = keys[longer] * self.base + ids[first[longer] + offset] + 1
         order = np.argsort(keys)
         self.keys = keys[order]
         self.columns = np.fromiter(vocabulary.values(), dtype=np.int32, count=len(vocabulary))[order]
-
-    def _pack(self, ids: Sequence[int]) -> int:
-        key = 0
-        for i in ids:
-            key = key * self.base + i + 1
-        return key
 
     def _unit_ids(self, docs: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Every doc's parts (characters or tokens) as ids (-1: not in the vocabulary), concatenated, and
