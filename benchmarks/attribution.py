@@ -22,10 +22,10 @@ judged, once the rules were frozen, whether its text uses the name for S (a ment
 service the post is about, or a post labeled with none that does name S: right) or for something else
 (a pasted Cloudflare error page, "FB" for a Fritz!Box: wrong). The judgements are in
 ``attribution_judged.tsv`` (service, verdict, text; the last one added after the held-out half's wrong ones
-had been read and fixed, see the README); a disagreement not judged there counts as wrong.
+had been read and fixed, see benchmarks/README.md); a disagreement not judged there counts as wrong.
 
 Posts are split in two halves by source (the GitHub thread, the web page, the support-tweet thread, hashed):
-the ambiguous-name rule and aliases were tuned looking only at the ``tune`` half's errors; the README
+the ambiguous-name rule and aliases were tuned looking only at the ``tune`` half's errors; benchmarks/README.md
 reports the ``held-out`` half. A service is measured (and held to precision >= 0.95) when its half has at
 least ``--min-rows`` posts labeled with it.
 
