@@ -651,27 +651,30 @@ class ServiceDetector:
             llr = self._block_llr(a, other, mean)
             # rint rounds half to even, as the reference's round() does.
             increments = np.minimum(np.rint(llr * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
-            after = self.llr_sum + np.cumsum(increments)  # exact: multiples of 1/256, far below 2**44
-            # The window of step i holds the kept steps and the block's steps up to i, newer than
-            # t_i - evidence: a minimum over each, by reduceat on (first, last + 1) index pairs
-            # (a padding column keeps the last index in range).
+            after = self.llr_sum + increments.cumsum()  # exact: multiples of 1/256, far below 2**44
             kept, n = self.window.shape[1], len(t)
-            window = np.empty((4, kept + n + 1))
+            window = np.empty((4, kept + n))
             window[:, :kept] = self.window
-            window[:, -1] = 0.0
-            window[_MINUTE, kept:-1] = t
+            window[_MINUTE, kept:] = t
             window[_LLR_BEFORE, kept] = self.llr_sum
-            window[_LLR_BEFORE, kept + 1:-1] = after[:-1]
-            window[_COMPLAINTS, kept:-1] = c
-            window[_EXPECTED, kept:-1] = mean
-            first = np.searchsorted(window[_MINUTE, :-1], t - self._evidence_minutes, side="right")
-            pairs = np.empty(2 * n, dtype=np.int64)
-            pairs[0::2] = first
-            pairs[1::2] = np.arange(kept + 1, kept + n + 1)
-            lows = np.minimum.reduceat(window[_LLR_BEFORE], pairs)[::2]
-            cusum = after - np.minimum(after, lows)
-            if cusum.max() > self.alarm_level:
-                return False
+            window[_LLR_BEFORE, kept + 1:] = after[:-1]
+            window[_COMPLAINTS, kept:] = c
+            window[_EXPECTED, kept:] = mean
+            # A bound first: the lowest sum since the kept window's start is at most each step's
+            # window minimum, so most hours need no per-step window (mostly the sum drifts down,
+            # its oldest values are its highest, and the bound is nearly exact).
+            lowest = np.minimum.accumulate(window[_LLR_BEFORE])[kept:]
+            if (after - lowest).max() > self.alarm_level:
+                # The exact CUSUM: step i's window holds the steps newer than t_i - evidence, a
+                # minimum over each by reduceat on (first, last + 1) index pairs (a padding
+                # column keeps the last index in range).
+                first = np.searchsorted(window[_MINUTE], t - self._evidence_minutes, side="right")
+                pairs = np.empty(2 * n, dtype=np.int64)
+                pairs[0::2] = first
+                pairs[1::2] = np.arange(kept + 1, kept + n + 1)
+                lows = np.minimum.reduceat(np.append(window[_LLR_BEFORE], 0.0), pairs)[::2]
+                if (after - np.minimum(after, lows)).max() > self.alarm_level:
+                    return False
             if self.params.rise_steps and self._block_rises(a, mean):
                 return False
         learnt_a = a if self.clip_authors == _NO_CLIP else np.minimum(a, self.clip_authors)
@@ -695,9 +698,10 @@ class ServiceDetector:
         if not warmed:
             self._clear_window()
             return True
-        self.cusum = float(cusum[-1])
+        first = int(window[_MINUTE].searchsorted(float(t[-1]) - self._evidence_minutes, "right"))
+        self.window = window[:, first:]
         self.llr_sum = float(after[-1])
-        self.window = window[:, int(first[-1]):-1]
+        self.cusum = self.llr_sum - min(self.llr_sum, float(self.window[_LLR_BEFORE].min()))
         return True
 
     def _block_llr(self, a: np.ndarray, other: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -716,7 +720,7 @@ class ServiceDetector:
         # The table is indexed by the count itself (a bincount finds them: faster than a sort)
         # unless the counts run high.
         if other.max() <= _CHATTER_TABLE_SIZE:
-            chatter = np.flatnonzero(np.bincount(other))
+            chatter = np.bincount(other).nonzero()[0]
             slots, position = chatter.tolist(), other
         else:
             chatter, position = np.unique(other, return_inverse=True)
@@ -749,7 +753,7 @@ class ServiceDetector:
                 return False
             # Then the window sums against each step's own mean.
             counts = np.concatenate((np.asarray(tail, dtype=float), a))
-            running = np.cumsum(counts)
+            running = counts.cumsum()
             window_sums = running[k - 1:] - np.concatenate(([0.0], running[:-k]))
             if not (window_sums >= np.maximum(self.params.rise_ratio * (k - 1) * mean,
                                               (k - 1) * mean + RISE_MIN_EXCESS)).any():

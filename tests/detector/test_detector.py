@@ -414,3 +414,20 @@ def test_link_official_weighs_impact_and_components_not_time_alone():
     assert link_official([("a", t(10), t(11))], official) == {"a": ("outage", 15.0)}
     # Alone, the component-only incident is still the acknowledgement: weights order candidates, they bar none.
     assert link_official([("a", t(10), t(11))], official[:1]) == {"a": ("codespaces", 5.0)}
+
+
+def test_batch_path_equals_reference_when_an_old_low_leaves_the_window():
+    # The batch path first bounds each step's CUSUM by the lowest llr sum since the kept window's
+    # start. A low about to leave the window (here its oldest step, 20 below today's sum) makes that
+    # bound exceed the alarm level while no step's own window does: the exact path must decide, as
+    # the reference does, that no alarm fires.
+    rng = np.random.default_rng(4)
+    frame = _frame(rng.poisson(1.0, 3 * DAY + 30))
+    det = ServiceDetector("svc")
+    det.update_many(frame.index, frame.complaints, frame.authors, frame.mentions)
+    det.window[1, 0] = det.llr_sum - 20.0  # the row _LLR_BEFORE of the oldest kept step
+    state = json.loads(json.dumps(det.state_dict()))
+    batch, reference = ServiceDetector.from_state(state), ServiceDetector.from_state(state)
+    tail = _frame(rng.poisson(1.0, 120), start=str(frame.index[-1] + pd.Timedelta(minutes=1)))
+    assert batch.update_many(tail.index, tail.complaints, tail.authors, tail.mentions) == _run_reference(reference, tail) == []
+    assert batch.state_dict() == reference.state_dict()
