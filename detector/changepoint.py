@@ -711,7 +711,8 @@ class ServiceDetector:
             # that numpy rounds as Python does.
             shift = self.hour_shift
             return a * math.log(shift) - (shift - 1.0) * mean
-        if mean[0] == mean.min() == mean.max():
+        most = int(other.max())
+        if most <= self.rate_other:  # no step's chatter above the usual: no hype, one mean
             per_count, offset = self._llr_terms(float(mean[0]))
             return a * per_count - offset
         # The terms need logs, taken with math (as the reference does) on each distinct mean. A
@@ -719,7 +720,7 @@ class ServiceDetector:
         # index a table of terms, their means made by the very arithmetic that made ``mean``.
         # The table is indexed by the count itself (a bincount finds them: faster than a sort)
         # unless the counts run high.
-        if other.max() <= _CHATTER_TABLE_SIZE:
+        if most <= _CHATTER_TABLE_SIZE:
             chatter = np.bincount(other).nonzero()[0]
             slots, position = chatter.tolist(), other
         else:
@@ -743,19 +744,17 @@ class ServiceDetector:
         kept = self.recent_authors
         if len(kept) >= k - 1:
             # Necessary conditions first (most blocks stop at one). A window holds k steps of the
-            # kept tail and the block, so no more than all of them, nor k times their largest; it
-            # needs at least what the hour's lowest mean (the baseline's: the hype factor is at
-            # least 1) asks of it.
+            # kept tail and the block, so no more than all of them; it needs at least what the
+            # hour's lowest mean (the baseline's: the hype factor is at least 1) asks of it.
             tail = kept[len(kept) - k + 1:]
             rate = self.rate_authors
             least = max(self.params.rise_ratio * (k - 1) * rate, (k - 1) * rate + RISE_MIN_EXCESS)
-            if sum(tail) + int(a.sum()) < least or k * max(max(tail, default=0), int(a.max())) < least:
+            if sum(tail) + int(a.sum()) < least:
                 return False
-            # Then the window sums against each step's own mean.
-            counts = np.concatenate((np.asarray(tail, dtype=float), a))
-            running = counts.cumsum()
-            window_sums = running[k - 1:] - np.concatenate(([0.0], running[:-k]))
-            if not (window_sums >= np.maximum(self.params.rise_ratio * (k - 1) * mean,
+            # Then each window's sum (whole counts: exact) against that, and against its step's own mean.
+            window_sums = np.convolve(np.concatenate((tail, a)), np.ones(k, dtype=np.int64), "valid")
+            if window_sums.max() < least or not (
+                    window_sums >= np.maximum(self.params.rise_ratio * (k - 1) * mean,
                                               (k - 1) * mean + RISE_MIN_EXCESS)).any():
                 return False
         counts = np.concatenate((np.asarray(kept, dtype=float), a))
