@@ -504,7 +504,7 @@ class ServiceDetector:
             return self._follow(t, complaints, authors, mean)
         self._push_window(t, complaints, mean)
         self.llr_sum += llr
-        self.cusum = self.llr_sum - min(self.llr_sum, float(self.window[_LLR_BEFORE].min()))
+        self.cusum = self._windowed_cusum()
         if self.cusum > self.alarm_level:
             return [self._open(t, authors, mean)]
         if self._sharp_rise(mean):
@@ -529,8 +529,15 @@ class ServiceDetector:
 
     def _push_window(self, t: int, complaints: int, mean: float) -> None:
         """Add step ``t`` (before its llr joins the sum) and drop the steps older than the window."""
-        window = np.column_stack((self.window, [t, self.llr_sum, complaints, mean]))
-        self.window = window[:, np.searchsorted(window[_MINUTE], t - self._evidence_minutes, side="right"):]
+        self._keep_window(np.column_stack((self.window, [t, self.llr_sum, complaints, mean])), t)
+
+    def _keep_window(self, window: np.ndarray, t: int) -> None:
+        """Keep the steps of ``window`` that are in step ``t``'s evidence window."""
+        self.window = window[:, int(window[_MINUTE].searchsorted(t - self._evidence_minutes, "right")):]
+
+    def _windowed_cusum(self) -> float:
+        """The llr sum over its lowest point in the window (0 when it is the lowest)."""
+        return self.llr_sum - min(self.llr_sum, float(self.window[_LLR_BEFORE].min()))
 
     def _event(self, kind: str, t: int) -> IncidentEvent:
         inc = self.incident
@@ -698,10 +705,9 @@ class ServiceDetector:
         if not warmed:
             self._clear_window()
             return True
-        first = int(window[_MINUTE].searchsorted(float(t[-1]) - self._evidence_minutes, "right"))
-        self.window = window[:, first:]
+        self._keep_window(window, int(t[-1]))
         self.llr_sum = float(after[-1])
-        self.cusum = self.llr_sum - min(self.llr_sum, float(self.window[_LLR_BEFORE].min()))
+        self.cusum = self._windowed_cusum()
         return True
 
     def _block_llr(self, a: np.ndarray, other: np.ndarray, mean: np.ndarray) -> np.ndarray:
