@@ -208,9 +208,11 @@ class ComplaintClassifier:
         return self
 
     def _set_pipeline(self, pipeline: Pipeline) -> None:
+        features = pipeline.named_steps["features"]
+        if features.transformer_weights:  # predict_proba stacks the compiled vectorizers' output as it is
+            raise ValueError("the compiled vectorizers do not support FeatureUnion's transformer_weights")
         self.pipeline_ = pipeline
-        self.vectorizers_ = [CompiledVectorizer(vectorizer)
-                             for _, vectorizer in pipeline.named_steps["features"].transformer_list]
+        self.vectorizers_ = [CompiledVectorizer(vectorizer) for _, vectorizer in features.transformer_list]
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Calibrated probability of "outage complaint" for each text.

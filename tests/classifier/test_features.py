@@ -57,6 +57,13 @@ def test_unsupported_settings_are_refused(settings, name):
         CompiledVectorizer(fitted)
 
 
+def test_weighted_feature_blocks_are_refused():
+    model = ComplaintClassifier.load(DEFAULT_MODEL)
+    model.pipeline_.named_steps["features"].transformer_weights = {"words": 2.0, "chars": 1.0}
+    with pytest.raises(ValueError, match="transformer_weights"):
+        model._set_pipeline(model.pipeline_)
+
+
 def test_normalising_a_batch_is_normalising_each_text():
     edges = ["https://githubstatus.com/x", "@github", "503", "2024", "ΟΔΟΣ", "ΣΑΣ ok", "www.x.io", "İstanbul 500",
              "a\x1eb 503", "漢字503", "@a.b.", "4044 404 5000"]
