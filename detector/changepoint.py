@@ -56,7 +56,10 @@ RISE_MIN_EXCESS counts above the baseline, whose Poisson log-likelihood ratio ex
 ``rise_evidence`` (a prospective scan statistic with a reference period, Kulldorff 2001,
 "Prospective time periodic geographical disease surveillance using a scan statistic", JRSS A 164; by
 the Chernoff bound the chance of such a window at the rate before it is below
-``exp(-rise_evidence)``). Either test opens the incident; the lifecycle after that is the same.
+``exp(-rise_evidence)``). Either test opens the incident; the lifecycle after that is the same. The
+same test also watches an open incident, measured against the incident's own highest level before
+its window: an outage that begins inside an incident opened on a burst of chatter ends that
+incident and opens its own, instead of showing only as an escalation.
 
 Each llr is rounded to a multiple of 1/256. The rounding is far below the threshold's precision,
 and it makes every partial sum exact in floating point: the vectorised path
@@ -188,7 +191,9 @@ class DetectorParams:
     one-minute blip cannot) hold at least ``rise_ratio`` times both the rate of the hour before
     them and the baseline, at least RISE_MIN_EXCESS counts above the baseline, with a Poisson
     likelihood ratio over ``rise_evidence / sensitivity``: an abrupt outage on a sparse or a
-    wandering series alarms within minutes."""
+    wandering series alarms within minutes. While an incident is open, a rise that clears the test
+    against the incident's own highest smoothed level as well ends it, and the new surge opens
+    its own incident."""
     rise_ratio: float = 3.0
     """How many times the rate before it (and the baseline) a sharp rise must reach (> 1)."""
     rise_evidence: float = 20.0
@@ -595,7 +600,7 @@ class ServiceDetector:
         quiet = (inc["smoothed_count"] + 0.5 <= self.params.quiet_ratio * (inc["smoothed_mean"] + 0.5)
                  or inc["smoothed_count"] < self.params.quiet_peak_fraction * inc["peak_smoothed"])
         inc["quiet_steps"] = inc["quiet_steps"] + 1 if quiet else 0
-        if inc["quiet_steps"] >= self._quiet_steps:
+        if inc["quiet_steps"] >= self._quiet_steps or self._superseded(mean):
             event = self._event("resolved", t)
             self.incident = None
             self._clear_window()
@@ -604,6 +609,25 @@ class ServiceDetector:
             inc["reported_peak"] = inc["peak"]
             return [self._event("escalated", t)]
         return []
+
+    def _superseded(self, mean: float) -> bool:
+        """Whether a new surge has begun within the open incident: the sharp-rise test, with the
+        incident's highest smoothed count before the test's window as the level to rise from.
+        The incident then resolves and the surge opens its own on the next step, so an outage
+        that starts inside an incident opened on a burst of chatter still alarms."""
+        k = self.params.rise_steps
+        if not k:
+            return False
+        inc = self.incident
+        assert inc is not None
+        # The highest smoothed count as of each of the last k + 1 steps: the first is the level
+        # before the window (a ramp's own rise stays within about twice it; a new surge does not).
+        levels = inc.setdefault("peak_levels", [])
+        levels.append(inc["peak_smoothed"])
+        if len(levels) <= k + 1:
+            return False
+        del levels[0]
+        return self._sharp_rise(max(mean, levels[0]))
 
     # --------------------------------------------------------------------------- batch update
     def update_many(

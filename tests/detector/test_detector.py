@@ -308,6 +308,33 @@ def test_sharp_rise_alarms_early_on_a_wandering_series_and_both_paths_agree():
     assert restored.state_dict() == whole.state_dict()
 
 
+def test_an_outage_that_starts_inside_an_open_incident_opens_its_own():
+    """A burst of chatter at 5x opens an incident; 40 minutes into it an outage at 40x begins. The
+    incident resolves as the new surge's sharp rise clears it (measured against the incident's own
+    highest smoothed count before the rise), and the outage opens its own incident within minutes
+    instead of showing only as an escalation. Without the sharp-rise test it stays one incident. A
+    ramp from 5x to 40x over an hour (a surge growing, not a new one) stays one incident."""
+    rng = np.random.default_rng(4)
+    days, start = 4, 3 * DAY + 600
+    rate = np.full(days * DAY, 2.0)
+    rate[start:start + 90] = 10.0
+    rate[start + 40:start + 90] = 80.0
+    frame = _frame(rng.poisson(rate))
+    events = _run(ServiceDetector("svc", params=MINUTE_COUNT_PARAMS), frame)
+    kinds = [(e.kind, (e.at - frame.index[start]) / timedelta(minutes=1)) for e in events]
+    opened = [minute for kind, minute in kinds if kind == "opened"]
+    assert len(opened) == 2 and opened[0] < 40 and 40 <= opened[1] <= 45, kinds
+    assert ("resolved", opened[1] - 1) in kinds  # the first resolves the step before the second opens
+    assert _run_reference(ServiceDetector("svc", params=MINUTE_COUNT_PARAMS), frame) == events
+    without = _run(ServiceDetector("svc", params=replace(MINUTE_COUNT_PARAMS, rise_steps=0)), frame)
+    assert [e.kind for e in without].count("opened") == 1
+
+    ramp = np.full(days * DAY, 2.0)
+    ramp[start:start + 90] = np.minimum(10.0 * np.exp(np.arange(90) * np.log(8.0) / 60.0), 80.0)
+    ramped = _run(ServiceDetector("svc", params=MINUTE_COUNT_PARAMS), _frame(rng.poisson(ramp)))
+    assert [e.kind for e in ramped].count("opened") == 1, ramped
+
+
 def test_the_wander_a_young_baseline_measures_is_discounted_by_its_days():
     """The squared log-ratio of each hour to its prediction is learnt as wander times
     ``d / (d + wander_youth_days)``, ``d`` the days learnt: after a one-day warm-up a baseline
