@@ -73,7 +73,10 @@ _LINK = re.compile(r"[a-z][a-z0-9+.-]*://([^\s/?#<>()\[\]\"'`]+)([^\s<>()\[\]\"'
 _ORDINARY_AFTER = re.compile(r"\s+(?:(?:are|were)\s+(?:working|investigating|looking|aware|monitoring)\b|\d)")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _SEPARATORS = str.maketrans({c: " " for c in "-_\t\n\r\f\v"})
-_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+# What continues a word of a Latin-script name: ASCII letters and digits, and the accented Latin letters
+# ("signalé" is French for "reported", not Signal). Other scripts do not: "github落ちてる".
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyz0123456789") | {
+    c for c in map(chr, range(0xC0, 0x250)) if c.isalpha()}
 
 
 class _Hit(NamedTuple):

@@ -158,6 +158,9 @@ def with_isps(tmp_path_factory):
     # Signal strength is not Signal ("starkes Signal": German capitalises the noun).
     ("das eigene Telefon ist nicht erreichbar obwohl online und starkes Signal.", []),
     ("Signal ist down, Nachrichten gehen nicht raus", ["signal"]),
+    # An accented Latin letter continues the word ("signalé" is French for "reported"); a CJK one does not.
+    ("divers correspondants m’ont signalé éprouver des difficultés pour accéder au présent site", []),
+    ("github落ちてる？", ["github"]),
     # AWS products and "Amazon's cloud" are AWS, not the shop.
     ("Netflix is down for some customers, thanks to an outage of some of Amazon's cloud infrastructure",
      ["aws", "netflix"]),
