@@ -312,8 +312,9 @@ def test_an_outage_that_starts_inside_an_open_incident_opens_its_own():
     """A burst of chatter at 5x opens an incident; 40 minutes into it an outage at 40x begins. The
     incident resolves as the new surge's sharp rise clears it (measured against the incident's own
     highest smoothed count before the rise), and the outage opens its own incident within minutes
-    instead of showing only as an escalation. Without the sharp-rise test it stays one incident. A
-    ramp from 5x to 40x over an hour (a surge growing, not a new one) stays one incident."""
+    instead of showing only as an escalation; a detector saved and restored while the first incident
+    is open does the same. Without the sharp-rise test it stays one incident. A ramp from 5x to 40x
+    over an hour (a surge growing, not a new one) stays one incident."""
     rng = np.random.default_rng(4)
     days, start = 4, 3 * DAY + 600
     rate = np.full(days * DAY, 2.0)
@@ -326,6 +327,10 @@ def test_an_outage_that_starts_inside_an_open_incident_opens_its_own():
     assert len(opened) == 2 and opened[0] < 40 and 40 <= opened[1] <= 45, kinds
     assert ("resolved", opened[1] - 1) in kinds  # the first resolves the step before the second opens
     assert _run_reference(ServiceDetector("svc", params=MINUTE_COUNT_PARAMS), frame) == events
+    first = ServiceDetector("svc", params=MINUTE_COUNT_PARAMS)  # saved and restored while the first is open
+    head = _run(first, frame.iloc[:start + 30])
+    restored = ServiceDetector.from_state(json.loads(json.dumps(first.state_dict())))
+    assert head + _run(restored, frame.iloc[start + 30:]) == events
     without = _run(ServiceDetector("svc", params=replace(MINUTE_COUNT_PARAMS, rise_steps=0)), frame)
     assert [e.kind for e in without].count("opened") == 1
 
