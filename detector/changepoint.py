@@ -600,7 +600,8 @@ class ServiceDetector:
         quiet = (inc["smoothed_count"] + 0.5 <= self.params.quiet_ratio * (inc["smoothed_mean"] + 0.5)
                  or inc["smoothed_count"] < self.params.quiet_peak_fraction * inc["peak_smoothed"])
         inc["quiet_steps"] = inc["quiet_steps"] + 1 if quiet else 0
-        if inc["quiet_steps"] >= self._quiet_steps or self._superseded(mean):
+        superseded = self._superseded(mean)  # also records this step's level: called on every step
+        if inc["quiet_steps"] >= self._quiet_steps or superseded:
             event = self._event("resolved", t)
             self.incident = None
             self._clear_window()
@@ -611,8 +612,9 @@ class ServiceDetector:
         return []
 
     def _superseded(self, mean: float) -> bool:
-        """Whether a new surge has begun within the open incident: the sharp-rise test, with the
-        incident's highest smoothed count before the test's window as the level to rise from.
+        """Record the open incident's highest smoothed count as of this step, and say whether a new
+        surge has begun within it: the sharp-rise test, with that count before the test's window
+        as the level to rise from.
         The incident then resolves and the surge opens its own on the next step, so an outage
         that starts inside an incident opened on a burst of chatter still alarms."""
         k = self.params.rise_steps
