@@ -26,10 +26,12 @@ Two departures from the textbook form, both for real social counts:
   llr becomes ``x * log(shift * (1 + a mu) / (1 + a shift mu)) - log((1 + a shift mu) / (1 + a mu)) / a``:
   each count carries less evidence the busier and burstier the series, while sparse counts keep
   the Poisson form;
-* hype: the in-control mean is scaled up by how far the service's *non-complaint* mentions are
-  above their own baseline, so a launch or a meme that raises all mentions (and complaints with
-  them, at the same share) does not look like an outage, while an outage (complaints up, other
-  chatter flat) does.
+* hype: the in-control mean is scaled up by how far the service's *non-complaint* mentions of the
+  last few minutes (``hype_window``) are above their own baseline, so a launch or a meme that
+  raises all mentions (and complaints with them, at the same share) does not look like an outage,
+  while an outage (complaints up, other chatter flat) does. One minute's chatter is too few posts
+  for that ratio: it swings by chance, and the complaints of the minutes whose chatter happened to
+  be low would read as an outage.
 
 The in-control mean comes from :class:`~detector.baseline.SeasonalBaseline`: hour of week (in the
 minute-counts settings its hour-of-day level smoothed over the neighbouring hours,
@@ -151,6 +153,10 @@ class DetectorParams:
     hype_pseudocount: float = 3.0
     """Counts per step added to the non-complaint chatter and its baseline before their ratio (the hype
     factor) is taken, so a near-silent chatter channel cannot make hype out of a post or two."""
+    hype_window: int = 5
+    """Steps of non-complaint chatter the hype factor is measured over (the last ones, this step's
+    included): one step's chatter is too few posts to tell hype from chance, so on a hype day the
+    complaints of a step whose chatter happened to be low would look like an outage (>= 1)."""
     adapt_after_hours: float = 6.0
     """Hours overlapping an incident younger than this are not learnt (outages do not inflate the
     baseline); after it, the surge is learnt as the new normal."""
@@ -224,6 +230,7 @@ class DetectorParams:
             "warmup_hours": (self.warmup_hours >= 0, ">= 0"),
             "step_minutes": (self.step_minutes >= 1 and 60 % self.step_minutes == 0, "dividing 60"),
             "hype_pseudocount": (self.hype_pseudocount > 0, "> 0"),
+            "hype_window": (self.hype_window >= 1, ">= 1"),
             "rate_floor": (self.rate_floor >= 0, ">= 0"),
             "evidence_hours": (self.evidence_hours > 0, "> 0"),
             "alarm_steps": (self.alarm_steps >= 1, ">= 1"),
@@ -329,6 +336,8 @@ class ServiceDetector:
         self.recent_openings = 0.0
         # The sharp-rise test's counts: the last rise_steps plus the hour before them, oldest first.
         self.recent_authors: list[int] = []
+        # The last hype_window - 1 steps' non-complaint chatter, oldest first: the hype factor's window.
+        self.recent_other: list[int] = []
 
     # ----------------------------------------------------------------------------------- derived
     @property
@@ -481,7 +490,10 @@ class ServiceDetector:
 
     def _step(self, t: int, complaints: int, authors: int, mentions: int) -> list[IncidentEvent]:
         other = max(mentions - complaints, 0)
-        hype = max(1.0, (other + self.params.hype_pseudocount) / (self.rate_other + self.params.hype_pseudocount))
+        chatter = self.recent_other + [other]
+        pseudo = self.params.hype_pseudocount
+        hype = max(1.0, (sum(chatter) + pseudo) / (len(chatter) * self.rate_other + pseudo))
+        self.recent_other = chatter[max(0, len(chatter) - self.params.hype_window + 1):]
         mean = self.rate_authors * hype
         learnt_authors = authors if self.clip_authors == _NO_CLIP else min(authors, self.clip_authors)
         learnt_other = other if self.clip_other == _NO_CLIP else min(other, self.clip_other)
@@ -662,26 +674,39 @@ class ServiceDetector:
         cuts = np.flatnonzero(np.diff(hours)) + 1
         starts = np.concatenate(([0], cuts))
         ends = np.concatenate((cuts, [len(t)]))
+        # The hype factor's chatter windows depend on the counts alone: all of them at once.
+        other = np.maximum(m - c, 0)
+        kept_other = len(self.recent_other)
+        chatter_of = np.concatenate((np.asarray(self.recent_other, dtype=np.int64), other))
+        sums, steps = (column[kept_other:] for column in self._window_chatter(chatter_of))
         events: list[IncidentEvent] = []
         for s, e in zip(starts.tolist(), ends.tolist()):
             hour = int(hours[s])
             if hour != self.cur_hour:
                 self._roll_hour(hour)
-            if self.incident is None and self._fast_block(t[s:e], c[s:e], a[s:e], m[s:e]):
+            if self.incident is None and self._fast_block(t[s:e], c[s:e], a[s:e], other[s:e], sums[s:e], steps[s:e]):
                 continue
+            self.recent_other = self._last_chatter(chatter_of[:kept_other + s])
             for i in range(s, e):
                 self.last_minute = int(t[i])
                 events.extend(self._step(int(t[i]), int(c[i]), int(a[i]), int(m[i])))
+        self.recent_other = self._last_chatter(chatter_of)
         return events
 
-    def _fast_block(self, t: np.ndarray, c: np.ndarray, a: np.ndarray, m: np.ndarray) -> bool:
-        """Apply one hour's steps vectorised; False (and nothing changed) if an alarm would fire."""
-        other = np.maximum(m - c, 0)
-        hype = np.maximum(1.0, (other + self.params.hype_pseudocount) / (self.rate_other + self.params.hype_pseudocount))
+    def _fast_block(self, t: np.ndarray, c: np.ndarray, a: np.ndarray, other: np.ndarray, chatter: np.ndarray,
+                    chatter_steps: np.ndarray) -> bool:
+        """Apply one hour's steps vectorised, given each step's chatter over its hype window and that
+        window's steps; False (and nothing changed) if an alarm would fire."""
+        pseudo = self.params.hype_pseudocount
+        full = chatter_steps[0] == self.params.hype_window
+        if full:  # every window full: one expected chatter, the product the reference forms
+            hype = np.maximum(1.0, (chatter + pseudo) / (self.params.hype_window * self.rate_other + pseudo))
+        else:
+            hype = np.maximum(1.0, (chatter + pseudo) / (chatter_steps * self.rate_other + pseudo))
         mean = self.rate_authors * hype
         warmed = self.warmed_up
         if warmed:
-            llr = self._block_llr(a, other, mean)
+            llr = self._block_llr(a, chatter if full else None, mean)
             # rint rounds half to even, as the reference's round() does.
             increments = np.minimum(np.rint(llr * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
             after = self.llr_sum + increments.cumsum()  # exact: multiples of 1/256, far below 2**44
@@ -736,37 +761,58 @@ class ServiceDetector:
         self.cusum = self._windowed_cusum()
         return True
 
-    def _block_llr(self, a: np.ndarray, other: np.ndarray, mean: np.ndarray) -> np.ndarray:
-        """Each step's llr before rounding, bit-identical to the reference's (:meth:`_llr_terms`)."""
+    def _window_chatter(self, other: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Each step's chatter over its hype window (it and the steps before it, at most
+        ``hype_window``) and how many steps that window holds: whole counts, the reference's sums."""
+        totals = np.concatenate(([0], np.cumsum(other)))
+        ends = np.arange(1, len(other) + 1)
+        starts = np.maximum(0, ends - self.params.hype_window)
+        return totals[ends] - totals[starts], ends - starts
+
+    def _last_chatter(self, other: Sequence[int] | np.ndarray) -> list[int]:
+        """The steps' chatter the next step's hype window needs (the last ``hype_window - 1``)."""
+        kept = self.params.hype_window - 1
+        return [int(x) for x in other[len(other) - kept:]] if kept and len(other) else []
+
+    def _block_llr(self, a: np.ndarray, chatter: np.ndarray | None, mean: np.ndarray) -> np.ndarray:
+        """Each step's llr before rounding, bit-identical to the reference's (:meth:`_llr_terms`).
+        ``chatter``: the steps' window chatter when every window is full, else None."""
         if self.overdispersion == 0.0:
             # Poisson: the same log for every step and an offset linear in the mean, products
             # that numpy rounds as Python does.
             shift = self.hour_shift
             return a * math.log(shift) - (shift - 1.0) * mean
-        most = int(other.max())
-        if most <= self.rate_other:  # no step's chatter above the usual: no hype, one mean
+        most = -1 if chatter is None else int(chatter.max())
+        if 0 <= most <= self.params.hype_window * self.rate_other:  # no window's chatter above the usual: one mean
             per_count, offset = self._llr_terms(float(mean[0]))
             return a * per_count - offset
         # The terms need logs, taken with math (as the reference does) on each distinct mean. A
-        # step's mean is a function of its chatter count, so the distinct counts (a few an hour)
-        # index a table of terms, their means made by the very arithmetic that made ``mean``.
-        # The table is indexed by the count itself (a bincount finds them: faster than a sort)
-        # unless the counts run high.
-        if most <= _CHATTER_TABLE_SIZE:
-            chatter = np.bincount(other).nonzero()[0]
-            slots, position = chatter.tolist(), other
+        # step's mean is a function of its window's chatter, so the distinct chatter counts (a
+        # few dozen an hour) index a table of terms. The table is indexed by the count itself (a
+        # bincount finds them: faster than a sort) unless the counts run high; in a detector's
+        # first steps, whose windows are not yet full, by the distinct means.
+        if chatter is None:
+            distinct, position = np.unique(mean, return_inverse=True)
+            slots, means = range(len(distinct)), distinct.tolist()
         else:
-            chatter, position = np.unique(other, return_inverse=True)
-            slots = range(len(chatter))
-        pseudo = self.params.hype_pseudocount
-        means = (self.rate_authors * np.maximum(1.0, (chatter + pseudo) / (self.rate_other + pseudo))).tolist()
+            if most <= _CHATTER_TABLE_SIZE:
+                counts = np.bincount(chatter).nonzero()[0]
+                slots, position = counts.tolist(), chatter
+            else:
+                counts, position = np.unique(chatter, return_inverse=True)
+                slots = range(len(counts))
+            pseudo = self.params.hype_pseudocount
+            window_rate = self.params.hype_window * self.rate_other
+            means = (self.rate_authors * np.maximum(1.0, (counts + pseudo) / (window_rate + pseudo))).tolist()
+        # _llr_terms for each mean (overdispersion > 0 here), its constants taken once; filled
+        # into the table in one assignment each.
+        od, shift = self.overdispersion, self.hour_shift
+        log_shift, log1p = math.log(shift), math.log1p
+        growths = [log1p(od * shift * mu) - log1p(od * mu) for mu in means]
         per_count = np.empty(slots[-1] + 1)
         offset = np.empty(len(per_count))
-        terms, previous = (0.0, 0.0), None
-        for slot, mu in zip(slots, means):
-            if mu != previous:  # ascending: equal means (no hype) are neighbours
-                terms, previous = self._llr_terms(mu), mu
-            per_count[slot], offset[slot] = terms
+        per_count[slots] = [log_shift - growth for growth in growths]
+        offset[slots] = [growth / od for growth in growths]
         return a * per_count[position] - offset[position]
 
     def _block_rises(self, a: np.ndarray, mean: np.ndarray) -> bool:
