@@ -390,11 +390,18 @@ class ServiceDetector:
 
     def _llr_terms(self, mean: float) -> tuple[float, float]:
         """``(per_count, offset)`` with ``llr = count * per_count - offset`` at this mean."""
+        per_count, offset = self._llr_terms_of([mean])
+        return per_count[0], offset[0]
+
+    def _llr_terms_of(self, means: list[float]) -> tuple[list[float], list[float]]:
+        """:meth:`_llr_terms` for each of ``means``, the hour's constants taken once."""
         a, shift = self.overdispersion, self.hour_shift
+        log_shift = math.log(shift)
         if a == 0.0:
-            return math.log(shift), (shift - 1.0) * mean
-        growth = math.log1p(a * shift * mean) - math.log1p(a * mean)
-        return math.log(shift) - growth, growth / a
+            return [log_shift] * len(means), [(shift - 1.0) * mean for mean in means]
+        log1p = math.log1p
+        growths = [log1p(a * shift * mean) - log1p(a * mean) for mean in means]
+        return [log_shift - growth for growth in growths], [growth / a for growth in growths]
 
     @property
     def _quiet_steps(self) -> int:
@@ -804,15 +811,9 @@ class ServiceDetector:
             pseudo = self.params.hype_pseudocount
             window_rate = self.params.hype_window * self.rate_other
             means = (self.rate_authors * np.maximum(1.0, (counts + pseudo) / (window_rate + pseudo))).tolist()
-        # _llr_terms for each mean (overdispersion > 0 here), its constants taken once; filled
-        # into the table in one assignment each.
-        od, shift = self.overdispersion, self.hour_shift
-        log_shift, log1p = math.log(shift), math.log1p
-        growths = [log1p(od * shift * mu) - log1p(od * mu) for mu in means]
         per_count = np.empty(slots[-1] + 1)
         offset = np.empty(len(per_count))
-        per_count[slots] = [log_shift - growth for growth in growths]
-        offset[slots] = [growth / od for growth in growths]
+        per_count[slots], offset[slots] = self._llr_terms_of(means)
         return a * per_count[position] - offset[position]
 
     def _block_rises(self, a: np.ndarray, mean: np.ndarray) -> bool:
