@@ -159,7 +159,7 @@ def main() -> int:
     labels = args.data / "labels" / "combined_windows.json"
     series = {}
     for path in files:
-        stamps, values = read_series_csv(path)
+        stamps, values, _ = read_series_csv(path)
         series[path.name] = ([t.strftime("%Y-%m-%d %H:%M:%S") for t in stamps], values, stamps)
     names = list(series)
     if args.lofo:

@@ -106,7 +106,7 @@ def main() -> int:
 
     series = {}
     for path in sorted((args.data / "realTweets").glob("*.csv")):
-        stamps, values = read_series_csv(path)
+        stamps, values, _ = read_series_csv(path)
         index = pd.DatetimeIndex(stamps).floor("5min").tz_localize("UTC")
         rows = [t.strftime("%Y-%m-%d %H:%M:%S") for t in stamps]
         windows = load_windows(args.data / "labels" / "combined_windows.json", f"realTweets/{path.name}")

@@ -7,13 +7,15 @@ a Monday (a window chosen by the scenario's seed), thinned (each post kept with 
 bursts keep their shape) to five times the scenario's complaint rate, spread over their 5 minutes at
 random, and split at random into complaints and chatter, 1 to 4: the chatter is the non-complaint
 mentions the service detector weighs hype with. (Where a file's volume is smaller than that, all of it
-is used, and the outages shrink with the rate: they stay the same multiples of the usual rate.) The real volumes carry what a generated background lacks: news
-bursts, one-off spikes, days unlike the week before. They are mention volumes of ten companies, not
-complaint counts, so they are burstier than complaints should be; that is the point of the check.
+is used, and the outages shrink with the rate: they stay the same multiples of the usual rate.) The
+real volumes carry what a generated background lacks: news bursts, one-off spikes, days unlike the week
+before. They are mention volumes of ten companies, not complaint counts, so they are burstier than
+complaints should be; that is the point of the check.
 
-Prints, for ``detect-series`` (through the CLI, as the suite runs it) and ``ServiceDetector`` (its
-defaults, fed the chatter too): recall / false alarms per series-week / median minutes to alarm, the
-false alarms inside NAB's labeled anomaly windows, and the false alarms per file. Then how often a
+Prints, for ``detect-series`` (through the CLI, as the suite runs it; without and with the
+``mentions`` column) and ``ServiceDetector`` (its defaults, fed the chatter too): recall / false
+alarms per series-week / median minutes to alarm, the false alarms inside NAB's labeled anomaly
+windows, and the false alarms per file. Then how often a
 10-minute window holds 3 times the rate of the hour before it (at least 8 more posts), on the real
 background and on the suite's own generated one at the same rates: how much sharper real chatter is.
 
@@ -91,7 +93,8 @@ def main() -> int:
     if not (args.data / "realTweets").is_dir():
         parser.error(f"no realTweets folder in {args.data}; pass --data")
     labels = json.loads((args.data / "labels" / "combined_windows.json").read_text())
-    runners: dict[str, Detector] = {"detect-series": via_cli(), "ServiceDetector": service_detector()}
+    runners: dict[str, Detector] = {"detect-series": via_cli(), "detect-series, mentions": via_cli(mentions=True),
+                                    "ServiceDetector": service_detector()}
     scores = {name: SeriesScore() for name in runners}
     by_family = {name: {f: SeriesScore() for f in FAMILIES_RUN} for name in runners}
     in_windows = {name: 0 for name in runners}
@@ -126,10 +129,10 @@ def main() -> int:
           f"{len(FAMILIES_RUN) * args.per_family} series ({scaled} at a lower rate than the scenario's: the file's volume is smaller)")
     for name, score in scores.items():
         families = " ".join(f"{f} {by_family[name][f].recall:.2f}" for f in OUTAGE_FAMILIES)
-        print(f"{name:16s} recall {score.recall:.2f} ({score.caught} of {score.outages}; {families}), "
+        print(f"{name:24s} recall {score.recall:.2f} ({score.caught} of {score.outages}; {families}), "
               f"{score.false_alarms_per_week:.2f} false alarms per series-week ({in_windows[name]} of {score.false_alarms} "
               f"in NAB's labeled anomaly windows), median {score.median_minutes_to_alarm:g} min to alarm")
-        print(" " * 17 + "false alarms per series-week by file: " + ", ".join(
+        print(" " * 25 + "false alarms per series-week by file: " + ", ".join(
             f"{file.removeprefix('Twitter_volume_').removesuffix('.csv')} {count / weeks:.1f}"
             for file, (count, weeks) in sorted(per_file[name].items())))
     print("minutes whose last 10 minutes hold 3x the hour before (quiet family, series at the scenario's rate): "

@@ -121,13 +121,15 @@ class Scenario:
     def name(self) -> str:
         return f"{self.family}-{self.part}-{self.index:02d}"
 
-    def write_csv(self, path: str | Path) -> Path:
-        """Write the complaint counts as a ``timestamp,value`` CSV (naive UTC timestamps, NAB's layout)."""
+    def write_csv(self, path: str | Path, mentions: bool = False) -> Path:
+        """Write the complaint counts as a ``timestamp,value`` CSV (naive UTC timestamps, NAB's layout),
+        with the mentions as a third column if asked (what ``detect-series`` reads as the hype channel)."""
         path = Path(path)
+        columns = [self.minutes.strftime("%Y-%m-%d %H:%M:%S"), self.complaints.tolist()]
         with path.open("w", newline="") as f:
             writer = csv.writer(f)
-            writer.writerow(["timestamp", "value"])
-            writer.writerows(zip(self.minutes.strftime("%Y-%m-%d %H:%M:%S"), self.complaints.tolist()))
+            writer.writerow(["timestamp", "value", "mentions"] if mentions else ["timestamp", "value"])
+            writer.writerows(zip(*columns, self.mentions.tolist()) if mentions else zip(*columns))
         return path
 
 

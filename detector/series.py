@@ -7,7 +7,7 @@ import math
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -60,12 +60,15 @@ def detect_series(
     alarm_kinds: tuple[str, ...] = ("opened",),
     profile: str = "auto",
     params: DetectorParams | None = None,
+    mentions: Sequence[float] | None = None,
 ) -> list[pd.Timestamp]:
     """Alarm timestamps (incident openings) of one regularly sampled series of counts.
 
     The series runs through :class:`~detector.changepoint.ServiceDetector` at the series' own
     step (inferred as the median spacing, which must divide an hour; it replaces
-    ``step_minutes``), values rounded to counts, and no hype channel. The settings are
+    ``step_minutes``), values rounded to counts. ``mentions``, if given, are each step's mentions
+    of the service, the counted ones included: the hype channel, so a rise of all mentions at
+    once (news, a launch) is not taken for an outage of the counted ones. The settings are
     ``params`` if given, else those of ``profile``: a name in :data:`PROFILES`, or ``auto`` to
     choose by :func:`series_profile`. Naive timestamps are taken as UTC; alarms come back in the
     input's timezone convention.
@@ -93,23 +96,34 @@ def detect_series(
     if params is None:
         params = PROFILES[series_profile(step, values) if profile == "auto" else profile]
     counts = np.rint(np.maximum(np.asarray(values, dtype=float), 0.0)).astype(np.int64)
+    every = counts if mentions is None else np.rint(np.maximum(np.asarray(mentions, dtype=float), 0.0)).astype(np.int64)
+    if len(every) != len(counts):
+        raise DetectorError(f"{len(every)} mentions for {len(counts)} values; expected one per step")
     # Samples are assigned to the step grid they nominally sit on (NAB stamps end in :53 seconds).
     grid = index.floor(f"{step}min").as_unit("ns")
     keep = np.concatenate(([True], np.diff(grid.asi8) > 0))
     det = ServiceDetector("series", sensitivity, params=replace(params, step_minutes=step))
-    events = det.update_many(grid[keep], counts[keep], counts[keep], counts[keep])
+    events = det.update_many(grid[keep], counts[keep], counts[keep], every[keep])
     original = {g: o for g, o in zip(grid[keep], index[keep])}
     alarms = [original[pd.Timestamp(e.at)] for e in events if e.kind in alarm_kinds]
     return [a.tz_localize(None) if naive else a for a in alarms]
 
 
-def read_series_csv(path: str | Path, fill_step: int | None = None) -> tuple[list[datetime], list[float]]:
-    """Read a ``timestamp,value`` CSV (NAB's layout) into timestamps and values.
+class Series(NamedTuple):
+    """One series as read from a CSV: its timestamps, values and, if the file has them, mentions."""
 
-    The header names the two columns (in any order; other columns are ignored). Timestamps are ISO
+    timestamps: list[datetime]
+    values: list[float]
+    mentions: list[float] | None
+
+
+def read_series_csv(path: str | Path, fill_step: int | None = None) -> Series:
+    """Read a ``timestamp,value`` CSV (NAB's layout), with an optional ``mentions`` column.
+
+    The header names the columns (in any order; other columns are ignored). Timestamps are ISO
     8601, all naive (taken as UTC) or all with a zone, evenly spaced by a step of whole minutes
-    that divides an hour, none missing; values are finite numbers. Anything else raises
-    :class:`DetectorError` naming the file, the line and what was expected.
+    that divides an hour, none missing; values and mentions are finite numbers. Anything else
+    raises :class:`DetectorError` naming the file, the line and what was expected.
 
     ``fill_step`` (minutes) reads counts exported with their empty steps left out, as a
     ``GROUP BY minute`` query writes them: the step is ``fill_step`` instead of the first
@@ -135,7 +149,7 @@ def _read_bytes(path: str | Path) -> bytes:
         raise DetectorError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _parse_series(path: str | Path, rows: Any, fill_step: int | None) -> tuple[list[datetime], list[float]]:
+def _parse_series(path: str | Path, rows: Any, fill_step: int | None) -> Series:
     if fill_step is not None and (fill_step <= 0 or 60 % fill_step):
         raise DetectorError(f"{path}: a fill step of {fill_step} minutes; expected whole minutes that divide an hour")
     header = next(rows, None)
@@ -147,8 +161,10 @@ def _parse_series(path: str | Path, rows: Any, fill_step: int | None) -> tuple[l
         raise DetectorError(f"{path}: line {rows.line_num}: header {','.join(header)!r} lacks the column(s) "
                             f"{', '.join(missing)}; expected timestamp,value")
     at_stamp, at_value = columns.index("timestamp"), columns.index("value")
+    at_mentions = columns.index("mentions") if "mentions" in columns else None
     stamps: list[datetime] = []
     values: list[float] = []
+    mentions: list[float] = []
     step = None if fill_step is None else timedelta(minutes=fill_step)
     for row in rows:
         if not row:
@@ -157,7 +173,8 @@ def _parse_series(path: str | Path, rows: Any, fill_step: int | None) -> tuple[l
         if len(row) != len(header):
             raise DetectorError(f"{where}: {len(row)} field(s); expected {len(header)}, as in the header")
         stamp = _timestamp(where, row[at_stamp])
-        value = _value(where, row[at_value])
+        value = _value(where, row[at_value], "value")
+        mention = 0.0 if at_mentions is None else _value(where, row[at_mentions], "mentions")
         if stamps:
             if (stamp.tzinfo is None) != (stamps[0].tzinfo is None):
                 raise DetectorError(f"{where}: timestamp {row[at_stamp]!r}; expected every timestamp with "
@@ -175,6 +192,7 @@ def _parse_series(path: str | Path, rows: Any, fill_step: int | None) -> tuple[l
                 last = stamps[-1]
                 stamps.extend(last + step * (i + 1) for i in range(absent))
                 values.extend([0.0] * absent)
+                mentions.extend([0.0] * absent)
             elif gap != step:
                 hint = ("" if fill_step is not None else
                         "; if rows of 0 were left out, read it with a fill step (detect-series --fill-missing)")
@@ -182,9 +200,10 @@ def _parse_series(path: str | Path, rows: Any, fill_step: int | None) -> tuple[l
                                     f"step of {_minutes(step)} (evenly spaced rows, none missing){hint}")
         stamps.append(stamp)
         values.append(value)
+        mentions.append(mention)
     if not stamps:
         raise DetectorError(f"{path}: no rows after the header; expected timestamp,value rows")
-    return stamps, values
+    return Series(stamps, values, None if at_mentions is None else mentions)
 
 
 def _timestamp(where: str, field: str) -> datetime:
@@ -195,13 +214,13 @@ def _timestamp(where: str, field: str) -> datetime:
                             "(like 2015-03-01 00:05:00)") from None
 
 
-def _value(where: str, field: str) -> float:
+def _value(where: str, field: str, column: str) -> float:
     try:
         value = float(field)
     except ValueError:
-        raise DetectorError(f"{where}: value {field!r} is not a number") from None
+        raise DetectorError(f"{where}: {column} {field!r} is not a number") from None
     if not math.isfinite(value):
-        raise DetectorError(f"{where}: value {field!r} is not a finite number")
+        raise DetectorError(f"{where}: {column} {field!r} is not a finite number")
     return value
 
 

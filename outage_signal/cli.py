@@ -379,11 +379,14 @@ def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str, fi
 
         outage-signal detect-series Twitter_volume_AAPL.csv > alarms.csv
 
-    Per-minute counts that leave out the minutes with none: `--fill-missing 1`.
+    Per-minute counts that leave out the minutes with none: `--fill-missing 1`. An optional
+    `mentions` column (each step's mentions of the service, the counted complaints included) lets
+    a rise of all mentions at once, news or a launch, pass as hype instead of an outage.
     """
-    stamps, values = detector.read_series_csv(csv_file, fill_step=fill_step)
+    series = detector.read_series_csv(csv_file, fill_step=fill_step)
     click.echo("timestamp")
-    for alarm in detector.detect_series(values, stamps, sensitivity=sensitivity, profile=profile):
+    for alarm in detector.detect_series(series.values, series.timestamps, sensitivity=sensitivity, profile=profile,
+                                        mentions=series.mentions):
         click.echo(alarm.strftime("%Y-%m-%d %H:%M:%S"))
 
 

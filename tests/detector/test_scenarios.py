@@ -183,7 +183,7 @@ def test_quiet_is_background_only(scenarios):
 
 def test_csv_round_trips_through_the_series_reader(tmp_path):
     s = scenario("short", "report", 0, days=4)
-    stamps, values = read_series_csv(s.write_csv(tmp_path / "s.csv"))
+    stamps, values, _ = read_series_csv(s.write_csv(tmp_path / "s.csv"))
     assert values == s.complaints.tolist() and len(stamps) == 4 * 1440
     assert stamps[0].isoformat() == "2026-01-05T00:00:00"
 

@@ -37,13 +37,15 @@ def test_detect_series_prints_the_alarm_of_a_spike(tmp_path):
 def test_reads_timestamps_and_values_with_a_bom_and_columns_in_any_order(tmp_path):
     path = tmp_path / "s.csv"
     path.write_text("\ufeffvalue,timestamp\n3,2015-03-01 00:00:00\n4.5,2015-03-01 00:05:00\n", encoding="utf-8")
-    stamps, values = read_series_csv(path)
+    stamps, values, mentions = read_series_csv(path)
     assert stamps == [datetime(2015, 3, 1), datetime(2015, 3, 1, 0, 5)]
-    assert values == [3.0, 4.5]
+    assert values == [3.0, 4.5] and mentions is None
 
 
 BAD_FILES = {
     "bad value": (series_text([1, 2, "lots", 4]).encode(), r"line 4: value 'lots' is not a number"),
+    "bad mentions": (b"timestamp,value,mentions\n2015-03-01 00:00:00,1,4\n2015-03-01 00:05:00,2,many\n",
+                     r"line 3: mentions 'many' is not a number"),
     "infinite value": (series_text([1, 2, "inf"]).encode(), r"line 4: value 'inf' is not a finite number"),
     "bad timestamp": (b"timestamp,value\n2015-03-01 00:00:00,1\nyesterday,2\n",
                       r"line 3: timestamp 'yesterday' is not an ISO 8601 date-time"),
@@ -133,7 +135,7 @@ def test_fill_missing_reads_left_out_minutes_as_zero_and_finds_the_same_alarm(tm
     sparse.write_text("\n".join([rows[0], *(row for row in rows[1:] if not row.endswith(",0"))]) + "\n")
     assert (values == 0).sum() > 1000  # the sparse file really leaves out many minutes
 
-    stamps, read = read_series_csv(sparse, fill_step=1)
+    stamps, read, _ = read_series_csv(sparse, fill_step=1)
     first_kept = int(np.flatnonzero(values)[0])
     assert read == [float(v) for v in values[first_kept:]]
     assert stamps[0] == START + first_kept * timedelta(minutes=1) and stamps[-1] == START + (len(values) - 1) * timedelta(minutes=1)
@@ -144,6 +146,43 @@ def test_fill_missing_reads_left_out_minutes_as_zero_and_finds_the_same_alarm(tm
 
     refused = detect_series_cli(sparse)
     assert refused.exit_code == 1 and "--fill-missing" in refused.output
+
+
+def test_a_mentions_column_keeps_hype_quiet_and_outages_alarming(tmp_path):
+    """Issue 15 item 2: with each minute's mentions beside its complaints, a rise of both together
+    is hype. The suite's hype scenario 3 (0.3 complaints a minute, hype days at about twice that) alarms
+    three times on its hype days from complaints alone and not at all with its mentions; sudden
+    scenario 0 on NAB's wander alarms on its four outages and 15 times besides from complaints alone,
+    and on its four outages only with its mentions, whose wander is the complaints' own."""
+    from outage_signal.detector.scenarios import scenario
+
+    def alarms(family, with_mentions):
+        s = scenario(family, "tune", 3 if family == "hype" else 0, days=14)
+        path = tmp_path / f"{family}.csv"
+        stamps = s.minutes.strftime("%Y-%m-%d %H:%M:%S")
+        header, rows = ("timestamp,value,mentions", zip(stamps, s.complaints, s.mentions)) if with_mentions \
+            else ("timestamp,value", zip(stamps, s.complaints))
+        path.write_text("\n".join([header, *(",".join(map(str, row)) for row in rows)]) + "\n")
+        result = detect_series_cli(path)
+        assert result.exit_code == 0, result.output
+        minutes = [int((datetime.fromisoformat(line) - s.minutes[0].tz_localize(None)) / timedelta(minutes=1))
+                   for line in result.output.splitlines()[1:]]
+        return minutes, s
+
+    bare, hype = alarms("hype", False)
+    assert [m for m in bare if any(start <= m < end for start, end in hype.decoys)] == [10273, 10675, 15910]
+    assert alarms("hype", True)[0] == []
+    bare, sudden = alarms("sudden", False)
+    assert len(bare) == 19
+    caught, _ = alarms("sudden", True)
+    assert len(caught) == len(sudden.outages) == 4
+    assert all(o.start <= m <= o.end for m, o in zip(caught, sudden.outages))
+
+
+def test_fill_missing_reads_absent_minutes_mentions_as_zero(tmp_path):
+    path = tmp_path / "sparse.csv"
+    path.write_text("timestamp,value,mentions\n2015-03-01 00:00:00,1,5\n2015-03-01 00:03:00,2,7\n")
+    assert read_series_csv(path, fill_step=1).mentions == [5.0, 0.0, 0.0, 7.0]
 
 
 @pytest.mark.parametrize("content, fill_step, message", [
