@@ -789,10 +789,6 @@ class ServiceDetector:
             # that numpy rounds as Python does.
             shift = self.hour_shift
             return a * math.log(shift) - (shift - 1.0) * mean
-        most = -1 if chatter is None else int(chatter.max())
-        if 0 <= most <= self.params.hype_window * self.rate_other:  # no window's chatter above the usual: one mean
-            per_count, offset = self._llr_terms(float(mean[0]))
-            return a * per_count - offset
         # The terms need logs, taken with math (as the reference does) on each distinct mean. A
         # step's mean is a function of its window's chatter, so the distinct chatter counts (a
         # few dozen an hour) index a table of terms. The table is indexed by the count itself (a
@@ -802,6 +798,11 @@ class ServiceDetector:
             distinct, position = np.unique(mean, return_inverse=True)
             slots, means = range(len(distinct)), distinct.tolist()
         else:
+            most = int(chatter.max())
+            window_rate = self.params.hype_window * self.rate_other
+            if most <= window_rate:  # no window's chatter above the usual: one mean
+                per_count_one, offset_one = self._llr_terms(float(mean[0]))
+                return a * per_count_one - offset_one
             if most <= _CHATTER_TABLE_SIZE:
                 counts = np.bincount(chatter).nonzero()[0]
                 slots, position = counts.tolist(), chatter
@@ -809,7 +810,6 @@ class ServiceDetector:
                 counts, position = np.unique(chatter, return_inverse=True)
                 slots = range(len(counts))
             pseudo = self.params.hype_pseudocount
-            window_rate = self.params.hype_window * self.rate_other
             means = (self.rate_authors * np.maximum(1.0, (counts + pseudo) / (window_rate + pseudo))).tolist()
         per_count = np.empty(slots[-1] + 1)
         offset = np.empty(len(per_count))

@@ -95,8 +95,8 @@ def detect_series(
         raise DetectorError(f"series step of {step} minutes does not divide an hour")
     if params is None:
         params = PROFILES[series_profile(step, values) if profile == "auto" else profile]
-    counts = np.rint(np.maximum(np.asarray(values, dtype=float), 0.0)).astype(np.int64)
-    every = counts if mentions is None else np.rint(np.maximum(np.asarray(mentions, dtype=float), 0.0)).astype(np.int64)
+    counts = _as_counts(values)
+    every = counts if mentions is None else _as_counts(mentions)
     if len(every) != len(counts):
         raise DetectorError(f"{len(every)} mentions for {len(counts)} values; expected one per step")
     # Samples are assigned to the step grid they nominally sit on (NAB stamps end in :53 seconds).
@@ -107,6 +107,11 @@ def detect_series(
     original = {g: o for g, o in zip(grid[keep], index[keep])}
     alarms = [original[pd.Timestamp(e.at)] for e in events if e.kind in alarm_kinds]
     return [a.tz_localize(None) if naive else a for a in alarms]
+
+
+def _as_counts(values: Sequence[float]) -> np.ndarray:
+    """Values rounded to whole counts, negatives as 0."""
+    return np.rint(np.maximum(np.asarray(values, dtype=float), 0.0)).astype(np.int64)
 
 
 class Series(NamedTuple):
