@@ -18,7 +18,6 @@ import json
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +31,10 @@ from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
+from outage_signal.classifier import DEFAULT_MODEL, ModelLoadError
 from outage_signal.classifier.cues import cue_tokens, lexicon_digest
 from outage_signal.classifier.features import CompiledVectorizer
 
-# The shipped model is package data (models/ installs as outage_signal.models), found wherever it is installed.
-DEFAULT_MODEL = Path(str(resources.files("outage_signal.models") / "complaint-classifier.skops"))
 FORMAT = "outage-signal-complaint-classifier/2"
 
 # The only non-builtin types a model file may contain; anything else is refused before it is built.
@@ -137,10 +135,6 @@ def _chunks(texts: list[str], max_chars: int) -> Iterator[list[str]]:
         size += len(text)
     if start < len(texts):
         yield texts[start:]
-
-
-class ModelLoadError(ValueError):
-    """A model file is missing, truncated, tampered with, or not an Outage Signal model."""
 
 
 class ComplaintClassifier:

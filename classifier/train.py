@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timezone
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -23,10 +22,10 @@ from sklearn.metrics import average_precision_score, brier_score_loss, confusion
 from sklearn.model_selection import GroupKFold
 
 from outage_signal.classifier.dataset import DEFAULT_REAL, DatasetError, load_real, read_labeled
-from outage_signal.classifier.model import DEFAULT_MODEL, ComplaintClassifier
+from outage_signal.classifier import DEFAULT_DATASET, DEFAULT_MODEL
+from outage_signal.classifier.model import ComplaintClassifier
 from outage_signal.classifier.services import ServiceMatcher
 
-DEFAULT_DATASET = Path(str(resources.files("outage_signal.datasets") / "labeled" / "posts.csv"))
 # What goes into training, chosen with benchmarks/classifier_models.py (nested cross-validation by group).
 TRAIN_ON_BORDERLINE = False
 # Weight of each written post against a real one's 1 (0: not used); their test split is never trained on.

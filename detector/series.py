@@ -7,7 +7,7 @@ import math
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple, Sequence
+from typing import Any, Iterator, NamedTuple, Sequence
 
 import numpy as np
 import pandas as pd
@@ -104,9 +104,9 @@ def detect_series(
     keep = np.concatenate(([True], np.diff(grid.asi8) > 0))
     det = ServiceDetector("series", sensitivity, params=replace(params, step_minutes=step))
     events = det.update_many(grid[keep], counts[keep], counts[keep], every[keep])
-    original = {g: o for g, o in zip(grid[keep], index[keep])}
-    alarms = [original[pd.Timestamp(e.at)] for e in events if e.kind in alarm_kinds]
-    return [a.tz_localize(None) if naive else a for a in alarms]
+    at = pd.DatetimeIndex([e.at for e in events if e.kind in alarm_kinds], tz="UTC").as_unit("ns")
+    alarms = index[keep][grid[keep].searchsorted(at)]  # each alarm's step back at its input timestamp
+    return list(alarms.tz_localize(None) if naive else alarms)
 
 
 def _as_counts(values: Sequence[float]) -> np.ndarray:
@@ -140,11 +140,27 @@ def read_series_csv(path: str | Path, fill_step: int | None = None) -> Series:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise DetectorError(f"{path}: line {line}: not UTF-8 text; expected a timestamp,value CSV") from None
-    rows = csv.reader(io.StringIO(text, newline=""))
+    return _parse_series(path, _numbered_rows(path, text), fill_step)
+
+
+def _numbered_rows(path: str | Path, text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV row with the number of the line it ends on, as :func:`csv.reader` reads them. A file
+    with no quote, NUL or lone carriage return (what exports write) is split on its newlines and
+    commas directly, which reads the same rows in a quarter of the time."""
+    lines = text.replace("\r\n", "\n")
+    if '"' not in lines and "\r" not in lines and "\0" not in lines:
+        pieces = lines.split("\n")
+        if pieces[-1] == "":
+            pieces.pop()  # the last line's newline ends it; it starts no empty row
+        for number, line in enumerate(pieces, start=1):
+            yield number, line.split(",") if line else []
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        return _parse_series(path, rows, fill_step)
+        for row in reader:
+            yield reader.line_num, row
     except csv.Error as exc:  # a field beyond csv's size limit
-        raise DetectorError(f"{path}: line {rows.line_num}: {exc}") from None
+        raise DetectorError(f"{path}: line {reader.line_num}: {exc}") from None
 
 
 def _read_bytes(path: str | Path) -> bytes:
@@ -154,16 +170,16 @@ def _read_bytes(path: str | Path) -> bytes:
         raise DetectorError(f"{path}: cannot read: {exc.strerror}") from None
 
 
-def _parse_series(path: str | Path, rows: Any, fill_step: int | None) -> Series:
+def _parse_series(path: str | Path, rows: Iterator[tuple[int, list[str]]], fill_step: int | None) -> Series:
     if fill_step is not None and (fill_step <= 0 or 60 % fill_step):
         raise DetectorError(f"{path}: a fill step of {fill_step} minutes; expected whole minutes that divide an hour")
-    header = next(rows, None)
+    header_line, header = next(rows, (0, None))
     if header is None:
         raise DetectorError(f"{path}: empty file; expected a header line timestamp,value")
     columns = [name.strip() for name in header]
     missing = [name for name in ("timestamp", "value") if name not in columns]
     if missing:
-        raise DetectorError(f"{path}: line {rows.line_num}: header {','.join(header)!r} lacks the column(s) "
+        raise DetectorError(f"{path}: line {header_line}: header {','.join(header)!r} lacks the column(s) "
                             f"{', '.join(missing)}; expected timestamp,value")
     at_stamp, at_value = columns.index("timestamp"), columns.index("value")
     at_mentions = columns.index("mentions") if "mentions" in columns else None
@@ -171,20 +187,22 @@ def _parse_series(path: str | Path, rows: Any, fill_step: int | None) -> Series:
     values: list[float] = []
     mentions: list[float] = []
     step = None if fill_step is None else timedelta(minutes=fill_step)
-    for row in rows:
+    naive = None
+    for line, row in rows:
         if not row:
             continue  # a blank line
-        where = f"{path}: line {rows.line_num}"
         if len(row) != len(header):
-            raise DetectorError(f"{where}: {len(row)} field(s); expected {len(header)}, as in the header")
-        stamp = _timestamp(where, row[at_stamp])
-        value = _value(where, row[at_value], "value")
-        mention = 0.0 if at_mentions is None else _value(where, row[at_mentions], "mentions")
-        if stamps:
-            if (stamp.tzinfo is None) != (stamps[0].tzinfo is None):
-                raise DetectorError(f"{where}: timestamp {row[at_stamp]!r}; expected every timestamp with "
-                                    "a time zone or every one without, as in the first row")
-            gap = stamp - stamps[-1]
+            raise DetectorError(f"{path}: line {line}: {len(row)} field(s); expected {len(header)}, as in the header")
+        stamp = _timestamp(path, line, row[at_stamp])
+        value = _value(path, line, row[at_value], "value")
+        mention = 0.0 if at_mentions is None else _value(path, line, row[at_mentions], "mentions")
+        if naive is None:
+            naive = stamp.tzinfo is None
+        elif (stamp.tzinfo is None) != naive:
+            raise DetectorError(f"{path}: line {line}: timestamp {row[at_stamp]!r}; expected every timestamp with "
+                                "a time zone or every one without, as in the first row")
+        elif (gap := stamp - stamps[-1]) != step:  # the usual row is one step after the last: nothing to check
+            where = f"{path}: line {line}"
             if gap <= timedelta(0):
                 raise DetectorError(f"{where}: {_minutes(gap)} after the previous row; expected a later timestamp")
             if step is None:
@@ -198,7 +216,7 @@ def _parse_series(path: str | Path, rows: Any, fill_step: int | None) -> Series:
                 stamps.extend(last + step * (i + 1) for i in range(absent))
                 values.extend([0.0] * absent)
                 mentions.extend([0.0] * absent)
-            elif gap != step:
+            else:
                 hint = ("" if fill_step is not None else
                         "; if rows of 0 were left out, read it with a fill step (detect-series --fill-missing)")
                 raise DetectorError(f"{where}: {_minutes(gap)} after the previous row; expected the series' "
@@ -211,21 +229,21 @@ def _parse_series(path: str | Path, rows: Any, fill_step: int | None) -> Series:
     return Series(stamps, values, None if at_mentions is None else mentions)
 
 
-def _timestamp(where: str, field: str) -> datetime:
+def _timestamp(path: str | Path, line: int, field: str) -> datetime:
     try:
         return datetime.fromisoformat(field.strip())
     except ValueError:
-        raise DetectorError(f"{where}: timestamp {field!r} is not an ISO 8601 date-time "
+        raise DetectorError(f"{path}: line {line}: timestamp {field!r} is not an ISO 8601 date-time "
                             "(like 2015-03-01 00:05:00)") from None
 
 
-def _value(where: str, field: str, column: str) -> float:
+def _value(path: str | Path, line: int, field: str, column: str) -> float:
     try:
         value = float(field)
     except ValueError:
-        raise DetectorError(f"{where}: {column} {field!r} is not a number") from None
+        raise DetectorError(f"{path}: line {line}: {column} {field!r} is not a number") from None
     if not math.isfinite(value):
-        raise DetectorError(f"{where}: {column} {field!r} is not a finite number")
+        raise DetectorError(f"{path}: line {line}: {column} {field!r} is not a finite number")
     return value
 
 

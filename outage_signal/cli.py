@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, get_args
+from typing import TYPE_CHECKING, Any, get_args
 from urllib.parse import urlsplit
 
 import click
@@ -29,17 +29,19 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColu
 from rich.table import Table
 from rich.text import Text
 
-from outage_signal import classifier
 from outage_signal import detector
-from outage_signal.classifier import DEFAULT_DATASET, DEFAULT_MODEL, ComplaintClassifier, ModelLoadError
+from outage_signal.classifier import DEFAULT_DATASET, DEFAULT_MODEL, ModelLoadError, ServiceMatcher
 from outage_signal.classifier.dataset import DatasetError, read_labeled
-from outage_signal import labeling, notify, pipeline, sources, streaming
-from outage_signal import report as report_module
-from outage_signal.collector.reddit import RateLimitMeter, RedditError, reddit_from_env
 from outage_signal.config import (DEFAULT_DB, DEFAULT_REPLAY, Config, ConfigError, WebhookFormat, load_config,
                                   service_rows)
 from outage_signal.lock import LockError, LockHeld, RunLock
 from outage_signal.store import Store, StoreError, database_error, iso
+
+# The stages behind the commands (scikit-learn, the API clients, matplotlib: seconds to import) are
+# imported by the commands that use them, so `--help`, `detect-series` and the listings start at once.
+if TYPE_CHECKING:
+    from outage_signal import pipeline
+    from outage_signal.classifier.model import ComplaintClassifier
 
 # Errors a person can act on: shown as one line, exit status 1, no traceback.
 USER_ERRORS: tuple[type[Exception], ...] = (ConfigError, StoreError, LockError, ModelLoadError,
@@ -127,6 +129,7 @@ class App:
         return Store(self.db_path, readonly=readonly)
 
     def model(self, path: Path = DEFAULT_MODEL) -> ComplaintClassifier:
+        from outage_signal.classifier.model import ComplaintClassifier
         return ComplaintClassifier.load(path)
 
     def echo(self, message: str) -> None:
@@ -200,6 +203,8 @@ def known_service(config: Config, service: str | None) -> str | None:
 # --- tables: what each listing looks like in a terminal ---
 
 def _print_incident_table(app: App, incidents: Rows) -> None:
+    from outage_signal.report import official_summary
+
     table = Table(title="Incidents")
     for column in ("service", "opened at (UTC)", "status", "complaints", "official acknowledgement",
                    "official incident", "lead"):
@@ -211,7 +216,7 @@ def _print_incident_table(app: App, incidents: Rows) -> None:
                       i["status"] + (f" {i['resolved_at'][11:16]}" if i["resolved_at"] else ""),
                       str(i["complaints"]),
                       (i["acknowledged_at"] or "never")[:16].replace("T", " ") + first,
-                      report_module.official_summary(i), lead)
+                      official_summary(i), lead)
     app.console.print(table)
 
 
@@ -301,6 +306,8 @@ def demo(app: App, replay_dir: Path) -> None:
     outages caught, missed and false alarms. Running it again adds nothing: every stage
     resumes where it stopped. Exit status 2: a run holds the database's lock (nothing done).
     """
+    from outage_signal import notify, pipeline, report as report_module
+
     config, model = app.config(), app.model()
     endpoints = notify.load_endpoints(config)
     try:
@@ -327,6 +334,8 @@ def demo(app: App, replay_dir: Path) -> None:
 @pass_app
 def incidents(app: App, service: str | None) -> Rows:
     """List detected incidents, with their official acknowledgement and lead time."""
+    from outage_signal import report as report_module
+
     known_service(app.config(), service)
     with app.store(readonly=True) as store:
         return report_module.incidents(store, service)
@@ -406,6 +415,8 @@ def evaluate_detector(app: App, replay_dir: Path) -> Rows:
 
 
 def evaluate_detector_on_replay(app: App, replay_dir: Path) -> dict[str, Any]:
+    from outage_signal import pipeline
+
     config, model = app.config(), app.model()
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "evaluate.db") as store:
         with app.progress("replaying") as progress:
@@ -439,6 +450,8 @@ def run(app: App, dry_run: bool, replay_dir: Path | None, no_status_pages: bool)
 
 
 def run_once(app: App, dry_run: bool, replay_dir: Path | None, no_status_pages: bool) -> pipeline.PassSummary | None:
+    from outage_signal import notify, pipeline, sources
+
     config, model = app.config(), app.model()
     endpoints = notify.load_endpoints(config)
     try:
@@ -515,6 +528,9 @@ def stream_command(app: App, source: str, endpoints: tuple[str, ...], stall_seco
     rate-limit budget allows (never sooner than --min-interval), each listing stored with its
     cursor, each minute analysed. Needs the Reddit credentials `run` uses.
     """
+    from outage_signal import notify, streaming
+    from outage_signal.collector.reddit import RateLimitMeter, RedditError, reddit_from_env
+
     config, model = app.config(), app.model()
     if source == "reddit" and (endpoints or stall_seconds):
         raise click.UsageError("--endpoint and --stall-seconds are for --source bluesky")
@@ -597,6 +613,8 @@ def test_webhook(url: str, fmt: str, secret_env: str, routing_key_env: str) -> N
     Apprise URL (${VARIABLES} are read from the environment). Alertmanager and PagerDuty get the sample
     incident resolved right after, so nobody stays paged. A generic event without the secret goes
     unsigned, with a warning: a receiver that checks signatures would refuse the real ones."""
+    from outage_signal import notify
+
     secret = routing_key = None
     if fmt == "pagerduty":
         routing_key = notify.read_environment(routing_key_env, "--routing-key-env")
@@ -633,9 +651,11 @@ def train_command(app: App, dataset: Path, include: tuple[Path, ...], model_path
     the best F1 at that precision. Rows of --include files are added to the training rows only: the
     held-out figures stay comparable from one training to the next. A bad row of such a file is
     named and skipped."""
+    from outage_signal.classifier.train import train
+
     print_bad_rows(include)
     with app.console.status("training", spinner="dots") if not app.quiet else contextlib.nullcontext():
-        metadata = classifier.train(dataset, model_path, include=include, min_precision=min_precision)
+        metadata = train(dataset, model_path, include=include, min_precision=min_precision)
     for message in metadata["include_left_out"]:
         click.echo(f"warning: {message}", err=True)
     test, written = metadata["test"], metadata["written_test"]
@@ -658,7 +678,9 @@ def evaluate_command(app: App, dataset: Path, on: Path | None, model_path: Path,
     source part), then on the written posts' test split, and service attribution on real complaints
     (or all of it on a label file's rows with --on; a bad row of it is named and skipped)."""
     print_bad_rows([on] if on else [])
-    report = classifier.evaluate(model_path, dataset, app.config().matcher_names(), on=on)
+    from outage_signal.classifier.train import evaluate
+
+    report = evaluate(model_path, dataset, app.config().matcher_names(), on=on)
     if as_json:
         click.echo(json.dumps(report, indent=1))
         return
@@ -716,6 +738,8 @@ def label(app: App, out: Path | None, limit: int, random_count: int, model_path:
 
         printf 'y\\nn\\nq\\n' | outage-signal label
     """
+    from outage_signal import labeling
+
     model = app.model(model_path)
     out = out or labeling.default_label_file(app.db_path)
     with app.store(readonly=True) as store:  # the answers go to the label file, never to the database
@@ -736,9 +760,11 @@ def classify_command(app: App, source, model_path: Path) -> None:
 
         echo "is github down? 502 on every push" | outage-signal classify
     """
+    from outage_signal.classifier.train import classify_lines
+
     model = app.model(model_path)
-    matcher = classifier.ServiceMatcher(**app.config().matcher_names())
-    for row in classifier.classify_lines(source, model, matcher):
+    matcher = ServiceMatcher(**app.config().matcher_names())
+    for row in classify_lines(source, model, matcher):
         click.echo(json.dumps(row))
 
 
@@ -746,11 +772,13 @@ def classify_command(app: App, source, model_path: Path) -> None:
 @pass_app
 def reclassify(app: App) -> None:
     """Relabel every stored post with the current model and rebuild the counts."""
+    from outage_signal import pipeline
+
     model, config = app.model(), app.config()
     with app.store() as store:
         total = store.post_count()
         with app.progress("reclassifying", total) as progress:
-            labeled = pipeline.reclassify(store, model, classifier.ServiceMatcher(**config.matcher_names()), progress)
+            labeled = pipeline.reclassify(store, model, ServiceMatcher(**config.matcher_names()), progress)
     click.echo(f"{labeled} posts labeled by model {model.version}; counts rebuilt")
 
 
@@ -771,6 +799,8 @@ def backfill(app: App, source: str, since: str, until: str | None, service: str 
     where detection already stands is detected again from the first stored minute: its
     incidents are recorded and linked, not notified.
     """
+    from outage_signal import pipeline, sources
+
     config = app.config()
     if known_service(config, service):
         config = dataclasses.replace(config, services={service: config.services[service]})
@@ -806,6 +836,8 @@ def import_command(app: App, files: tuple[Path, ...]) -> None:
 
         outage-signal import RS_2024-06.zst RC_2024-06.zst
     """
+    from outage_signal import pipeline
+
     with app.store() as store, app.progress("importing") as progress:
         report = pipeline.import_files(store, list(files), progress)
     for problem in report.malformed[:20]:
@@ -829,6 +861,8 @@ def status_command(app: App) -> Rows:
     status, last collection and failing sources; and how far the Bluesky stream's last stored event
     is behind real time (stream_lag_seconds, when `stream` has run), and the Reddit follower's last
     complete poll (reddit_follow_lag_seconds, when `stream --source reddit` has run)."""
+    from outage_signal import report as report_module
+
     with app.store(readonly=True) as store:
         return report_module.status(store, app.config())
 
@@ -843,6 +877,8 @@ def status_command(app: App) -> Rows:
 def report(app: App, since: str | None, until: str | None, service: str | None, out_dir: Path) -> None:
     """Write a self-contained HTML report: per service, complaints against the baseline band with
     incidents, acknowledgements and lead times, and a table of incidents with sample posts."""
+    from outage_signal import report as report_module
+
     config = app.config()
     known_service(config, service)
     start, end = time_window(since, until)
@@ -860,6 +896,8 @@ def report(app: App, since: str | None, until: str | None, service: str | None, 
 @pass_app
 def plot(app: App, service: str, since: str | None, until: str | None, out: Path | None) -> None:
     """One service's complaints against its baseline as a PNG."""
+    from outage_signal import report as report_module
+
     known_service(app.config(), service)
     start, end = time_window(since, until)
     with app.store(readonly=True) as store:
