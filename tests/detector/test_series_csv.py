@@ -195,3 +195,31 @@ def test_fill_missing_still_refuses_rows_off_the_step(tmp_path, content, fill_st
     path.write_bytes(content)
     with pytest.raises(DetectorError, match=f"^{re.escape(str(path))}: {message}"):
         read_series_csv(path, fill_step=fill_step)
+
+
+@pytest.mark.parametrize("text", [
+    "timestamp,value\n2015-03-01 00:00:00,1\n2015-03-01 00:05:00,2\n",
+    "timestamp,value\r\n2015-03-01 00:00:00,1\r\n\r\n2015-03-01 00:05:00, 2 \r\n",  # Windows lines, a blank one
+    "timestamp,value\n2015-03-01 00:00:00,1\n2015-03-01 00:05:00,2",  # no newline at the end
+    "\n\ntimestamp,value,\n2015-03-01 00:00:00,1,\n",  # blank lines first, an empty last field
+    "", "\n", "timestamp,value",
+])
+def test_quote_free_files_are_split_into_the_rows_csv_reader_reads(text):
+    import csv
+    import io
+
+    from outage_signal.detector.series import _numbered_rows
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    assert list(_numbered_rows("x.csv", text)) == [(reader.line_num, row) for row in reader]
+
+
+def test_the_command_line_starts_without_the_classifier_and_api_clients():
+    """`--help` and `detect-series` must not wait seconds for scikit-learn, atproto or matplotlib to load."""
+    import subprocess
+    import sys
+
+    code = ("import sys, outage_signal.cli; "
+            "print(' '.join(m for m in ('sklearn', 'atproto', 'praw', 'matplotlib') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == ""
