@@ -21,6 +21,7 @@ family and overall (scored by :func:`outage_signal.evaluation.score_alarms`: cau
 [start, end]; an alarm more than 30 min from every outage is false).
 
     python benchmarks/detector_suite.py [--part tune|report] [--per-family 16] [--days 14] [--wander-scale 1]
+                                        [--wander-shape hourly|continuous]
                                         [--cli-arg=--sensitivity --cli-arg=1.5] [--only detect-series] [--json]
 """
 from __future__ import annotations
@@ -40,7 +41,7 @@ from click.testing import CliRunner
 
 from outage_signal.cli import cli
 from outage_signal.detector import DetectorParams, ServiceDetector
-from outage_signal.detector.scenarios import FAMILIES, OUTAGE_FAMILIES, START, Scenario, suite
+from outage_signal.detector.scenarios import FAMILIES, OUTAGE_FAMILIES, START, WANDER_SHAPES, Scenario, suite
 from outage_signal.evaluation import SeriesScore, score_alarms
 
 Detector = Callable[[Scenario, Path], list[float]]  # alarm times, minutes from the scenario's start
@@ -144,11 +145,12 @@ class SeriesResult:
 
 
 def run_suite(part: str, per_family: int, days: int, runners: dict[str, Detector],
-              families: Sequence[str] = FAMILIES, wander_scale: float = 1.0) -> list[SeriesResult]:
+              families: Sequence[str] = FAMILIES, wander_scale: float = 1.0,
+              wander_shape: str = "hourly") -> list[SeriesResult]:
     """Every detector's score on every scenario of one part."""
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for s in suite(part, per_family, days, tuple(families), wander_scale):
+        for s in suite(part, per_family, days, tuple(families), wander_scale, wander_shape):
             windows = [(o.start, o.end) for o in s.outages]
             results.append(SeriesResult(s.family, s.name, s.usual_rate,
                                         {name: score_alarms(run(s, Path(tmp)), windows, s.weeks)
@@ -187,6 +189,9 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=14, help="days per scenario (default 14)")
     parser.add_argument("--wander-scale", type=float, default=1.0,
                         help="multiply the hour-to-hour wander's sigma (0: a smooth weekly rhythm; default 1: NAB's)")
+    parser.add_argument("--wander-shape", choices=WANDER_SHAPES, default="hourly",
+                        help="the wander as a level per hour (default) or drifting minute by minute, with the "
+                             "same hourly statistics")
     parser.add_argument("--cli-arg", action="append", default=[], help="extra argument for detect-series")
     parser.add_argument("--only", help="run only the detector of this name, or those whose name contains it (e.g. mentions)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -198,7 +203,8 @@ def main() -> int:
                {name: run for name, run in found.items() if not args.only or args.only in name})
     if not runners:
         parser.error(f"no detector's name contains {args.only!r}")
-    results = run_suite(args.part, args.per_family, args.days, runners, wander_scale=args.wander_scale)
+    results = run_suite(args.part, args.per_family, args.days, runners, wander_scale=args.wander_scale,
+                        wander_shape=args.wander_shape)
     elapsed = time.perf_counter() - began
     rows = groups(FAMILIES)
     if args.json:
@@ -206,7 +212,7 @@ def main() -> int:
                           for name in runners}, indent=1))
         return 0
     print(f"scenario suite, part {args.part}: {args.per_family} series x {args.days} days per family, "
-          f"wander x {args.wander_scale:g}, "
+          f"wander x {args.wander_scale:g} ({args.wander_shape}), "
           f"{len(results)} series, {elapsed:.0f} s")
     print("recall / false alarms per series-week / median minutes to alarm (outages caught of outages)")
     print(f"{'':22} " + " ".join(f"{n[:31]:>31}" for n in runners))

@@ -10,7 +10,12 @@ Background (every family)
     A mean rate drawn log-uniformly from 0.05 to 20 complaints a minute (a sparse service to a busy
     one; slow growth starts lower), shaped by the weekly rhythm (168 hours of the week) of one of
     NAB's ten realTweets series, with hour-to-hour wander (a log-normal AR(1) factor) whose sigma and
-    lag-1 correlation are that series' own (``datasets/scenario-stats/nab-rhythm.json``). Minute
+    lag-1 correlation are that series' own (``datasets/scenario-stats/nab-rhythm.json``). That wander
+    steps at each hour's start; real volumes do not (in NAB's 5-minute counts two bins 30 minutes apart
+    correlate as much across an hour's start as within an hour), so ``wander_shape="continuous"``
+    draws it instead as a log-level drifting minute by minute (Ornstein-Uhlenbeck) whose hourly counts
+    have the same series' hourly statistics: a check of how much the figures owe to the wander's shape,
+    which no minute-level complaint data here pins down. Minute
     counts are negative binomial around that rate (gamma-Poisson, variance ``mu + a mu**2``, ``a``
     log-uniform 0.02-0.2: an assumption, no minute-level complaint data to fit it on). Non-complaint
     chatter (``mentions - complaints``) is 2-6 times the complaint rate with the same rhythm.
@@ -58,10 +63,12 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
+from scipy.signal import lfilter
 
 FAMILIES = ("sudden", "ramping", "short", "long", "repeat", "blips", "hype", "bots", "slow_growth", "quiet")
 OUTAGE_FAMILIES = ("sudden", "ramping", "short", "long", "repeat")
 PARTS = ("tune", "report")
+WANDER_SHAPES = ("hourly", "continuous")
 START = pd.Timestamp("2026-01-05 00:00", tz="UTC")  # a Monday: hour of week 0 is the NAB shape's first hour
 WARMUP_MINUTES = 2 * 1440
 MINUTES_PER_WEEK = 7 * 1440
@@ -167,16 +174,43 @@ def outage_gap_minutes(rng: np.random.Generator) -> int:
     return int(round(60 * float(np.interp(rng.uniform(), stats["quantile_levels"], stats["gap_hours_quantiles"]))))
 
 
+def hourly_wander(rng: np.random.Generator, hours: int, sigma: float, lag1: float) -> np.ndarray:
+    """One factor per hour: a stationary log-normal AR(1) with log-sigma ``sigma`` and lag-1 ``lag1``, mean 1."""
+    log_wander = np.empty(hours)
+    log_wander[0] = rng.normal(0.0, sigma)
+    innovations = rng.normal(0.0, sigma * np.sqrt(1.0 - lag1 ** 2), hours)
+    for h in range(1, hours):
+        log_wander[h] = lag1 * log_wander[h - 1] + innovations[h]
+    return np.exp(log_wander - sigma ** 2 / 2)
+
+
+def continuous_wander(rng: np.random.Generator, minutes: int, sigma: float, tau: float) -> np.ndarray:
+    """One factor per minute: a stationary log-normal Ornstein-Uhlenbeck level, log-sigma ``sigma``,
+    correlation ``exp(-lag / tau)`` at a lag in minutes, mean 1.
+
+    >>> w = continuous_wander(np.random.default_rng(0), 200_000, 0.3, 60)
+    >>> round(float(w.mean()), 1), round(float(np.log(w).std()), 1)
+    (1.0, 0.3)
+    """
+    phi = np.exp(-1.0 / tau)
+    first = rng.normal(0.0, sigma)
+    innovations = rng.normal(0.0, sigma * np.sqrt(1.0 - phi ** 2), minutes)
+    log_wander, _ = lfilter([1.0], [1.0, -phi], innovations, zi=[phi * first])
+    return np.exp(log_wander - sigma ** 2 / 2)
+
+
 def _seed(family: str, part: str, index: int) -> np.random.SeedSequence:
     # crc32, not hash(): the same numbers in every process.
     return np.random.SeedSequence([zlib.crc32(family.encode()), PARTS.index(part), index])
 
 
-def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: float = 1.0) -> Scenario:
+def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: float = 1.0,
+             wander_shape: str = "hourly") -> Scenario:
     """The ``index``-th scenario of a family in a part; the same arguments give the same scenario.
 
-    ``wander_scale`` multiplies the hour-to-hour wander's sigma (0: the weekly rhythm alone, smooth),
-    to see how a detector fares on series that wander less, or more, than NAB's."""
+    ``wander_scale`` multiplies the wander's sigma (0: the weekly rhythm alone, smooth), to see how a
+    detector fares on series that wander less, or more, than NAB's; ``wander_shape`` is ``hourly`` (a
+    level per hour) or ``continuous`` (a level drifting minute by minute, with the same hourly statistics)."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}")
     if part not in PARTS:
@@ -185,6 +219,8 @@ def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: f
         raise ValueError(f"need days >= 4 (two are warm-up), got {days}")
     if wander_scale < 0:
         raise ValueError(f"need wander_scale >= 0, got {wander_scale}")
+    if wander_shape not in WANDER_SHAPES:
+        raise ValueError(f"unknown wander_shape {wander_shape!r}; expected one of {', '.join(WANDER_SHAPES)}")
     rng = np.random.default_rng(_seed(family, part, index))
     n = days * 1440
     t = np.arange(n)
@@ -196,15 +232,11 @@ def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: f
     shape = np.maximum(np.asarray(shape_stats["weekly_shape"]), 0.1)
     hour_of_week = (t / 60.0 - 0.5) % 168
     weekly = np.interp(hour_of_week, np.arange(169), np.append(shape, shape[0]))
-    # Hour-to-hour wander: a stationary log-normal AR(1), mean 1.
-    sigma, lag1 = shape_stats["hourly_log_sigma"] * wander_scale, shape_stats["hourly_lag1"]
-    hours = n // 60
-    log_wander = np.empty(hours)
-    log_wander[0] = rng.normal(0.0, sigma)
-    innovations = rng.normal(0.0, sigma * np.sqrt(1.0 - lag1 ** 2), hours)
-    for h in range(1, hours):
-        log_wander[h] = lag1 * log_wander[h - 1] + innovations[h]
-    wander = np.repeat(np.exp(log_wander - sigma ** 2 / 2), 60)
+    if wander_shape == "hourly":
+        wander = np.repeat(hourly_wander(rng, n // 60, shape_stats["hourly_log_sigma"] * wander_scale,
+                                         shape_stats["hourly_lag1"]), 60)
+    else:
+        wander = continuous_wander(rng, n, shape_stats["minute_log_sigma"] * wander_scale, shape_stats["minute_tau"])
 
     if family == "slow_growth":
         usual_rate = _log_uniform(rng, 0.02, 0.2)
@@ -296,8 +328,8 @@ def _negative_binomial_means(rng: np.random.Generator, mean: np.ndarray) -> np.n
 
 
 def suite(part: str, per_family: int = 8, days: int = 14, families: tuple[str, ...] = FAMILIES,
-          wander_scale: float = 1.0) -> Iterator[Scenario]:
+          wander_scale: float = 1.0, wander_shape: str = "hourly") -> Iterator[Scenario]:
     """Every family's first ``per_family`` scenarios of one part, family by family."""
     for family in families:
         for index in range(per_family):
-            yield scenario(family, part, index, days, wander_scale)
+            yield scenario(family, part, index, days, wander_scale, wander_shape)

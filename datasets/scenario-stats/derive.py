@@ -11,7 +11,11 @@ Writes, next to this script:
 * ``nab-rhythm.json``: the weekly rhythm of NAB's ten realTweets series (5-minute mention volumes of
   ten companies, Feb-Apr 2015): per file, the median shape of its 168 hours of the week (mean 1),
   and how far single hours stray from that shape (robust sigma and lag-1 autocorrelation of the
-  log ratio), so generated backgrounds breathe like real chatter instead of following a sine.
+  log ratio), so generated backgrounds breathe like real chatter instead of following a sine; and the
+  continuous form of that wander (``minute_log_sigma``, ``minute_tau``: a log-level that drifts minute by
+  minute, an Ornstein-Uhlenbeck process) whose hourly counts, drawn at the file's own volume, show the
+  file's hourly sigma and lag-1 (fitted on a grid by simulation, so the counting noise of a quiet file's
+  hours is not taken for wander).
 
 The package never reads ``../shared``; it reads these two files.
 """
@@ -25,7 +29,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from outage_signal.detector.scenarios import continuous_wander
+
 OUTAGE_IMPACTS = ("minor", "major", "critical")
+SIGMA_GRID = np.arange(0.025, 0.8, 0.025)
+TAU_GRID = (10, 15, 20, 30, 40, 50, 60, 80, 100, 130, 170, 220, 300)  # minutes
 LEVELS = [round(q, 2) for q in np.linspace(0.0, 1.0, 21)]  # every 5 %
 
 
@@ -58,6 +66,35 @@ def github_stats(path: Path) -> dict:
     }
 
 
+def hourly_wander(hourly: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
+    """Robust sigma and lag-1 autocorrelation of each hour's log ratio of its count to its expectation."""
+    log_ratio = np.log((hourly + 1) / (expected + 1))
+    centred = log_ratio - np.median(log_ratio)
+    sigma = 1.4826 * float(np.median(np.abs(centred)))  # robust: NAB's news spikes are the anomalies
+    return sigma, float(np.corrcoef(centred[:-1], centred[1:])[0, 1])
+
+
+def fit_continuous_wander(expected: np.ndarray, sigma: float, lag1: float, reps: int = 3) -> tuple[float, int]:
+    """The continuous wander (minute log-sigma, correlation time in minutes) whose Poisson counts at the
+    ``expected`` hourly volumes give hourly statistics nearest ``sigma`` and ``lag1`` (a grid, by simulation)."""
+    per_minute = np.repeat(expected / 60.0, 60)
+    best: tuple[float, float, int] | None = None
+    for minute_tau in TAU_GRID:
+        for minute_sigma in SIGMA_GRID:
+            rng = np.random.default_rng(0)  # the same draws for every candidate: a smooth loss
+            simulated = []
+            for _ in range(reps):
+                wander = continuous_wander(rng, len(per_minute), minute_sigma, minute_tau)
+                counts = rng.poisson(per_minute * wander).reshape(-1, 60).sum(axis=1)
+                simulated.append(hourly_wander(counts, expected))
+            got_sigma, got_lag1 = np.mean(simulated, axis=0)
+            loss = ((got_sigma - sigma) / 0.02) ** 2 + ((got_lag1 - lag1) / 0.05) ** 2
+            if best is None or loss < best[0]:
+                best = (loss, round(float(minute_sigma), 3), minute_tau)
+    assert best is not None
+    return best[1], best[2]
+
+
 def nab_rhythm(folder: Path) -> dict:
     files = {}
     for path in sorted((folder / "realTweets").glob("*.csv")):
@@ -68,13 +105,12 @@ def nab_rhythm(folder: Path) -> dict:
         relative = (hourly / week_level).groupby(hour_of_week).median()
         shape = relative.reindex(range(168)).interpolate().bfill().ffill()
         shape = shape / shape.mean()
-        expected = week_level * shape.to_numpy()[hour_of_week]
-        log_ratio = np.log((hourly + 1) / (expected + 1))
-        centred = log_ratio - log_ratio.median()
-        sigma = 1.4826 * float(np.median(np.abs(centred)))  # robust: NAB's news spikes are the anomalies
-        lag1 = float(np.corrcoef(centred[:-1], centred[1:])[0, 1])
+        expected = (week_level * shape.to_numpy()[hour_of_week]).to_numpy()
+        sigma, lag1 = hourly_wander(hourly.to_numpy(), expected)
+        minute_sigma, minute_tau = fit_continuous_wander(expected, sigma, lag1)
         files[path.name] = {"weekly_shape": [round(float(v), 3) for v in shape],
-                            "hourly_log_sigma": round(sigma, 3), "hourly_lag1": round(lag1, 3)}
+                            "hourly_log_sigma": round(sigma, 3), "hourly_lag1": round(lag1, 3),
+                            "minute_log_sigma": round(minute_sigma, 3), "minute_tau": minute_tau}
     return {"source": "numenta/NAB data/realTweets (MIT), 5-minute Twitter mention volumes, Feb-Apr 2015",
             "hour_of_week": "0 = Monday 00:00 UTC", "files": files}
 

@@ -11,8 +11,8 @@ import pytest
 
 from outage_signal.detector import read_series_csv
 from outage_signal.detector.scenarios import (
-    DURATION_RANGE, FAMILIES, MULTIPLE_RANGE, OUTAGE_FAMILIES, RATE_RANGE, WARMUP_MINUTES, github_stats,
-    scenario, suite,
+    DURATION_RANGE, FAMILIES, MULTIPLE_RANGE, OUTAGE_FAMILIES, RATE_RANGE, WARMUP_MINUTES, continuous_wander,
+    github_stats, nab_rhythm, scenario, suite,
 )
 from outage_signal.evaluation import SeriesScore, score_alarms
 
@@ -50,6 +50,37 @@ def test_wander_scale_zero_leaves_the_weekly_rhythm_alone():
     assert smooth.rhythm_file == wandering.rhythm_file and smooth.usual_rate == wandering.usual_rate
     with pytest.raises(ValueError, match="wander_scale"):
         scenario("quiet", "tune", 2, DAYS, wander_scale=-1.0)
+
+
+def _hour_start_jump_ratio(background: np.ndarray) -> float:
+    """How much larger the background's log-change is at an hour's first minute than at the others."""
+    jumps = np.abs(np.diff(np.log(background)))
+    at_hour_start = (np.arange(1, len(background)) % 60) == 0
+    return float(jumps[at_hour_start].mean() / jumps[~at_hour_start].mean())
+
+
+def test_continuous_wander_drifts_without_steps_at_the_hour():
+    hourly = scenario("quiet", "tune", 2, DAYS)
+    continuous = scenario("quiet", "tune", 2, DAYS, wander_shape="continuous")
+    assert _hour_start_jump_ratio(hourly.background) > 20  # a new level each hour
+    assert _hour_start_jump_ratio(continuous.background) < 1.5  # a level drifting minute by minute
+    assert np.array_equal(continuous.complaints, scenario("quiet", "tune", 2, DAYS, wander_shape="continuous").complaints)
+    smooth = scenario("quiet", "tune", 2, DAYS, wander_scale=0.0, wander_shape="continuous")
+    week = 7 * 1440
+    assert np.allclose(smooth.background[:week], smooth.background[week:2 * week])
+    with pytest.raises(ValueError, match="wander_shape"):
+        scenario("quiet", "tune", 2, DAYS, wander_shape="daily")
+
+
+def test_continuous_wander_keeps_the_hourly_statistics_it_was_fitted_to():
+    """derive.py fits each file's minute-level wander so that its hours stray as the file's do; the
+    generator draws it the same way (checked on a busy file, whose hours hold little counting noise)."""
+    stats = nab_rhythm()["files"]["Twitter_volume_AAPL.csv"]
+    wander = continuous_wander(np.random.default_rng(0), 60 * 24 * 7 * 8, stats["minute_log_sigma"], stats["minute_tau"])
+    hours = np.log(wander.reshape(-1, 60).mean(axis=1))
+    centred = hours - np.median(hours)
+    assert abs(1.4826 * np.median(np.abs(centred)) - stats["hourly_log_sigma"]) < 0.05
+    assert abs(np.corrcoef(centred[:-1], centred[1:])[0, 1] - stats["hourly_lag1"]) < 0.1
 
 
 def test_suite_yields_every_family_per_part():
