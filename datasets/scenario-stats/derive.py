@@ -66,7 +66,7 @@ def github_stats(path: Path) -> dict:
     }
 
 
-def hourly_wander(hourly: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
+def hourly_statistics(hourly: np.ndarray, expected: np.ndarray) -> tuple[float, float]:
     """Robust sigma and lag-1 autocorrelation of each hour's log ratio of its count to its expectation."""
     log_ratio = np.log((hourly + 1) / (expected + 1))
     centred = log_ratio - np.median(log_ratio)
@@ -86,7 +86,7 @@ def fit_continuous_wander(expected: np.ndarray, sigma: float, lag1: float, reps:
             for _ in range(reps):
                 wander = continuous_wander(rng, len(per_minute), minute_sigma, minute_tau)
                 counts = rng.poisson(per_minute * wander).reshape(-1, 60).sum(axis=1)
-                simulated.append(hourly_wander(counts, expected))
+                simulated.append(hourly_statistics(counts, expected))
             got_sigma, got_lag1 = np.mean(simulated, axis=0)
             loss = ((got_sigma - sigma) / 0.02) ** 2 + ((got_lag1 - lag1) / 0.05) ** 2
             if best is None or loss < best[0]:
@@ -106,7 +106,7 @@ def nab_rhythm(folder: Path) -> dict:
         shape = relative.reindex(range(168)).interpolate().bfill().ffill()
         shape = shape / shape.mean()
         expected = (week_level * shape.to_numpy()[hour_of_week]).to_numpy()
-        sigma, lag1 = hourly_wander(hourly.to_numpy(), expected)
+        sigma, lag1 = hourly_statistics(hourly.to_numpy(), expected)
         minute_sigma, minute_tau = fit_continuous_wander(expected, sigma, lag1)
         files[path.name] = {"weekly_shape": [round(float(v), 3) for v in shape],
                             "hourly_log_sigma": round(sigma, 3), "hourly_lag1": round(lag1, 3),
