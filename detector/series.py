@@ -185,7 +185,7 @@ def _parse_series(path: str | Path, rows: Iterator[tuple[int, list[str]]], fill_
     at_mentions = columns.index("mentions") if "mentions" in columns else None
     stamps: list[datetime] = []
     values: list[float] = []
-    mentions: list[float] = []
+    mentions: list[float] | None = None if at_mentions is None else []
     step = None if fill_step is None else timedelta(minutes=fill_step)
     naive = None
     for line, row in rows:
@@ -215,7 +215,8 @@ def _parse_series(path: str | Path, rows: Iterator[tuple[int, list[str]]], fill_
                 last = stamps[-1]
                 stamps.extend(last + step * (i + 1) for i in range(absent))
                 values.extend([0.0] * absent)
-                mentions.extend([0.0] * absent)
+                if mentions is not None:
+                    mentions.extend([0.0] * absent)
             else:
                 hint = ("" if fill_step is not None else
                         "; if rows of 0 were left out, read it with a fill step (detect-series --fill-missing)")
@@ -223,10 +224,11 @@ def _parse_series(path: str | Path, rows: Iterator[tuple[int, list[str]]], fill_
                                     f"step of {_minutes(step)} (evenly spaced rows, none missing){hint}")
         stamps.append(stamp)
         values.append(value)
-        mentions.append(mention)
+        if mentions is not None:
+            mentions.append(mention)
     if not stamps:
         raise DetectorError(f"{path}: no rows after the header; expected timestamp,value rows")
-    return Series(stamps, values, None if at_mentions is None else mentions)
+    return Series(stamps, values, mentions)
 
 
 def _timestamp(path: str | Path, line: int, field: str) -> datetime:
