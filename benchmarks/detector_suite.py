@@ -188,7 +188,7 @@ def main() -> int:
     parser.add_argument("--per-family", type=int, default=16, help="scenarios per family (default 16)")
     parser.add_argument("--days", type=int, default=14, help="days per scenario (default 14)")
     parser.add_argument("--wander-scale", type=float, default=1.0,
-                        help="multiply the hour-to-hour wander's sigma (0: a smooth weekly rhythm; default 1: NAB's)")
+                        help="multiply the wander's sigma, of either shape (0: a smooth weekly rhythm; default 1: NAB's)")
     parser.add_argument("--wander-shape", choices=WANDER_SHAPES, default="hourly",
                         help="the wander as a level per hour (default) or drifting minute by minute, with the "
                              "same hourly statistics")

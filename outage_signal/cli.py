@@ -677,9 +677,9 @@ def evaluate_command(app: App, dataset: Path, on: Path | None, model_path: Path,
     """Precision, recall, F1, PR-AUC and confusion matrix on the real posts' test split (per language and
     source part), then on the written posts' test split, and service attribution on real complaints
     (or all of it on a label file's rows with --on; a bad row of it is named and skipped)."""
-    print_bad_rows([on] if on else [])
     from outage_signal.classifier.train import evaluate
 
+    print_bad_rows([on] if on else [])
     report = evaluate(model_path, dataset, app.config().matcher_names(), on=on)
     if as_json:
         click.echo(json.dumps(report, indent=1))
