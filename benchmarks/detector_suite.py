@@ -21,7 +21,7 @@ family and overall (scored by :func:`outage_signal.evaluation.score_alarms`: cau
 [start, end]; an alarm more than 30 min from every outage is false).
 
     python benchmarks/detector_suite.py [--part tune|report] [--per-family 16] [--days 14] [--wander-scale 1]
-                                        [--wander-shape hourly|continuous]
+                                        [--wander-shape hourly|continuous] [--start-hour HOUR|drawn]
                                         [--cli-arg=--sensitivity --cli-arg=1.5] [--only detect-series] [--json]
 """
 from __future__ import annotations
@@ -41,14 +41,14 @@ from click.testing import CliRunner
 
 from outage_signal.cli import cli
 from outage_signal.detector import DetectorParams, ServiceDetector
-from outage_signal.detector.scenarios import FAMILIES, OUTAGE_FAMILIES, START, WANDER_SHAPES, Scenario, suite
+from outage_signal.detector.scenarios import FAMILIES, OUTAGE_FAMILIES, WANDER_SHAPES, Scenario, suite
 from outage_signal.evaluation import SeriesScore, score_alarms
 
 Detector = Callable[[Scenario, Path], list[float]]  # alarm times, minutes from the scenario's start
 
 
-def _minutes_since_start(times: Sequence[pd.Timestamp]) -> list[float]:
-    start = START.tz_localize(None)
+def _minutes_since_start(times: Sequence[pd.Timestamp], s: Scenario) -> list[float]:
+    start = s.start.tz_localize(None)
     return [(pd.Timestamp(t).tz_localize(None) - start) / pd.Timedelta(minutes=1) for t in times]
 
 
@@ -62,7 +62,7 @@ def via_cli(extra_args: Sequence[str] = (), mentions: bool = False) -> Detector:
         if result.exit_code != 0:
             raise RuntimeError(f"detect-series {path}: exit {result.exit_code}: {result.output}")
         header, *alarms = result.output.splitlines()
-        return _minutes_since_start([pd.Timestamp(line) for line in alarms])
+        return _minutes_since_start([pd.Timestamp(line) for line in alarms], s)
     return run
 
 
@@ -70,7 +70,7 @@ def service_detector(params: DetectorParams = DetectorParams()) -> Detector:
     def run(s: Scenario, workdir: Path) -> list[float]:
         det = ServiceDetector("scenario", params=params)
         events = det.update_many(s.minutes, s.complaints, s.authors, s.mentions)
-        return _minutes_since_start([e.at for e in events if e.kind == "opened"])
+        return _minutes_since_start([e.at for e in events if e.kind == "opened"], s)
     return run
 
 
@@ -146,11 +146,11 @@ class SeriesResult:
 
 def run_suite(part: str, per_family: int, days: int, runners: dict[str, Detector],
               families: Sequence[str] = FAMILIES, wander_scale: float = 1.0,
-              wander_shape: str = "hourly") -> list[SeriesResult]:
+              wander_shape: str = "hourly", start_hour: int | None = 0) -> list[SeriesResult]:
     """Every detector's score on every scenario of one part."""
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for s in suite(part, per_family, days, tuple(families), wander_scale, wander_shape):
+        for s in suite(part, per_family, days, tuple(families), wander_scale, wander_shape, start_hour):
             windows = [(o.start, o.end) for o in s.outages]
             results.append(SeriesResult(s.family, s.name, s.usual_rate,
                                         {name: score_alarms(run(s, Path(tmp)), windows, s.weeks)
@@ -182,6 +182,14 @@ def figures(score: SeriesScore) -> dict[str, float | int | None]:
             "median_minutes_to_alarm": score.median_minutes_to_alarm}
 
 
+def _start_hour(text: str) -> int | None:
+    if text == "drawn":
+        return None
+    if not text.isdigit() or int(text) >= 168:
+        raise argparse.ArgumentTypeError(f"an hour of the week (0-167) or 'drawn', not {text!r}")
+    return int(text)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--part", choices=("tune", "report"), default="report")
@@ -192,6 +200,9 @@ def main() -> int:
     parser.add_argument("--wander-shape", choices=WANDER_SHAPES, default="hourly",
                         help="the wander as a level per hour (default) or drifting minute by minute, with the "
                              "same hourly statistics")
+    parser.add_argument("--start-hour", type=_start_hour, default=0, metavar="HOUR|drawn",
+                        help="the hour of the week each series begins at (default 0: Monday 00:00 UTC), or "
+                             "'drawn': each its own, drawn from its seed")
     parser.add_argument("--cli-arg", action="append", default=[], help="extra argument for detect-series")
     parser.add_argument("--only", help="run only the detector of this name, or those whose name contains it (e.g. mentions)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -204,7 +215,7 @@ def main() -> int:
     if not runners:
         parser.error(f"no detector's name contains {args.only!r}")
     results = run_suite(args.part, args.per_family, args.days, runners, wander_scale=args.wander_scale,
-                        wander_shape=args.wander_shape)
+                        wander_shape=args.wander_shape, start_hour=args.start_hour)
     elapsed = time.perf_counter() - began
     rows = groups(FAMILIES)
     if args.json:
@@ -213,6 +224,7 @@ def main() -> int:
         return 0
     print(f"scenario suite, part {args.part}: {args.per_family} series x {args.days} days per family, "
           f"wander x {args.wander_scale:g} ({args.wander_shape}), "
+          f"beginning at hour {'drawn' if args.start_hour is None else args.start_hour} of the week, "
           f"{len(results)} series, {elapsed:.0f} s")
     print("recall / false alarms per series-week / median minutes to alarm (outages caught of outages)")
     print(f"{'':22} " + " ".join(f"{n[:31]:>31}" for n in runners))

@@ -19,7 +19,10 @@ Background (every family)
     counts are negative binomial around that rate (gamma-Poisson, variance ``mu + a mu**2``, ``a``
     log-uniform 0.02-0.2: an assumption, no minute-level complaint data to fit it on). Non-complaint
     chatter (``mentions - complaints``) is 2-6 times the complaint rate with the same rhythm.
-    No outage or decoy falls in the first two days (the warm-up).
+    No outage or decoy falls in the first two days (the warm-up). A series begins on Monday at 00:00
+    UTC (``start_hour=0``) unless told to begin at another hour of its week: a detector's first days
+    depend on the hour it starts at, and :func:`suite` can give each scenario its own
+    (:func:`drawn_start_hour`).
 
 Outage statistics (``datasets/scenario-stats/github-incidents.json``, from githubstatus.com's 819
 incidents 2022-2026, minor/major/critical impacts)
@@ -115,10 +118,12 @@ class Scenario:
     """The background's mean rate before growth, complaints a minute."""
     rhythm_file: str
     """The NAB realTweets file whose weekly shape and wander the background follows."""
+    start: pd.Timestamp = START
+    """The first minute: START, or as many hours after it as the scenario's ``start_hour``."""
 
     @property
     def minutes(self) -> pd.DatetimeIndex:
-        return pd.date_range(START, periods=len(self.complaints), freq="min")
+        return pd.date_range(self.start, periods=len(self.complaints), freq="min")
 
     @property
     def weeks(self) -> float:
@@ -204,13 +209,26 @@ def _seed(family: str, part: str, index: int) -> np.random.SeedSequence:
     return np.random.SeedSequence([zlib.crc32(family.encode()), PARTS.index(part), index])
 
 
+def drawn_start_hour(family: str, part: str, index: int) -> int:
+    """An hour of the week (0-167) for the scenario to begin at, drawn from a stream of its own (the
+    scenario's other draws stay as they are).
+
+    >>> drawn_start_hour("sudden", "tune", 0) == drawn_start_hour("sudden", "tune", 0) < 168
+    True
+    """
+    entropy = _seed(family, part, index).entropy
+    return int(np.random.default_rng([*entropy, 168]).integers(168))
+
+
 def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: float = 1.0,
-             wander_shape: str = "hourly") -> Scenario:
+             wander_shape: str = "hourly", start_hour: int = 0) -> Scenario:
     """The ``index``-th scenario of a family in a part; the same arguments give the same scenario.
 
     ``wander_scale`` multiplies the wander's sigma (0: the weekly rhythm alone, smooth), to see how a
     detector fares on series that wander less, or more, than NAB's; ``wander_shape`` is ``hourly`` (a
-    level per hour) or ``continuous`` (a level drifting minute by minute, with the same hourly statistics)."""
+    level per hour) or ``continuous`` (a level drifting minute by minute, with the same hourly statistics);
+    ``start_hour`` is the hour of the week the series begins at (0: Monday 00:00 UTC); the draws are the
+    same at every start hour, only the weekly rhythm's phase and the timestamps move."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}")
     if part not in PARTS:
@@ -221,6 +239,8 @@ def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: f
         raise ValueError(f"need wander_scale >= 0, got {wander_scale}")
     if wander_shape not in WANDER_SHAPES:
         raise ValueError(f"unknown wander_shape {wander_shape!r}; expected one of {', '.join(WANDER_SHAPES)}")
+    if not 0 <= start_hour < 168:
+        raise ValueError(f"need start_hour from 0 to 167 (an hour of the week), got {start_hour!r}")
     rng = np.random.default_rng(_seed(family, part, index))
     n = days * 1440
     t = np.arange(n)
@@ -230,7 +250,7 @@ def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: f
     shape_stats = rhythm[rhythm_file]
     # The weekly shape, interpolated between hour centres, floored so no hour is silent.
     shape = np.maximum(np.asarray(shape_stats["weekly_shape"]), 0.1)
-    hour_of_week = (t / 60.0 - 0.5) % 168
+    hour_of_week = (t / 60.0 + start_hour - 0.5) % 168
     weekly = np.interp(hour_of_week, np.arange(169), np.append(shape, shape[0]))
     if wander_shape == "hourly":
         wander = np.repeat(hourly_wander(rng, n // 60, shape_stats["hourly_log_sigma"] * wander_scale,
@@ -318,7 +338,7 @@ def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: f
             decoys.append((at, at + length))
     return Scenario(family, part, index, complaints.astype(np.int64), authors.astype(np.int64),
                     (complaints + other).astype(np.int64), background, surge, hype, tuple(outages),
-                    tuple(sorted(decoys)), usual_rate, rhythm_file)
+                    tuple(sorted(decoys)), usual_rate, rhythm_file, START + pd.Timedelta(hours=start_hour))
 
 
 def _negative_binomial_means(rng: np.random.Generator, mean: np.ndarray) -> np.ndarray:
@@ -328,8 +348,10 @@ def _negative_binomial_means(rng: np.random.Generator, mean: np.ndarray) -> np.n
 
 
 def suite(part: str, per_family: int = 8, days: int = 14, families: tuple[str, ...] = FAMILIES,
-          wander_scale: float = 1.0, wander_shape: str = "hourly") -> Iterator[Scenario]:
-    """Every family's first ``per_family`` scenarios of one part, family by family."""
+          wander_scale: float = 1.0, wander_shape: str = "hourly", start_hour: int | None = 0) -> Iterator[Scenario]:
+    """Every family's first ``per_family`` scenarios of one part, family by family, each beginning
+    at ``start_hour`` of its week, or at its own :func:`drawn_start_hour` if that is None."""
     for family in families:
         for index in range(per_family):
-            yield scenario(family, part, index, days, wander_scale, wander_shape)
+            hour = drawn_start_hour(family, part, index) if start_hour is None else start_hour
+            yield scenario(family, part, index, days, wander_scale, wander_shape, hour)

@@ -7,12 +7,13 @@ from __future__ import annotations
 import statistics
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from outage_signal.detector import read_series_csv
 from outage_signal.detector.scenarios import (
-    DURATION_RANGE, FAMILIES, MULTIPLE_RANGE, OUTAGE_FAMILIES, RATE_RANGE, WARMUP_MINUTES, continuous_wander,
-    github_stats, nab_rhythm, scenario, suite,
+    DURATION_RANGE, FAMILIES, MULTIPLE_RANGE, OUTAGE_FAMILIES, RATE_RANGE, START, WARMUP_MINUTES, continuous_wander,
+    drawn_start_hour, github_stats, nab_rhythm, scenario, suite,
 )
 from outage_signal.evaluation import SeriesScore, score_alarms
 
@@ -70,6 +71,26 @@ def test_continuous_wander_drifts_without_steps_at_the_hour():
     assert np.allclose(smooth.background[:week], smooth.background[week:2 * week])
     with pytest.raises(ValueError, match="wander_shape"):
         scenario("quiet", "tune", 2, DAYS, wander_shape="daily")
+
+
+def test_a_later_start_hour_moves_the_rhythm_and_the_clock_not_the_draws():
+    """A series that begins at noon on Wednesday (hour 60 of its week) is the one that begins on Monday,
+    its weekly rhythm read 60 hours on: its first minutes carry the rhythm of Monday's series' hour 60,
+    and its timestamps start there; outages and the wander are the same draws."""
+    monday = scenario("sudden", "tune", 1, DAYS, wander_scale=0.0)
+    wednesday = scenario("sudden", "tune", 1, DAYS, wander_scale=0.0, start_hour=60)
+    assert wednesday.minutes[0] == monday.minutes[0] + pd.Timedelta(hours=60) == wednesday.start
+    assert [(o.start, o.end) for o in wednesday.outages] == [(o.start, o.end) for o in monday.outages]
+    shifted = 60 * 60
+    rhythm = lambda s: s.background / s.usual_rate  # noqa: E731  (no wander: the weekly shape alone)
+    assert np.allclose(rhythm(wednesday)[:1440], rhythm(monday)[shifted:shifted + 1440])
+    assert not np.allclose(rhythm(wednesday)[:1440], rhythm(monday)[:1440])
+    hours = [drawn_start_hour("sudden", "tune", i) for i in range(16)]
+    assert all(0 <= h < 168 for h in hours) and len(set(hours)) > 8
+    assert [s.start for s in suite("tune", 2, DAYS, ("quiet",), start_hour=None)] == \
+        [START + pd.Timedelta(hours=drawn_start_hour("quiet", "tune", i)) for i in range(2)]
+    with pytest.raises(ValueError, match="start_hour"):
+        scenario("quiet", "tune", 2, DAYS, start_hour=168)
 
 
 def test_continuous_wander_keeps_the_hourly_statistics_it_was_fitted_to():
