@@ -211,6 +211,11 @@ class DetectorParams:
     ``d`` the days the baseline has learnt: a baseline learnt from ``d`` days of a wandering series
     is itself off by about the wander over the square root of ``d``, and that error is not the
     series' wander (>= 0; 0: none)."""
+    wander_after_hours: int = 12
+    """Hours the baseline has learnt before the wander is learnt (the over-dispersion's half of the
+    default warm-up): a detector that went live with no wander learnt read the first busy hours'
+    wander as outages, so how many false alarms it raised depended on the hour of day it started
+    at. Earlier hours' residuals would mostly measure the baseline's own ignorance (>= 0)."""
     quiet_peak_fraction: float = 0.0
     """A step of an open incident is also quiet when its smoothed count is under this fraction of
     the incident's highest smoothed count (0: off; on in the minute-counts settings). The baseline
@@ -245,6 +250,7 @@ class DetectorParams:
             "rise_evidence": (self.rise_evidence > 0, "> 0"),
             "quiet_peak_fraction": (0 <= self.quiet_peak_fraction < 1, ">= 0 and < 1"),
             "wander_youth_days": (self.wander_youth_days >= 0, ">= 0"),
+            "wander_after_hours": (self.wander_after_hours >= 0, ">= 0"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -449,12 +455,12 @@ class ServiceDetector:
         if self.cur_hour is not None and self.hour_steps > 0 and not self.hour_tainted:
             self.authors_baseline.learn_hour(self.cur_hour, self.hour_authors, self.hour_steps)
             self.other_baseline.learn_hour(self.cur_hour, self.hour_other, self.hour_steps)
-            # Dispersion is learnt once the rhythm is half learnt, the wander once the warm-up is
-            # over; earlier residuals would mostly measure the baseline's own ignorance.
+            # Dispersion is learnt once the rhythm is half learnt, the wander after
+            # wander_after_hours; earlier residuals would mostly measure the baseline's own ignorance.
             if self.hours_learned >= self.params.warmup_hours // 2 and self.hour_squared_means > 0.0:
                 self.overdispersion = max(0.0, _push_rolling(
                     self.hourly_dispersion, self.sorted_dispersion, self.hour_excess / self.hour_squared_means))
-            if self.warmed_up:
+            if self.hours_learned >= self.params.wander_after_hours:
                 log_ratio = math.log((self.hour_authors + _WANDER_PSEUDOCOUNT) / (self.hour_expected + _WANDER_PSEUDOCOUNT))
                 _push_rolling(self.hourly_wander, self.sorted_wander, log_ratio * log_ratio * self._baseline_maturity())
             self.hours_learned += 1
