@@ -39,7 +39,9 @@ minute-counts settings its hour-of-day level smoothed over the neighbouring hour
 new normal. The shift is raised hour by hour where the evidence of a minute means less: in a series
 whose hourly level wanders (``wander_z``: the alarm rate stays that many learnt standard deviations
 of the wander above the baseline) and on a sparse series (``min_surge_per_hour``). The wander is
-learnt from each hour's squared log-ratio of its count to its prediction; a prediction from ``d``
+learnt from each hour's squared log-ratio of its count to its prediction, from the warm-up's second
+half on (``wander_after_hours``), so the detector goes live knowing it whatever the hour it starts
+at; a prediction from ``d``
 days of learning carries its own error, about the wander over the square root of ``d`` (the
 variance of a prediction from a mean of past values is the noise's times ``1 + 1/n``), so in the
 minute-counts settings each ratio is discounted by ``d / (d + wander_youth_days)``: the young
