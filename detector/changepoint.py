@@ -218,6 +218,12 @@ class DetectorParams:
     default warm-up): a detector that went live with no wander learnt read the first busy hours'
     wander as outages, so how many false alarms it raised depended on the hour of day it started
     at. Earlier hours' residuals would mostly measure the baseline's own ignorance (>= 0)."""
+    onset_ratio: float = 0.0
+    """An incident the CUSUM would open also needs its run (the steps since the change point) at
+    this multiple of the hour before the run, that hour's rate shrunk towards the baseline as the
+    sharp-rise test's is, and of the run's own baseline (0: off). A run that began no faster than
+    the hour before it is the baseline's own error (a rhythm it has not learnt, a Monday after a
+    weekend) rather than an outage, which is abrupt (>= 0)."""
     quiet_peak_fraction: float = 0.0
     """A step of an open incident is also quiet when its smoothed count is under this fraction of
     the incident's highest smoothed count (0: off; on in the minute-counts settings). The baseline
@@ -253,6 +259,7 @@ class DetectorParams:
             "quiet_peak_fraction": (0 <= self.quiet_peak_fraction < 1, ">= 0 and < 1"),
             "wander_youth_days": (self.wander_youth_days >= 0, ">= 0"),
             "wander_after_hours": (self.wander_after_hours >= 0, ">= 0"),
+            "onset_ratio": (self.onset_ratio >= 0, ">= 0"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -342,7 +349,8 @@ class ServiceDetector:
         self.incident: dict[str, Any] | None = None
         # Incident openings, each fading with burst_memory_hours (updated at hour rollover).
         self.recent_openings = 0.0
-        # The sharp-rise test's counts: the last rise_steps plus the hour before them, oldest first.
+        # The last steps' counted signal, oldest first (_kept_author_steps of them): the sharp-rise
+        # test's window and the hour before it, and the onset test's run and the hour before it.
         self.recent_authors: list[int] = []
         # The last hype_window - 1 steps' non-complaint chatter, oldest first: the hype factor's window.
         self.recent_other: list[int] = []
@@ -367,6 +375,14 @@ class ServiceDetector:
     @property
     def _rise_reference_steps(self) -> int:
         return RISE_REFERENCE_MINUTES // self.params.step_minutes
+
+    @property
+    def _kept_author_steps(self) -> int:
+        """How many of the last steps' counts the sharp-rise and onset tests read (0: neither is on)."""
+        reference = self._rise_reference_steps
+        rise = self.params.rise_steps + reference if self.params.rise_steps else 0
+        onset = math.ceil(self._evidence_minutes / self.params.step_minutes) + 1 + reference if self.params.onset_ratio else 0
+        return max(rise, onset)
 
     def _rise_alarms(self, window_sums: np.ndarray, largest: np.ndarray, reference_sums: np.ndarray,
                      mean: np.ndarray, margin: float = 0.0) -> np.ndarray:
@@ -519,9 +535,10 @@ class ServiceDetector:
         self.hour_excess += residual * residual - learnt_authors
         self.hour_squared_means += mean * mean
         self.hour_expected += mean
-        if self.params.rise_steps:
+        kept_steps = self._kept_author_steps
+        if kept_steps:
             self.recent_authors.append(authors)
-            if len(self.recent_authors) > self.params.rise_steps + self._rise_reference_steps:
+            if len(self.recent_authors) > kept_steps:
                 del self.recent_authors[0]
 
         if not self.warmed_up:
@@ -537,7 +554,7 @@ class ServiceDetector:
         self._push_window(t, complaints, mean)
         self.llr_sum += llr
         self.cusum = self._windowed_cusum()
-        if self.cusum > self.alarm_level:
+        if self.cusum > self.alarm_level and self._abrupt_onset():
             return [self._open(t, authors, mean)]
         if self._sharp_rise(mean):
             return [self._open(t, authors, mean, since=t - (self.params.rise_steps - 1) * self.params.step_minutes)]
@@ -552,8 +569,29 @@ class ServiceDetector:
         # A necessary condition first (the window less its largest step cannot exceed the window).
         if window_sum < max(self.params.rise_ratio * (k - 1) * mean, (k - 1) * mean + RISE_MIN_EXCESS):
             return False
+        reference = recent[len(recent) - k - self._rise_reference_steps:-k]
         return bool(self._rise_alarms(np.array([window_sum], dtype=float), np.array([max(recent[-k:])], dtype=float),
-                                      np.array([sum(recent[:-k])], dtype=float), np.array([mean]))[0])
+                                      np.array([sum(reference)], dtype=float), np.array([mean]))[0])
+
+    def _change_point(self) -> int:
+        """The index in the window of the run's first step: the latest where the llr sum stood lowest."""
+        llr_before = self.window[_LLR_BEFORE]
+        return int(np.flatnonzero(llr_before == llr_before.min())[-1])
+
+    def _abrupt_onset(self) -> bool:
+        """Whether the CUSUM's run began abruptly (``onset_ratio``): its counts against the hour
+        before it and against its baseline."""
+        ratio = self.params.onset_ratio
+        if not ratio:
+            return True
+        run = self.window[_EXPECTED, self._change_point():]
+        steps, recent = len(run), self.recent_authors
+        end = max(0, len(recent) - steps)  # where the run's counts begin
+        reference = recent[max(0, end - self._rise_reference_steps):end]
+        expected = float(run.mean())
+        pseudo = RISE_PSEUDO_MINUTES / self.params.step_minutes
+        before = (sum(reference) + expected * pseudo) / (len(reference) + pseudo)
+        return sum(recent[end:]) >= ratio * steps * max(before, expected)
 
     def _clear_window(self) -> None:
         self.cusum = 0.0
@@ -589,8 +627,7 @@ class ServiceDetector:
     def _open(self, t: int, authors: int, mean: float, since: int | None = None) -> IncidentEvent:
         # The change point: the latest step of the window where the llr sum stood at its minimum;
         # for a sharp rise, not before the first step of its window.
-        llr_before = self.window[_LLR_BEFORE]
-        first = int(np.flatnonzero(llr_before == llr_before.min())[-1])
+        first = self._change_point()
         if since is not None:
             first = max(first, int(np.searchsorted(self.window[_MINUTE], since)))
         run = self.window[:, first:]
@@ -764,8 +801,8 @@ class ServiceDetector:
         terms[2, 1:] = mean
         self.hour_excess, self.hour_squared_means, self.hour_expected = np.add.accumulate(terms, axis=1)[:, -1].tolist()
         self.last_minute = int(t[-1])
-        if self.params.rise_steps:
-            kept_steps = self.params.rise_steps + self._rise_reference_steps
+        kept_steps = self._kept_author_steps
+        if kept_steps:
             self.recent_authors = self.recent_authors[max(0, len(self.recent_authors) + len(a) - kept_steps):] + a.tolist()
             del self.recent_authors[:-kept_steps]
         if not warmed:

@@ -366,12 +366,13 @@ def test_a_detector_goes_live_with_a_wander_learnt_whatever_the_hour_it_starts_a
     noon: its warm-up ends at noon the next day, on a busy afternoon. Learning the wander only after the
     warm-up, the detector went live with none, its shift at the plain 3, and alarmed 87 minutes later on
     the wander alone; learnt from hour 12, it goes live with twelve hours of it and a raised shift. (One
-    case; benchmarks/detector_suite.py --start-hour drawn measures the rate.)"""
+    case, with the onset test off to show the wander alone; benchmarks/detector_suite.py --start-hour
+    drawn measures the rate.)"""
     s = scenario("quiet", "tune", 0, days=4, start_hour=12)
     live = 24 * 60
 
     def run(after_hours):
-        det = ServiceDetector("svc", params=replace(MINUTE_COUNT_PARAMS, wander_after_hours=after_hours))
+        det = ServiceDetector("svc", params=replace(MINUTE_COUNT_PARAMS, wander_after_hours=after_hours, onset_ratio=0.0))
         det.update_many(s.minutes[:live + 1], s.complaints[:live + 1], s.complaints[:live + 1], s.complaints[:live + 1])
         at_live = (len(det.hourly_wander), det.hour_shift)
         events = det.update_many(s.minutes[live + 1:], s.complaints[live + 1:], s.complaints[live + 1:],
@@ -382,6 +383,29 @@ def test_a_detector_goes_live_with_a_wander_learnt_whatever_the_hour_it_starts_a
     (wander_now, shift_now), opened_now = run(12)
     assert (wander_then, shift_then) == (0, MINUTE_COUNT_PARAMS.shift) and opened_then == [live + 87]
     assert wander_now == 12 and shift_now > MINUTE_COUNT_PARAMS.shift and opened_now == []
+
+
+def test_a_level_that_climbs_as_gently_as_a_rhythm_does_not_open_what_an_abrupt_outage_does():
+    """``onset_ratio``: three flat days at 1 a minute, then on day 4 the level climbs to 4 a minute over
+    six hours and stays (a rhythm the baseline has not learnt, as a first Monday morning after a
+    weekend); on day 5 a 6x outage of 30 minutes. The CUSUM alone opens on the climb, 164 minutes in;
+    with the onset test (the run at 2.5 times the hour before it) only the outage opens, within
+    minutes. Both paths agree."""
+    rng = np.random.default_rng(2)
+    rate = np.full(5 * DAY, 1.0)
+    climb, outage = 3 * DAY + 8 * 60, 4 * DAY + 14 * 60
+    rate[climb:climb + 360] = np.linspace(1.0, 4.0, 360)
+    rate[climb + 360:climb + 720] = 4.0
+    rate[outage:outage + 30] *= 6
+    authors = rng.poisson(rate)
+    frame = _frame(authors, other=rng.poisson(2.0, len(authors)))
+    opened = lambda events: [int((e.at - frame.index[0]) / timedelta(minutes=1)) for e in events if e.kind == "opened"]  # noqa: E731
+    assert opened(_run(ServiceDetector("svc", params=replace(MINUTE_COUNT_PARAMS, onset_ratio=0.0)), frame)) == \
+        [climb + 164, outage + 3]
+    gated = replace(MINUTE_COUNT_PARAMS, onset_ratio=2.5)
+    events = _run(ServiceDetector("svc", params=gated), frame)
+    assert opened(events) == [outage + 3]
+    assert _run_reference(ServiceDetector("svc", params=gated), frame) == events
 
 
 def test_the_wander_a_young_baseline_measures_is_discounted_by_its_days():
