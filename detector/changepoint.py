@@ -65,6 +65,11 @@ same test also watches an open incident, measured against the incident's own hig
 its window: an outage that begins inside an incident opened on a burst of chatter ends that
 incident and opens its own, instead of showing only as an escalation.
 
+An onset test (``onset_ratio``; on in the minute-counts settings) asks the CUSUM's own run for what
+the sharp-rise test asks of its window: the steps since the change point at that multiple of the hour
+before them and of their baseline. A baseline that expects too little (a weekday it has not learnt)
+lets the CUSUM add a shortfall up over hours into an incident; an outage rises within minutes.
+
 Each llr is rounded to a multiple of 1/256. The rounding is far below the threshold's precision,
 and it makes every partial sum exact in floating point: the vectorised path
 (:meth:`ServiceDetector.update_many`) computes a block's CUSUM with a cumulative sum and a sliding
