@@ -394,16 +394,13 @@ class ServiceDetector:
         """Which steps the sharp-rise test alarms on, from each step's last ``rise_steps`` counts
         (their sum and largest), the sum of the hour before them, and the step's baseline mean.
 
-        The rate before the rise is the reference hour's, shrunk towards the baseline by
-        RISE_PSEUDO_MINUTES of it (a near-silent hour is not a rate of zero); the rise is
-        measured against the larger of that and the baseline. ``margin`` (the batch path's)
-        lowers the level a little so that rounding there can only send a step to the exact path.
+        The rise is measured against the larger of the rate before it (:meth:`_rate_before`) and
+        the baseline. ``margin`` (the batch path's) lowers the level a little so that rounding there
+        can only send a step to the exact path.
         """
         steps = self.params.rise_steps - 1  # the window less its largest step
-        pseudo_steps = RISE_PSEUDO_MINUTES / self.params.step_minutes
-        reference_steps = self._rise_reference_steps
         rise = window_sums - largest
-        before = (reference_sums + mean * pseudo_steps) / (reference_steps + pseudo_steps)
+        before = self._rate_before(reference_sums, self._rise_reference_steps, mean)
         expected = steps * np.maximum(before, mean)
         candidate = (rise >= self.params.rise_ratio * expected) & (rise - steps * mean >= RISE_MIN_EXCESS)
         alarms = np.zeros(len(rise), dtype=bool)
@@ -412,6 +409,13 @@ class ServiceDetector:
             # Poisson log-likelihood ratio of the window's rate x / steps against lam / steps.
             alarms[candidate] = x * np.log(x / lam) - (x - lam) > self.params.rise_evidence / self.sensitivity - margin
         return alarms
+
+    def _rate_before(self, reference_sum: Any, reference_steps: int, mean: Any) -> Any:
+        """The rate of the steps before a rise (the sharp-rise test's window, the onset test's run):
+        their sum over their steps, shrunk towards the baseline ``mean`` by RISE_PSEUDO_MINUTES of it,
+        as a near-silent hour is not a rate of zero. Scalars or arrays alike."""
+        pseudo_steps = RISE_PSEUDO_MINUTES / self.params.step_minutes
+        return (reference_sum + mean * pseudo_steps) / (reference_steps + pseudo_steps)
 
     @property
     def warmed_up(self) -> bool:
@@ -594,8 +598,7 @@ class ServiceDetector:
         end = max(0, len(recent) - steps)  # where the run's counts begin
         reference = recent[max(0, end - self._rise_reference_steps):end]
         expected = float(run.mean())
-        pseudo = RISE_PSEUDO_MINUTES / self.params.step_minutes
-        before = (sum(reference) + expected * pseudo) / (len(reference) + pseudo)
+        before = self._rate_before(sum(reference), len(reference), expected)
         return sum(recent[end:]) >= ratio * steps * max(before, expected)
 
     def _clear_window(self) -> None:
