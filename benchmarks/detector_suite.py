@@ -5,6 +5,8 @@ Runs, on every scenario of one part (``report`` by default; ``tune`` is the part
 * ``detect-series``: ``outage-signal detect-series`` on a ``timestamp,value`` CSV of the scenario's
   per-minute complaint counts, through the CLI itself (click's runner, in process), exactly as a user
   or the hidden minute-level evaluation runs it;
+* ``detect-series --online``: the same as the live detector runs it, each alarm from the minutes before
+  it alone (by default ``detect-series`` first learns the file's normal from all of it);
 * ``detect-series, mentions column``: the same with each minute's mentions (complaints included) as a
   third column, the hype channel a user with mention counts can give it;
 * ``ServiceDetector``: the service detector with its defaults, online from a cold start, fed the
@@ -126,6 +128,7 @@ def oracle_scan(s: Scenario, workdir: Path) -> list[float]:
 
 def detectors(cli_args: Sequence[str] = ()) -> dict[str, Detector]:
     found = {"detect-series" + (" " + " ".join(cli_args) if cli_args else ""): via_cli(cli_args),
+             "detect-series --online": via_cli([*cli_args, "--online"]),
              "detect-series, mentions column": via_cli(cli_args, mentions=True),
              "ServiceDetector": service_detector()}
     found["naive 5-min sum > 5x mean"] = naive_five_minute_sum

@@ -379,14 +379,20 @@ def services(app: App) -> Rows:
 @click.option("--fill-missing", "fill_step", type=click.IntRange(min=1), metavar="MINUTES",
               help="The series' step, with absent steps read as 0: for counts exported with their empty "
                    "minutes left out (a GROUP BY minute query). Without it every step must have a row.")
+@click.option("--online", is_flag=True,
+              help="Detect as the live detector does: each alarm from the rows before it alone, none in the "
+                   "first day (its warm-up). Without it the file is history: its normal is learnt from all of "
+                   "it first, then each alarm is placed where a detector that knew it would have raised it.")
 @pass_app
-def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str, fill_step: int | None) -> None:
+def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str, fill_step: int | None,
+                  online: bool) -> None:
     """Print the alarm timestamps of one `timestamp,value` series as CSV.
 
     Any regular step that divides an hour works: per-minute complaint counts, or NAB's 5-minute
-    Twitter volumes, whose alarms can be scored with NAB's own code:
+    Twitter volumes, whose alarms can be scored with NAB's own code (NAB's rules ask for an
+    online detector):
 
-        outage-signal detect-series Twitter_volume_AAPL.csv > alarms.csv
+        outage-signal detect-series --online Twitter_volume_AAPL.csv > alarms.csv
 
     Per-minute counts that leave out the minutes with none: `--fill-missing 1`. An optional
     `mentions` column (each step's mentions of the service, the counted complaints included) lets
@@ -395,7 +401,7 @@ def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str, fi
     series = detector.read_series_csv(csv_file, fill_step=fill_step)
     click.echo("timestamp")
     for alarm in detector.detect_series(series.values, series.timestamps, sensitivity=sensitivity, profile=profile,
-                                        mentions=series.mentions):
+                                        mentions=series.mentions, online=online):
         click.echo(alarm.strftime("%Y-%m-%d %H:%M:%S"))
 
 
