@@ -58,7 +58,7 @@ from __future__ import annotations
 import csv
 import json
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -132,6 +132,27 @@ class Scenario:
     @property
     def name(self) -> str:
         return f"{self.family}-{self.part}-{self.index:02d}"
+
+    def from_hour(self, hours: int) -> Scenario:
+        """The same scenario with its first ``hours`` cut off: it begins that much later, and its
+        outages and decoys fall that much earlier in it (those that began before the cut are dropped).
+        No outage falls in a scenario's first two days; ``from_hour(36)`` puts its first ones from hour
+        12 on, in a detector's warm-up and its first live day.
+
+        >>> s = scenario("sudden", "tune", 0, days=4)
+        >>> later = s.from_hour(36)
+        >>> len(later.complaints) == len(s.complaints) - 36 * 60, later.outages[0].start == s.outages[0].start - 36 * 60
+        (True, True)
+        """
+        cut = hours * 60
+        if not 0 <= cut < len(self.complaints):
+            raise ValueError(f"need hours from 0 to the scenario's length, got {hours!r}")
+        arrays = {name: getattr(self, name)[cut:] for name in ("complaints", "authors", "mentions", "background",
+                                                                "surge", "hype")}
+        return replace(self, **arrays, start=self.start + pd.Timedelta(hours=hours),
+                       outages=tuple(replace(o, start=o.start - cut, end=o.end - cut) for o in self.outages
+                                     if o.start >= cut),
+                       decoys=tuple((begin - cut, end - cut) for begin, end in self.decoys if begin >= cut))
 
     def write_csv(self, path: str | Path, mentions: bool = False) -> Path:
         """Write the complaint counts as a ``timestamp,value`` CSV (naive UTC timestamps, NAB's layout),
