@@ -77,9 +77,9 @@ def detect_series(
     rhythm and wander would have raised it, from the steps up to the alarm, and the first day is
     not lost to the warm-up. ``online=True`` runs the detector as it runs live instead: every alarm
     decided on the steps before it alone, none in the first day (the warm-up); NAB's rules ask for
-    that. ``mentions``, if given, are each step's mentions
-    of the service, the counted ones included: the hype channel, so a rise of all mentions at
-    once (news, a launch) is not taken for an outage of the counted ones. The settings are
+    that. ``mentions``, if given, are each step's mentions of the service, the counted ones
+    included: the hype channel, so a rise of all mentions at once (news, a launch) is not taken
+    for an outage of the counted ones. The settings are
     ``params`` if given, else those of ``profile``: a name in :data:`PROFILES`, or ``auto`` to
     choose by :func:`series_profile`. Naive timestamps are taken as UTC; alarms come back in the
     input's timezone convention.

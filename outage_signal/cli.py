@@ -381,17 +381,22 @@ def services(app: App) -> Rows:
                    "minutes left out (a GROUP BY minute query). Without it every step must have a row.")
 @click.option("--online", is_flag=True,
               help="Detect as the live detector does: each alarm from the rows before it alone, none in the "
-                   "first day (its warm-up). Without it the file is history: its normal is learnt from all of "
-                   "it first, then each alarm is placed where a detector that knew it would have raised it.")
+                   "first day (its warm-up).")
 @pass_app
 def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str, fill_step: int | None,
                   online: bool) -> None:
     """Print the alarm timestamps of one `timestamp,value` series as CSV.
 
-    Any regular step that divides an hour works: per-minute complaint counts, or NAB's 5-minute
-    Twitter volumes, whose alarms can be scored with NAB's own code (NAB's rules ask for an
-    online detector):
+    The file is history: the series' normal (its daily and weekly rhythm, how much it wanders) is
+    learnt from all of it first, then each alarm is placed at the minute a detector that knew it
+    would have raised it, the first day included. `--online` detects as the live detector does
+    instead, from the rows before each alarm alone.
 
+    Any regular step that divides an hour works: per-minute complaint counts, or NAB's 5-minute
+    Twitter volumes, whose alarms can be scored with NAB's own code (its rules ask for an online
+    detector):
+
+    \b
         outage-signal detect-series --online Twitter_volume_AAPL.csv > alarms.csv
 
     Per-minute counts that leave out the minutes with none: `--fill-missing 1`. An optional
