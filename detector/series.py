@@ -113,16 +113,15 @@ def detect_series(
     # Samples are assigned to the step grid they nominally sit on (NAB stamps end in :53 seconds).
     grid = index.floor(f"{step}min").as_unit("ns")
     keep = np.concatenate(([True], np.diff(grid.asi8) > 0))
+    steps, counts, every = grid[keep], counts[keep], every[keep]
     params = replace(params, step_minutes=step)
     if online:
-        events = ServiceDetector("series", sensitivity, params=params).update_many(
-            grid[keep], counts[keep], counts[keep], every[keep])
+        events = ServiceDetector("series", sensitivity, params=params).update_many(steps, counts, counts, every)
     else:
-        frame = pd.DataFrame({"complaints": counts[keep], "authors": counts[keep], "mentions": every[keep]},
-                             index=grid[keep])
+        frame = pd.DataFrame({"complaints": counts, "authors": counts, "mentions": every}, index=steps)
         events = detect_offline(frame, "series", sensitivity, params=params)
     at = pd.DatetimeIndex([e.at for e in events if e.kind in alarm_kinds], tz="UTC").as_unit("ns")
-    alarms = index[keep][grid[keep].searchsorted(at)]  # each alarm's step back at its input timestamp
+    alarms = index[keep][steps.searchsorted(at)]  # each alarm's step back at its input timestamp
     return list(alarms.tz_localize(None) if naive else alarms)
 
 
