@@ -99,7 +99,6 @@ RISE_PSEUDO_MINUTES = 30
 RISE_MIN_EXCESS = 8
 _RISE_BATCH_MARGIN = 1e-6  # the batch path's tolerance: near the level, the exact per-step path decides
 DISPERSION_HOURS = 168
-_CHATTER_TABLE_SIZE = 4096  # the batch path's llr terms come from a table indexed by chatter counts up to this
 _NO_CLIP = -1
 _MINUTE, _LLR_BEFORE, _COMPLAINTS, _EXPECTED = range(4)  # the rows of ServiceDetector.window
 _WANDER_PSEUDOCOUNT = 2.0  # counts added to an hour's count and its prediction before their log-ratio
@@ -421,20 +420,15 @@ class ServiceDetector:
     def warmed_up(self) -> bool:
         return self.hours_learned >= self.params.warmup_hours
 
-    def _llr_terms(self, mean: float) -> tuple[float, float]:
-        """``(per_count, offset)`` with ``llr = count * per_count - offset`` at this mean."""
-        per_count, offset = self._llr_terms_of([mean])
-        return per_count[0], offset[0]
-
-    def _llr_terms_of(self, means: list[float]) -> tuple[list[float], list[float]]:
-        """:meth:`_llr_terms` for each of ``means``, the hour's constants taken once."""
+    def _llr_terms(self, mean: Any) -> tuple[Any, Any]:
+        """``(per_count, offset)`` with ``llr = count * per_count - offset`` at this mean, or at each of
+        an array of means: the same numpy operations either way, so both paths agree to the bit."""
         a, shift = self.overdispersion, self.hour_shift
         log_shift = math.log(shift)
         if a == 0.0:
-            return [log_shift] * len(means), [(shift - 1.0) * mean for mean in means]
-        log1p = math.log1p
-        growths = [log1p(a * shift * mean) - log1p(a * mean) for mean in means]
-        return [log_shift - growth for growth in growths], [growth / a for growth in growths]
+            return log_shift, (shift - 1.0) * mean
+        growth = np.log1p(a * shift * mean) - np.log1p(a * mean)
+        return log_shift - growth, growth / a
 
     @property
     def _quiet_steps(self) -> int:
@@ -554,7 +548,7 @@ class ServiceDetector:
             self._clear_window()
             return []
         per_count, offset = self._llr_terms(mean)
-        llr = min(round((authors * per_count - offset) * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
+        llr = min(round(float(authors * per_count - offset) * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
         if self.incident is not None:
             # The window only serves to open; an open incident's score is the plain CUSUM, and
             # the window starts afresh when it resolves.
@@ -766,7 +760,8 @@ class ServiceDetector:
         mean = self.rate_authors * hype
         warmed = self.warmed_up
         if warmed:
-            llr = self._block_llr(a, chatter if full else None, mean)
+            per_count, offset = self._llr_terms(mean)  # the reference's operations, on every step at once
+            llr = a * per_count - offset
             # rint rounds half to even, as the reference's round() does.
             increments = np.minimum(np.rint(llr * _LLR_QUANTUM) / _LLR_QUANTUM, self._step_cap)
             after = self.llr_sum + increments.cumsum()  # exact: multiples of 1/256, far below 2**44
@@ -833,41 +828,6 @@ class ServiceDetector:
         """The steps' chatter the next step's hype window needs (the last ``hype_window - 1``)."""
         kept = self.params.hype_window - 1
         return [int(x) for x in other[len(other) - kept:]] if kept and len(other) else []
-
-    def _block_llr(self, a: np.ndarray, chatter: np.ndarray | None, mean: np.ndarray) -> np.ndarray:
-        """Each step's llr before rounding, bit-identical to the reference's (:meth:`_llr_terms`).
-        ``chatter``: the steps' window chatter when every window is full, else None."""
-        if self.overdispersion == 0.0:
-            # Poisson: the same log for every step and an offset linear in the mean, products
-            # that numpy rounds as Python does.
-            shift = self.hour_shift
-            return a * math.log(shift) - (shift - 1.0) * mean
-        # The terms need logs, taken with math (as the reference does) on each distinct mean. A
-        # step's mean is a function of its window's chatter, so the distinct chatter counts (a
-        # few dozen an hour) index a table of terms. The table is indexed by the count itself (a
-        # bincount finds them: faster than a sort) unless the counts run high; in a detector's
-        # first steps, whose windows are not yet full, by the distinct means.
-        if chatter is None:
-            distinct, position = np.unique(mean, return_inverse=True)
-            slots, means = range(len(distinct)), distinct.tolist()
-        else:
-            most = int(chatter.max())
-            window_rate = self.params.hype_window * self.rate_other
-            if most <= window_rate:  # no window's chatter above the usual: one mean
-                per_count_one, offset_one = self._llr_terms(float(mean[0]))
-                return a * per_count_one - offset_one
-            if most <= _CHATTER_TABLE_SIZE:
-                counts = np.bincount(chatter).nonzero()[0]
-                slots, position = counts.tolist(), chatter
-            else:
-                counts, position = np.unique(chatter, return_inverse=True)
-                slots = range(len(counts))
-            pseudo = self.params.hype_pseudocount
-            means = (self.rate_authors * np.maximum(1.0, (counts + pseudo) / (window_rate + pseudo))).tolist()
-        per_count = np.empty(slots[-1] + 1)
-        offset = np.empty(len(per_count))
-        per_count[slots], offset[slots] = self._llr_terms_of(means)
-        return a * per_count[position] - offset[position]
 
     def _block_rises(self, a: np.ndarray, mean: np.ndarray) -> bool:
         """Whether the sharp-rise test might alarm on any step of the block (then the exact path
