@@ -82,6 +82,7 @@ import bisect
 import math
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta, timezone
+from functools import cached_property
 from typing import Any, Sequence
 
 import numpy as np
@@ -372,15 +373,15 @@ class ServiceDetector:
         llr grid), so ``alarm_steps`` strong steps alarm and one fewer cannot."""
         return (math.floor(self.alarm_level / self.params.alarm_steps * _LLR_QUANTUM) + 1) / _LLR_QUANTUM
 
-    @property
+    @cached_property
     def _evidence_minutes(self) -> float:
         return self.params.evidence_hours * 60.0
 
-    @property
+    @cached_property
     def _rise_reference_steps(self) -> int:
         return RISE_REFERENCE_MINUTES // self.params.step_minutes
 
-    @property
+    @cached_property
     def _kept_author_steps(self) -> int:
         """How many of the last steps' counts the sharp-rise and onset tests read (0: neither is on)."""
         reference = self._rise_reference_steps
@@ -430,7 +431,7 @@ class ServiceDetector:
         growth = np.log1p(a * shift * mean) - np.log1p(a * mean)
         return log_shift - growth, growth / a
 
-    @property
+    @cached_property
     def _quiet_steps(self) -> int:
         return max(1, math.ceil(self.params.quiet_minutes / self.params.step_minutes))
 
@@ -886,7 +887,9 @@ class ServiceDetector:
 
     def state_dict(self) -> dict[str, Any]:
         """Everything needed to continue exactly; JSON-serialisable."""
-        state = {k: v for k, v in vars(self).items() if not isinstance(v, (SeasonalBaseline, DetectorParams))}
+        # Private attributes are the settings' derived values (cached properties), rebuilt from params.
+        state = {k: v for k, v in vars(self).items()
+                 if not k.startswith("_") and not isinstance(v, (SeasonalBaseline, DetectorParams))}
         state["window"] = self.window.tolist()
         state["params"] = asdict(self.params)
         state["authors_baseline"] = self.authors_baseline.state_dict()
