@@ -382,9 +382,12 @@ def services(app: App) -> Rows:
 @click.option("--online", is_flag=True,
               help="Detect as the live detector does: each alarm from the rows before it alone, none in the "
                    "first day (its warm-up).")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also draw the series and its alarms as a PNG: the values summed per bin of a readable "
+                   "width (15 minutes for two weeks of minutes), each alarm a red line.")
 @pass_app
 def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str, fill_step: int | None,
-                  online: bool) -> None:
+                  online: bool, plot_file: Path | None) -> None:
     """Print the alarm timestamps of one `timestamp,value` series as CSV.
 
     The file is history: the series' normal (its daily and weekly rhythm, how much it wanders) is
@@ -401,13 +404,22 @@ def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str, fi
 
     Per-minute counts that leave out the minutes with none: `--fill-missing 1`. An optional
     `mentions` column (each step's mentions of the service, the counted complaints included) lets
-    a rise of all mentions at once, news or a launch, pass as hype instead of an outage.
+    a rise of all mentions at once, news or a launch, pass as hype instead of an outage. `--plot
+    FILE.png` also draws the series with its alarms.
     """
     series = detector.read_series_csv(csv_file, fill_step=fill_step)
+    alarms = detector.detect_series(series.values, series.timestamps, sensitivity=sensitivity, profile=profile,
+                                    mentions=series.mentions, online=online)
     click.echo("timestamp")
-    for alarm in detector.detect_series(series.values, series.timestamps, sensitivity=sensitivity, profile=profile,
-                                        mentions=series.mentions, online=online):
+    for alarm in alarms:
         click.echo(alarm.strftime("%Y-%m-%d %H:%M:%S"))
+    if plot_file is not None:
+        from outage_signal import report
+
+        report.plot_series(series.timestamps, series.values, alarms, plot_file,
+                           f"{csv_file.name}: {len(alarms)} alarm(s){' (online)' if online else ''}")
+        if not app.quiet:
+            click.echo(f"wrote {plot_file}", err=True)
 
 
 @cli.command("evaluate-detector")

@@ -1,13 +1,15 @@
-"""What people look at: a status table, a plot per service, a self-contained HTML report."""
+"""What people look at: a status table, a plot per service or series, a self-contained HTML report."""
 from __future__ import annotations
 
 import html
 import math
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import matplotlib
+import numpy as np
+import pandas as pd
 
 matplotlib.use("Agg")  # files only, never a window
 import matplotlib.dates as mdates  # noqa: E402
@@ -170,6 +172,45 @@ def plot(store: Store, service: str, out: str | Path, since: str | None = None, 
     fig.savefig(out)
     plt.close(fig)
     return out
+
+
+SERIES_BINS = 1500  # a series plot sums its steps into at most about this many bins, each a readable width
+_BIN_CHOICES = (1, 5, 10, 15, 30, 60, 120, 240, 360, 720, 1440)  # minutes
+
+
+def plot_series(timestamps: Sequence[datetime], values: Sequence[float], alarms: Sequence[datetime],
+                out: str | Path, title: str) -> Path:
+    """A PNG of one series with its alarms: the values summed per bin (the narrowest of 1 minute to a
+    day, and not below the series' step, that keeps the bins to about SERIES_BINS), each alarm a red
+    line. Timestamps and alarms alike naive (as UTC) or with a zone."""
+    out = Path(out)
+    series = pd.Series(np.asarray(values, dtype=float), index=pd.DatetimeIndex(timestamps))
+    fig, ax = plt.subplots(figsize=(12, 3.6), dpi=100)
+    if len(series):
+        span = (series.index[-1] - series.index[0]) / pd.Timedelta(minutes=1)
+        step = (series.index[1] - series.index[0]) / pd.Timedelta(minutes=1) if len(series) > 1 else 1
+        width = next((b for b in _BIN_CHOICES if b >= step and span / b <= SERIES_BINS), _BIN_CHOICES[-1])
+        binned = series.resample(f"{width}min").sum()
+        ax.step(binned.index, binned.to_numpy(), where="post", color="#1f4e79", lw=0.8,
+                label=f"value per {_bin_name(width)}")
+        for alarm in alarms:
+            ax.axvline(alarm, color="#de2d26", lw=1)
+        ax.plot([], [], color="#de2d26", label=f"alarm ({len(alarms)})")
+        ax.set_xlim(series.index[0], series.index[-1])
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d\n%H:%M"))
+        ax.legend(loc="upper right", fontsize=7, frameon=False)
+    else:
+        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out)
+    plt.close(fig)
+    return out
+
+
+def _bin_name(minutes: int) -> str:
+    return f"{minutes} min" if minutes < 60 else "day" if minutes == 1440 else f"{minutes // 60} h"
 
 
 def report(store: Store, config: Config, out_dir: str | Path, since: str | None = None, until: str | None = None,

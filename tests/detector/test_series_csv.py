@@ -252,3 +252,17 @@ def test_a_file_is_history_its_first_day_outage_alarms_unless_online(tmp_path, s
     steps = pd.date_range(START.replace(second=0), periods=len(values), freq="min", tz="UTC")  # the minute grid
     events = ServiceDetector("series", params=MINUTE_COUNT_PARAMS).update_many(steps, values, values, values)
     assert [(e.at - steps[0]) / timedelta(minutes=1) for e in events if e.kind == "opened"] == [only]
+
+
+def test_plot_draws_the_series_and_leaves_the_alarms_printed_as_they_were(tmp_path):
+    values = np.random.default_rng(4).poisson(30, 12 * 24 * 5)
+    values[1200:1230] *= 8
+    path, png = tmp_path / "spike.csv", tmp_path / "plots" / "spike.png"
+    path.write_text(series_text(values))
+    plain = detect_series_cli(path)
+    drawn = CliRunner().invoke(cli, ["detect-series", str(path), "--plot", str(png)])
+    assert drawn.exit_code == 0, drawn.output
+    assert drawn.stdout == plain.stdout and len(plain.stdout.splitlines()) == 2  # the alarm, then nothing else
+    assert f"wrote {png}" in drawn.stderr and png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 10_000
+    quiet = CliRunner().invoke(cli, ["-q", "detect-series", str(path), "--plot", str(png)])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
