@@ -7,7 +7,7 @@ detector_throughput.py.
 """
 from outage_signal.detector.changepoint import DetectorError, DetectorParams, ServiceDetector, detect_offline
 from outage_signal.detector.incidents import IncidentEvent, component_only, link_official
-from outage_signal.detector.series import PROFILES as SERIES_PROFILES, detect_series, read_series_csv
+from outage_signal.detector.series import PROFILES as SERIES_PROFILES, detect_series, read_series_csv, series_events
 
 __all__ = [
     "DetectorError",
@@ -20,4 +20,5 @@ __all__ = [
     "component_only",
     "link_official",
     "read_series_csv",
+    "series_events",
 ]

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from outage_signal.detector.changepoint import DetectorError, DetectorParams, ServiceDetector, detect_offline
+from outage_signal.detector.incidents import IncidentEvent
 
 # Settings by kind of series. ``minute-counts`` (MINUTE_COUNT_PARAMS), for per-minute complaint counts,
 # are the service detector's own settings with seven changes chosen on the scenario suite's tune part
@@ -60,13 +61,37 @@ def detect_series(
     values: Sequence[float],
     timestamps: Sequence[Any],
     sensitivity: float = 1.0,
-    alarm_kinds: tuple[str, ...] = ("opened",),
     profile: str = "auto",
     params: DetectorParams | None = None,
     mentions: Sequence[float] | None = None,
     online: bool = False,
 ) -> list[pd.Timestamp]:
-    """Alarm timestamps (incident openings) of one regularly sampled series of counts.
+    """Alarm timestamps (incident openings) of one regularly sampled series of counts: the ``at`` of
+    the ``opened`` events of :func:`series_events`, which takes the same arguments.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> stamps = pd.date_range("2015-03-01", periods=12 * 24 * 4, freq="5min")
+    >>> values = np.random.default_rng(1).poisson(40, len(stamps))
+    >>> values[900:930] *= 6
+    >>> [str(t) for t in detect_series(values, stamps)]
+    ['2015-03-04 03:00:00']
+    """
+    events = series_events(values, timestamps, sensitivity, profile, params, mentions, online)
+    return [e.at for e in events if e.kind == "opened"]
+
+
+def series_events(
+    values: Sequence[float],
+    timestamps: Sequence[Any],
+    sensitivity: float = 1.0,
+    profile: str = "auto",
+    params: DetectorParams | None = None,
+    mentions: Sequence[float] | None = None,
+    online: bool = False,
+) -> list[IncidentEvent]:
+    """Every incident event (opened, escalated, resolved) of one regularly sampled series of counts.
 
     The series runs through :class:`~detector.changepoint.ServiceDetector` at the series' own
     step (inferred as the median spacing, which must divide an hour; it replaces
@@ -81,17 +106,19 @@ def detect_series(
     included: the hype channel, so a rise of all mentions at once (news, a launch) is not taken
     for an outage of the counted ones. The settings are
     ``params`` if given, else those of ``profile``: a name in :data:`PROFILES`, or ``auto`` to
-    choose by :func:`series_profile`. Naive timestamps are taken as UTC; alarms come back in the
-    input's timezone convention.
+    choose by :func:`series_profile`. Each event's ``at`` and ``started_at`` are input timestamps
+    (naive ones are taken as UTC and come back naive); its service is ``series``.
 
     Examples
     --------
     >>> import numpy as np, pandas as pd
-    >>> stamps = pd.date_range("2015-03-01", periods=12 * 24 * 4, freq="5min")
-    >>> values = np.random.default_rng(1).poisson(40, len(stamps))
-    >>> values[900:930] *= 6
-    >>> [str(t) for t in detect_series(values, stamps)]
-    ['2015-03-04 03:00:00']
+    >>> stamps = pd.date_range("2026-01-05", periods=3 * 1440, freq="min")
+    >>> values = np.random.default_rng(2).poisson(2.0, len(stamps))
+    >>> values[2000:2060] += 10                                  # an hour at six times the usual
+    >>> for e in series_events(values, stamps):
+    ...     print(e.kind, e.at, "started", e.started_at, e.complaints, "complaints")
+    opened 2026-01-06 09:23:00 started 2026-01-06 09:20:00 49 complaints
+    resolved 2026-01-06 10:55:00 started 2026-01-06 09:20:00 791 complaints
     """
     if profile != "auto" and profile not in PROFILES:
         raise DetectorError(f"unknown profile {profile!r}; expected auto, {', '.join(PROFILES)}")
@@ -120,9 +147,11 @@ def detect_series(
     else:
         frame = pd.DataFrame({"complaints": counts, "authors": counts, "mentions": every}, index=steps)
         events = detect_offline(frame, "series", sensitivity, params=params)
-    at = pd.DatetimeIndex([e.at for e in events if e.kind in alarm_kinds], tz="UTC").as_unit("ns")
-    alarms = index[keep][steps.searchsorted(at)]  # each alarm's step back at its input timestamp
-    return list(alarms.tz_localize(None) if naive else alarms)
+    # Each event's steps back at their input timestamps, in the input's timezone convention.
+    stamps = index[keep].tz_localize(None) if naive else index[keep]
+    moments = pd.DatetimeIndex([m for e in events for m in (e.at, e.started_at)], tz="UTC").as_unit("ns")
+    at = stamps[steps.searchsorted(moments)]
+    return [replace(e, at=at[2 * i], started_at=at[2 * i + 1]) for i, e in enumerate(events)]
 
 
 def _as_counts(values: Sequence[float]) -> np.ndarray:

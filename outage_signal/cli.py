@@ -382,12 +382,16 @@ def services(app: App) -> Rows:
 @click.option("--online", is_flag=True,
               help="Detect as the live detector does: each alarm from the rows before it alone, none in the "
                    "first day (its warm-up).")
+@click.option("--events", "all_events", is_flag=True,
+              help="Print every incident event instead of the alarms alone: kind (opened, escalated, resolved), "
+                   "its time, the incident's start and its complaints, expected count and peak per minute.")
 @click.option("--plot", "plot_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Also draw the series and its alarms as a PNG: the values summed per bin of a readable "
-                   "width (15 minutes for two weeks of minutes), each alarm a red line.")
+              help="Also draw the series and its incidents as a PNG: the values summed per bin of a readable "
+                   "width (15 minutes for two weeks of minutes), each incident shaded from its start to its "
+                   "resolution, each alarm a red line.")
 @pass_app
 def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str, fill_step: int | None,
-                  online: bool, plot_file: Path | None) -> None:
+                  online: bool, all_events: bool, plot_file: Path | None) -> None:
     """Print the alarm timestamps of one `timestamp,value` series as CSV.
 
     The file is history: the series' normal (its daily and weekly rhythm, how much it wanders) is
@@ -404,20 +408,30 @@ def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str, fi
 
     Per-minute counts that leave out the minutes with none: `--fill-missing 1`. An optional
     `mentions` column (each step's mentions of the service, the counted complaints included) lets
-    a rise of all mentions at once, news or a launch, pass as hype instead of an outage. `--plot
-    FILE.png` also draws the series with its alarms.
+    a rise of all mentions at once, news or a launch, pass as hype instead of an outage. `--events`
+    prints each incident's opening, escalations and resolution with its start and complaints;
+    `--plot FILE.png` also draws the series with its incidents.
     """
     series = detector.read_series_csv(csv_file, fill_step=fill_step)
-    alarms = detector.detect_series(series.values, series.timestamps, sensitivity=sensitivity, profile=profile,
+    events = detector.series_events(series.values, series.timestamps, sensitivity=sensitivity, profile=profile,
                                     mentions=series.mentions, online=online)
-    click.echo("timestamp")
-    for alarm in alarms:
-        click.echo(alarm.strftime("%Y-%m-%d %H:%M:%S"))
+    moment = "%Y-%m-%d %H:%M:%S"
+    if all_events:
+        click.echo("kind,timestamp,started_at,complaints,expected,peak_per_minute")
+        for e in events:
+            click.echo(f"{e.kind},{e.at:{moment}},{e.started_at:{moment}},{e.complaints},{e.expected:.1f},"
+                       f"{e.peak_per_minute:g}")
+    else:
+        click.echo("timestamp")
+        for e in events:
+            if e.kind == "opened":
+                click.echo(f"{e.at:{moment}}")
     if plot_file is not None:
         from outage_signal import report
 
-        report.plot_series(series.timestamps, series.values, alarms, plot_file,
-                           f"{csv_file.name}: {len(alarms)} alarm(s){' (online)' if online else ''}")
+        opened = sum(e.kind == "opened" for e in events)
+        report.plot_series(series.timestamps, series.values, events, plot_file,
+                           f"{csv_file.name}: {opened} alarm(s){' (online)' if online else ''}")
         if not app.quiet:
             click.echo(f"wrote {plot_file}", err=True)
 

@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from outage_signal.collector.jetstream import CURSOR_KEY as JETSTREAM_CURSOR, stream_lag  # noqa: E402
 from outage_signal.collector.reddit import FOLLOW_KEY as REDDIT_FOLLOW_KEY  # noqa: E402
-from outage_signal.detector import ServiceDetector, component_only  # noqa: E402
+from outage_signal.detector import IncidentEvent, ServiceDetector, component_only  # noqa: E402
 from outage_signal.config import Config, StatusPage  # noqa: E402
 from outage_signal.sources import AUTO_CURSOR  # noqa: E402
 from outage_signal.store import Store  # noqa: E402
@@ -178,11 +178,12 @@ SERIES_BINS = 1500  # a series plot sums its steps into at most about this many 
 _BIN_CHOICES = (1, 5, 10, 15, 30, 60, 120, 240, 360, 720, 1440)  # minutes
 
 
-def plot_series(timestamps: Sequence[datetime], values: Sequence[float], alarms: Sequence[datetime],
+def plot_series(timestamps: Sequence[datetime], values: Sequence[float], events: Sequence[IncidentEvent],
                 out: str | Path, title: str) -> Path:
-    """A PNG of one series with its alarms: the values summed per bin (the narrowest of 1 minute to a
-    day, and not below the series' step, that keeps the bins to about SERIES_BINS), each alarm a red
-    line. Timestamps and alarms alike naive (as UTC) or with a zone."""
+    """A PNG of one series with its incidents: the values summed per bin (the narrowest of 1 minute to
+    a day, and not below the series' step, that keeps the bins to about SERIES_BINS), each incident a
+    span from its start to its resolution with a red line at its alarm. Timestamps and events alike
+    naive (as UTC) or with a zone, as :func:`detector.series_events` gives them."""
     out = Path(out)
     series = pd.Series(np.asarray(values, dtype=float), index=pd.DatetimeIndex(timestamps))
     fig, ax = plt.subplots(figsize=(12, 3.6), dpi=100)
@@ -193,9 +194,13 @@ def plot_series(timestamps: Sequence[datetime], values: Sequence[float], alarms:
         binned = series.resample(f"{width}min").sum()
         ax.step(binned.index, binned.to_numpy(), where="post", color="#1f4e79", lw=0.8,
                 label=f"value per {_bin_name(width)}")
-        for alarm in alarms:
-            ax.axvline(alarm, color="#de2d26", lw=1)
-        ax.plot([], [], color="#de2d26", label=f"alarm ({len(alarms)})")
+        resolved = {e.incident_id: e.at for e in events if e.kind == "resolved"}
+        opened = [e for e in events if e.kind == "opened"]
+        for e in opened:
+            ax.axvspan(e.started_at, resolved.get(e.incident_id, series.index[-1]), color="#fc9272", alpha=0.35)
+            ax.axvline(e.at, color="#de2d26", lw=1)
+        ax.fill_between([], [], color="#fc9272", alpha=0.35, label="incident, start to resolution")
+        ax.plot([], [], color="#de2d26", label=f"alarm ({len(opened)})")
         ax.set_xlim(series.index[0], series.index[-1])
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d\n%H:%M"))
         ax.legend(loc="upper right", fontsize=7, frameon=False)

@@ -266,3 +266,25 @@ def test_plot_draws_the_series_and_leaves_the_alarms_printed_as_they_were(tmp_pa
     assert f"wrote {png}" in drawn.stderr and png.read_bytes()[:4] == b"\x89PNG" and png.stat().st_size > 10_000
     quiet = CliRunner().invoke(cli, ["-q", "detect-series", str(path), "--plot", str(png)])
     assert quiet.exit_code == 0 and quiet.stderr == ""
+
+
+def test_events_give_each_incident_its_start_inside_the_outage_and_its_own_complaints(tmp_path):
+    """--events prints the opening and the resolution: the incident starts where the outage does (not
+    days before it, issue 15) and its complaints are the outage's, not the days before it."""
+    values = np.random.default_rng(4).poisson(30, 12 * 24 * 5)
+    values[1200:1230] *= 8
+    path = tmp_path / "spike.csv"
+    path.write_text(series_text(values))
+    result = CliRunner().invoke(cli, ["detect-series", str(path), "--events"])
+    assert result.exit_code == 0, result.output
+    header, *rows = [line.split(",") for line in result.stdout.splitlines()]
+    assert header == ["kind", "timestamp", "started_at", "complaints", "expected", "peak_per_minute"]
+    assert [row[0] for row in rows] == ["opened", "resolved"]
+    (_, opened, started, at_open, *_), (_, resolved, started_too, in_all, expected, peak) = rows
+    assert detect_series_cli(path).stdout.splitlines()[1] == opened and started == started_too
+    first, alarm, end = (round((datetime.fromisoformat(t) - START) / timedelta(minutes=5))
+                         for t in (started, opened, resolved))
+    assert 1200 <= first <= alarm <= 1205 and 1230 <= end
+    assert (int(at_open), int(in_all)) == (values[first:alarm + 1].sum(), values[first:end + 1].sum())
+    usual = 30 * (end - first + 1)  # the series' rate over the incident's steps
+    assert abs(float(expected) - usual) < 0.15 * usual and float(peak) == values[1200:1230].max() / 5
