@@ -392,7 +392,7 @@ def services(app: App) -> Rows:
 @pass_app
 def detect_series(app: App, csv_file: Path, sensitivity: float, profile: str, fill_step: int | None,
                   online: bool, all_events: bool, plot_file: Path | None) -> None:
-    """Print the alarm timestamps of one `timestamp,value` series as CSV.
+    """Print the alarm timestamps of one `timestamp,value` series as CSV (with --events, every incident event).
 
     The file is history: the series' normal (its daily and weekly rhythm, how much it wanders) is
     learnt from all of it first, then each alarm is placed at the minute a detector that knew it
