@@ -23,7 +23,7 @@ family and overall (scored by :func:`outage_signal.evaluation.score_alarms`: cau
 [start, end]; an alarm more than 30 min from every outage is false).
 
     python benchmarks/detector_suite.py [--part tune|report] [--per-family 16] [--days 14] [--wander-scale 1]
-                                        [--wander-shape hourly|continuous] [--start-hour HOUR|drawn] [--skip-hours 36]
+                                        [--wander-shape hourly|continuous] [--start-hour HOUR|drawn] [--skip-hours 36] [--ramp-scale 2]
                                         [--cli-arg=--sensitivity --cli-arg=1.5] [--only detect-series] [--json]
 """
 from __future__ import annotations
@@ -149,11 +149,12 @@ class SeriesResult:
 
 def run_suite(part: str, per_family: int, days: int, runners: dict[str, Detector],
               families: Sequence[str] = FAMILIES, wander_scale: float = 1.0,
-              wander_shape: str = "hourly", start_hour: int | None = 0, skip_hours: int = 0) -> list[SeriesResult]:
+              wander_shape: str = "hourly", start_hour: int | None = 0, skip_hours: int = 0,
+              ramp_scale: float = 1.0) -> list[SeriesResult]:
     """Every detector's score on every scenario of one part (each with its first ``skip_hours`` cut off)."""
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        for s in suite(part, per_family, days, tuple(families), wander_scale, wander_shape, start_hour):
+        for s in suite(part, per_family, days, tuple(families), wander_scale, wander_shape, start_hour, ramp_scale):
             s = s.from_hour(skip_hours)
             windows = [(o.start, o.end) for o in s.outages]
             results.append(SeriesResult(s.family, s.name, s.usual_rate,
@@ -210,6 +211,9 @@ def main() -> int:
     parser.add_argument("--skip-hours", type=int, default=0, metavar="HOURS",
                         help="cut each series' first hours off (default 0): no outage falls in a scenario's first "
                              "two days, so with 36 the first ones fall from hour 12 on, in the warm-up and first day")
+    parser.add_argument("--ramp-scale", type=float, default=1.0,
+                        help="multiply every ramping outage's ramp, at most to the whole outage (default 1: 25-50 %% "
+                             "of it in the ramping family; 2: 50-100 %%): how fast complaints ramp up is an assumption")
     parser.add_argument("--cli-arg", action="append", default=[], help="extra argument for detect-series")
     parser.add_argument("--only", help="run only the detector of this name, or those whose name contains it (e.g. mentions)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -222,7 +226,8 @@ def main() -> int:
     if not runners:
         parser.error(f"no detector's name contains {args.only!r}")
     results = run_suite(args.part, args.per_family, args.days, runners, wander_scale=args.wander_scale,
-                        wander_shape=args.wander_shape, start_hour=args.start_hour, skip_hours=args.skip_hours)
+                        wander_shape=args.wander_shape, start_hour=args.start_hour, skip_hours=args.skip_hours,
+                        ramp_scale=args.ramp_scale)
     elapsed = time.perf_counter() - began
     rows = groups(FAMILIES)
     if args.json:
@@ -232,7 +237,8 @@ def main() -> int:
     print(f"scenario suite, part {args.part}: {args.per_family} series x {args.days} days per family, "
           f"wander x {args.wander_scale:g} ({args.wander_shape}), "
           f"beginning at hour {'drawn' if args.start_hour is None else args.start_hour} of the week"
-          f"{f', first {args.skip_hours} hours cut off' if args.skip_hours else ''}, "
+          f"{f', first {args.skip_hours} hours cut off' if args.skip_hours else ''}"
+          f"{f', ramps x {args.ramp_scale:g}' if args.ramp_scale != 1 else ''}, "
           f"{len(results)} series, {elapsed:.0f} s")
     print("recall / false alarms per series-week / median minutes to alarm (outages caught of outages)")
     print(f"{'':22} " + " ".join(f"{n[:31]:>31}" for n in runners))

@@ -31,7 +31,8 @@ incidents 2022-2026, minor/major/critical impacts)
     are 12-36 h, hence the repeat family). Size: 3x to 40x the usual rate (log-uniform), the issue's
     range; outage complaints are Poisson (many distinct people) on top of the background. Ramp: no
     real data gives how fast complaints ramp up, so sudden outages reach full size in 1-3 minutes
-    and ramping ones over 25-50 % of their duration (linear): an assumption, stated.
+    and ramping ones over 25-50 % of their duration (linear): an assumption, stated (``ramp_scale``
+    slows them, to check a detector against it).
 
 Families (``FAMILIES``; decoys are not outages and an alarm on them is a false alarm)
     ``sudden``      outages at GitHub's durations and frequency, full size within 1-3 minutes.
@@ -242,14 +243,17 @@ def drawn_start_hour(family: str, part: str, index: int) -> int:
 
 
 def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: float = 1.0,
-             wander_shape: str = "hourly", start_hour: int = 0) -> Scenario:
+             wander_shape: str = "hourly", start_hour: int = 0, ramp_scale: float = 1.0) -> Scenario:
     """The ``index``-th scenario of a family in a part; the same arguments give the same scenario.
 
     ``wander_scale`` multiplies the wander's sigma (0: the weekly rhythm alone, smooth), to see how a
     detector fares on series that wander less, or more, than NAB's; ``wander_shape`` is ``hourly`` (a
     level per hour) or ``continuous`` (a level drifting minute by minute, with the same hourly statistics);
     ``start_hour`` is the hour of the week the series begins at (0: Monday 00:00 UTC); the draws are the
-    same at every start hour, only the weekly rhythm's phase and the timestamps move."""
+    same at every start hour, only the weekly rhythm's phase and the timestamps move. ``ramp_scale``
+    multiplies every ramping outage's ramp (at most its whole duration; 2: ``ramping`` ramps over 50-100 %
+    of it), the same draws otherwise: how fast complaints ramp up is the suite's one unmeasured
+    assumption about outages, so a detector can be checked against slower ramps than it was tuned on."""
     if family not in FAMILIES:
         raise ValueError(f"unknown family {family!r}; expected one of {', '.join(FAMILIES)}")
     if part not in PARTS:
@@ -262,6 +266,8 @@ def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: f
         raise ValueError(f"unknown wander_shape {wander_shape!r}; expected one of {', '.join(WANDER_SHAPES)}")
     if not 0 <= start_hour < 168:
         raise ValueError(f"need start_hour from 0 to 167 (an hour of the week), got {start_hour!r}")
+    if ramp_scale <= 0:
+        raise ValueError(f"need ramp_scale > 0, got {ramp_scale}")
     rng = np.random.default_rng(_seed(family, part, index))
     n = days * 1440
     t = np.arange(n)
@@ -296,6 +302,8 @@ def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: f
     def add_outage(start: int, duration: int, ramp: int) -> None:
         multiple = _log_uniform(rng, *MULTIPLE_RANGE)
         end = min(start + duration, n)
+        if ramp > 3:  # a ramping outage (a sudden one reaches full size in 1-3 minutes)
+            ramp = max(2, min(duration, round(ramp * ramp_scale)))
         size = (multiple - 1.0) * usual[start:end]
         surge[start:end] += size * np.minimum(1.0, (np.arange(end - start) + 1.0) / ramp)
         outages.append(Outage(start, end, round(multiple, 2), ramp))
@@ -369,10 +377,11 @@ def _negative_binomial_means(rng: np.random.Generator, mean: np.ndarray) -> np.n
 
 
 def suite(part: str, per_family: int = 8, days: int = 14, families: tuple[str, ...] = FAMILIES,
-          wander_scale: float = 1.0, wander_shape: str = "hourly", start_hour: int | None = 0) -> Iterator[Scenario]:
+          wander_scale: float = 1.0, wander_shape: str = "hourly", start_hour: int | None = 0,
+          ramp_scale: float = 1.0) -> Iterator[Scenario]:
     """Every family's first ``per_family`` scenarios of one part, family by family, each beginning
     at ``start_hour`` of its week, or at its own :func:`drawn_start_hour` if that is None."""
     for family in families:
         for index in range(per_family):
             hour = drawn_start_hour(family, part, index) if start_hour is None else start_hour
-            yield scenario(family, part, index, days, wander_scale, wander_shape, hour)
+            yield scenario(family, part, index, days, wander_scale, wander_shape, hour, ramp_scale)

@@ -93,6 +93,23 @@ def test_a_later_start_hour_moves_the_rhythm_and_the_clock_not_the_draws():
         scenario("quiet", "tune", 2, DAYS, start_hour=168)
 
 
+def test_ramp_scale_slows_the_ramping_outages_and_leaves_the_sudden_ones():
+    base, slow = scenario("long", "tune", 0, DAYS), scenario("long", "tune", 0, DAYS, ramp_scale=2.0)
+    assert [(o.start, o.end, o.multiple) for o in slow.outages] == [(o.start, o.end, o.multiple) for o in base.outages]
+    ramps = [(o.ramp_minutes, p.ramp_minutes) for o, p in zip(base.outages, slow.outages)]
+    assert any(r > 3 for r, _ in ramps) and any(r <= 3 for r, _ in ramps)  # the family has both kinds
+    assert all(q == (r if r <= 3 else 2 * r) for r, q in ramps)
+    # a ramp that doubles is half as high at each minute of its first half, the same once both are full
+    o = next(o for o in base.outages if o.ramp_minutes > 3)
+    assert np.allclose(slow.surge[o.start:o.start + o.ramp_minutes], base.surge[o.start:o.start + o.ramp_minutes] / 2)
+    assert np.allclose(slow.surge[o.start + 2 * o.ramp_minutes:o.end], base.surge[o.start + 2 * o.ramp_minutes:o.end])
+    ramping = scenario("ramping", "tune", 0, DAYS, ramp_scale=10.0)
+    assert all(o.ramp_minutes == o.end - o.start for o in ramping.outages)  # never longer than the outage
+    assert np.array_equal(scenario("long", "tune", 0, DAYS, ramp_scale=1.0).complaints, base.complaints)
+    with pytest.raises(ValueError, match="ramp_scale"):
+        scenario("quiet", "tune", 2, DAYS, ramp_scale=0.0)
+
+
 def test_continuous_wander_keeps_the_hourly_statistics_it_was_fitted_to():
     """derive.py fits each file's minute-level wander so that its hours stray as the file's do; the
     generator draws it the same way (checked on a busy file, whose hours hold little counting noise)."""
