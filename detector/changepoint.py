@@ -68,7 +68,9 @@ incident and opens its own, instead of showing only as an escalation.
 An onset test (``onset_ratio``; on in the minute-counts settings) asks the CUSUM's own run for what
 the sharp-rise test asks of its window: the steps since the change point at that multiple of the hour
 before them and of their baseline. A baseline that expects too little (a weekday it has not learnt)
-lets the CUSUM add a shortfall up over hours into an incident; an outage rises within minutes.
+lets the CUSUM add a shortfall up over hours into an incident; an outage rises within minutes. Most
+do: an outage that ramps up over hours never clears the hour before its run, which was the ramp
+too, so once the CUSUM stands at ``onset_override`` times the alarm level the test gives way.
 
 Each llr is rounded to a multiple of 1/256. The rounding is far below the threshold's precision,
 and it makes every partial sum exact in floating point: the vectorised path
@@ -229,6 +231,11 @@ class DetectorParams:
     sharp-rise test's is, and of the run's own baseline (0: off). A run that began no faster than
     the hour before it is the baseline's own error (a rhythm it has not learnt, a Monday after a
     weekend) rather than an outage, which is abrupt (>= 0)."""
+    onset_override: float = 0.0
+    """An incident the onset test holds back opens anyway once the CUSUM reaches this multiple of the
+    alarm level (0: never). A slow ramp's run never clears the hour before it, which was the ramp too,
+    but its evidence keeps growing; a baseline's shortfall of a few tens of percent seldom piles up
+    that far within the evidence window (0, or >= 1)."""
     quiet_peak_fraction: float = 0.0
     """A step of an open incident is also quiet when its smoothed count is under this fraction of
     the incident's highest smoothed count (0: off; on in the minute-counts settings). The baseline
@@ -265,6 +272,7 @@ class DetectorParams:
             "wander_youth_days": (self.wander_youth_days >= 0, ">= 0"),
             "wander_after_hours": (self.wander_after_hours >= 0, ">= 0"),
             "onset_ratio": (self.onset_ratio >= 0, ">= 0"),
+            "onset_override": (self.onset_override == 0 or self.onset_override >= 1, "0 (never) or >= 1"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -558,7 +566,7 @@ class ServiceDetector:
         self._push_window(t, complaints, mean)
         self.llr_sum += llr
         self.cusum = self._windowed_cusum()
-        if self.cusum > self.alarm_level and self._abrupt_onset():
+        if self.cusum > self.alarm_level and (self._abrupt_onset() or self._onset_overridden()):
             return [self._open(t, authors, mean)]
         if self._sharp_rise(mean):
             return [self._open(t, authors, mean, since=t - (self.params.rise_steps - 1) * self.params.step_minutes)]
@@ -595,6 +603,11 @@ class ServiceDetector:
         expected = float(run.mean())
         before = self._rate_before(sum(reference), len(reference), expected)
         return sum(recent[end:]) >= ratio * steps * max(before, expected)
+
+    def _onset_overridden(self) -> bool:
+        """Whether the CUSUM has grown past the onset test (``onset_override``)."""
+        override = self.params.onset_override
+        return bool(override) and self.cusum > override * self.alarm_level
 
     def _clear_window(self) -> None:
         self.cusum = 0.0
