@@ -302,14 +302,16 @@ def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: f
     def add_outage(start: int, duration: int, ramp: int) -> None:
         multiple = _log_uniform(rng, *MULTIPLE_RANGE)
         end = min(start + duration, n)
-        if ramp > 3:  # a ramping outage (a sudden one reaches full size in 1-3 minutes)
-            ramp = max(2, min(duration, round(ramp * ramp_scale)))
         size = (multiple - 1.0) * usual[start:end]
         surge[start:end] += size * np.minimum(1.0, (np.arange(end - start) + 1.0) / ramp)
         outages.append(Outage(start, end, round(multiple, 2), ramp))
 
     def sudden_ramp(duration: int) -> int:
         return int(rng.integers(1, 4))
+
+    def slowed(ramp: int, duration: int) -> int:
+        """A ramping outage's ramp, times ``ramp_scale``, at most the whole outage."""
+        return max(2, min(duration, round(ramp * ramp_scale)))
 
     def github_paced(duration_of: Callable[[], int], ramp_of: Callable[[int], int]) -> None:
         start = WARMUP_MINUTES + int(rng.integers(0, 1440))
@@ -324,11 +326,11 @@ def scenario(family: str, part: str, index: int, days: int = 14, wander_scale: f
     if family == "sudden":
         github_paced(lambda: outage_duration(rng), sudden_ramp)
     elif family == "ramping":
-        github_paced(lambda: outage_duration(rng), lambda d: max(2, round(d * rng.uniform(0.25, 0.5))))
+        github_paced(lambda: outage_duration(rng), lambda d: slowed(max(2, round(d * rng.uniform(0.25, 0.5))), d))
     elif family == "short":
         github_paced(lambda: 15, sudden_ramp)
     elif family == "long":
-        github_paced(lambda: 180, lambda d: sudden_ramp(d) if rng.uniform() < 0.5 else int(rng.integers(30, 61)))
+        github_paced(lambda: 180, lambda d: sudden_ramp(d) if rng.uniform() < 0.5 else slowed(int(rng.integers(30, 61)), d))
     elif family == "repeat":
         for week_start in range(WARMUP_MINUTES, n - 3 * 1440, MINUTES_PER_WEEK):
             start = week_start + int(rng.integers(0, 1440))
