@@ -70,7 +70,10 @@ the sharp-rise test asks of its window: the steps since the change point at that
 before them and of their baseline. A baseline that expects too little (a weekday it has not learnt)
 lets the CUSUM add a shortfall up over hours into an incident; an outage rises within minutes. Most
 do: an outage that ramps up over hours never clears the hour before its run, which was the ramp
-too, so once the CUSUM stands at ``onset_override`` times the alarm level the test gives way.
+too, so once the CUSUM stands at ``onset_override`` times the alarm level the test gives way. Where
+the wander has not raised the CUSUM's shift, the baseline predicts the hours well and the test asks
+less (``onset_break_even``): a ramp, or an outage at twice or thrice the rate of a busy hour, seldom
+reaches 2.5 times the hour before it.
 
 Each llr is rounded to a multiple of 1/256. The rounding is far below the threshold's precision,
 and it makes every partial sum exact in floating point: the vectorised path
@@ -236,6 +239,13 @@ class DetectorParams:
     alarm level (0: never). A slow ramp's run never clears the hour before it, which was the ramp too,
     but its evidence keeps growing; a baseline's shortfall of a few tens of percent seldom piles up
     that far within the evidence window (0, or >= 1)."""
+    onset_break_even: float = 0.0
+    """The onset test's ratio is at most this multiple of the CUSUM's break-even rate for the hour,
+    ``(s - 1) / log s`` at the hour's shift ``s`` (0: no limit). The wander raises the shift, so the
+    test stands at ``onset_ratio`` on a wandering series, whose baseline errs by hours at a time; on a
+    series the baseline predicts well, the shift stays at ``shift`` and the test asks about twice the
+    hour before (1.1 times 1.82 at shift 3), as a ramp, or an outage at twice or thrice the rate of a
+    busy hour, seldom reaches 2.5 times it (>= 0)."""
     quiet_peak_fraction: float = 0.0
     """A step of an open incident is also quiet when its smoothed count is under this fraction of
     the incident's highest smoothed count (0: off; on in the minute-counts settings). The baseline
@@ -273,6 +283,7 @@ class DetectorParams:
             "wander_after_hours": (self.wander_after_hours >= 0, ">= 0"),
             "onset_ratio": (self.onset_ratio >= 0, ">= 0"),
             "onset_override": (self.onset_override == 0 or self.onset_override >= 1, "0 (never) or >= 1"),
+            "onset_break_even": (self.onset_break_even >= 0, ">= 0"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -591,9 +602,9 @@ class ServiceDetector:
         return int(np.flatnonzero(llr_before == llr_before.min())[-1])
 
     def _abrupt_onset(self) -> bool:
-        """Whether the CUSUM's run began abruptly (``onset_ratio``): its counts against the hour
+        """Whether the CUSUM's run began abruptly (:meth:`_onset_ratio`): its counts against the hour
         before it and against its baseline."""
-        ratio = self.params.onset_ratio
+        ratio = self._onset_ratio()
         if not ratio:
             return True
         run = self.window[_EXPECTED, self._change_point():]
@@ -603,6 +614,15 @@ class ServiceDetector:
         expected = float(run.mean())
         before = self._rate_before(sum(reference), len(reference), expected)
         return sum(recent[end:]) >= ratio * steps * max(before, expected)
+
+    def _onset_ratio(self) -> float:
+        """The onset test's ratio this hour: ``onset_ratio``, at most ``onset_break_even`` times the
+        break-even rate of the hour's shift (0: no test)."""
+        ratio, cap = self.params.onset_ratio, self.params.onset_break_even
+        if not (ratio and cap):
+            return ratio
+        shift = self.hour_shift
+        return min(ratio, cap * (shift - 1.0) / math.log(shift))
 
     def _onset_overridden(self) -> bool:
         """Whether the CUSUM has grown past the onset test (``onset_override``)."""

@@ -413,10 +413,12 @@ def test_a_level_that_climbs_as_gently_as_a_rhythm_does_not_open_what_an_abrupt_
 
 
 def test_a_slow_ramp_the_onset_test_holds_back_opens_once_its_evidence_has_grown_past_it():
-    """``onset_override``: three flat days at 2 a minute, then an outage that ramps from 2 to 10 a minute
-    over three hours. The ramp's run never reaches 2.5 times the hour before it, which was the ramp
-    too, so the onset test alone never lets it open; its CUSUM goes on growing, and at four times the
-    alarm level the incident opens, 98 minutes in (the CUSUM alone: 66). Both paths agree."""
+    """``onset_override`` and ``onset_break_even``: three flat days at 2 a minute, then an outage that
+    ramps from 2 to 10 a minute over three hours. The ramp's run never reaches 2.5 times the hour
+    before it, which was the ramp too, so the onset test at 2.5 alone never lets it open; its CUSUM
+    goes on growing, and at four times the alarm level the incident opens, 98 minutes in (the CUSUM
+    alone: 66). On this smooth series the wander leaves the shift at 3, so the test asks 1.1 times the
+    CUSUM's break-even rate, 2.0, and the ramp opens 67 minutes in. Both paths agree."""
     rng = np.random.default_rng(1)
     rate = np.full(4 * DAY, 2.0)
     ramp = 3 * DAY + 14 * 60
@@ -424,13 +426,28 @@ def test_a_slow_ramp_the_onset_test_holds_back_opens_once_its_evidence_has_grown
     authors = rng.poisson(rate)
     frame = _frame(authors, other=rng.poisson(4.0, len(authors)))
     opened = lambda events: [int((e.at - frame.index[0]) / timedelta(minutes=1)) - ramp for e in events if e.kind == "opened"]  # noqa: E731
-    assert MINUTE_COUNT_PARAMS.onset_override == 4.0
+    assert (MINUTE_COUNT_PARAMS.onset_override, MINUTE_COUNT_PARAMS.onset_break_even) == (4.0, 1.1)
     run = lambda **changes: _run(ServiceDetector("svc", params=replace(MINUTE_COUNT_PARAMS, **changes)), frame)  # noqa: E731
     assert opened(run(onset_ratio=0.0)) == [66]
-    assert opened(run(onset_override=0.0)) == []
+    assert opened(run(onset_override=0.0, onset_break_even=0.0)) == []
+    assert opened(run(onset_break_even=0.0)) == [98]
     events = run()
-    assert opened(events) == [98]
+    assert opened(events) == [67]
     assert _run_reference(ServiceDetector("svc", params=MINUTE_COUNT_PARAMS), frame) == events
+
+
+def test_the_onset_test_asks_less_where_the_wander_has_not_raised_the_shift():
+    """``onset_break_even``: the test's ratio is at most 1.1 times the break-even rate ``(s - 1) / log s``
+    of the hour's shift: 2.0 at the shift a smooth series keeps (3), the full 2.5 once the wander has
+    raised the shift to 5 or more."""
+    det = ServiceDetector("svc", params=MINUTE_COUNT_PARAMS)
+    ratios = {}
+    for shift in (3.0, 4.0, 5.0, 12.0):
+        det.hour_shift = shift
+        ratios[shift] = round(det._onset_ratio(), 2)
+    assert ratios == {3.0: 2.0, 4.0: 2.38, 5.0: 2.5, 12.0: 2.5}
+    det.hour_shift = 3.0
+    assert ServiceDetector("svc", params=replace(MINUTE_COUNT_PARAMS, onset_break_even=0.0))._onset_ratio() == 2.5
 
 
 def test_the_wander_a_young_baseline_measures_is_discounted_by_its_days():
@@ -514,7 +531,7 @@ def test_state_saved_before_detector_params_loads_and_continues():
 
 @pytest.mark.parametrize("bad", [{"shift": 1.0}, {"threshold": 0}, {"step_minutes": 7}, {"evidence_hours": 0}, {"alarm_steps": 0},
                                  {"rise_steps": 1}, {"rise_ratio": 1.0}, {"rise_evidence": 0}, {"day_smoothing": 0.5},
-                                 {"quiet_peak_fraction": 1.0}, {"wander_youth_days": -1.0}, {"onset_override": 0.5},
+                                 {"quiet_peak_fraction": 1.0}, {"wander_youth_days": -1.0}, {"onset_override": 0.5}, {"onset_break_even": -1.0},
                                  {"hype_window": 0}])
 def test_detector_params_reject_impossible_settings_by_name(bad):
     (name, value), = bad.items()
