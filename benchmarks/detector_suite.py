@@ -94,19 +94,25 @@ ORACLE_LEVEL = 12.0  # evidence to open; on the tune part the highest recall und
 
 
 def oracle_scan(s: Scenario, workdir: Path) -> list[float]:
+    """:func:`oracle_alarms` on a scenario's complaints and true background mean."""
+    return oracle_alarms(s.complaints, s.background)
+
+
+def oracle_alarms(complaints: np.ndarray, mean: np.ndarray, dispersion: float = 0.2) -> list[float]:
     """Alarms of a scan told the true background mean: for each window, the excess's evidence is the
-    smaller of its Gaussian z**2 / 2 (negative binomial variance at the suite's largest dispersion, 0.2)
-    and its Poisson log-likelihood ratio. An incident opens above ``ORACLE_LEVEL`` and closes once the
-    last 15 minutes have held no excess (evidence under 1) for 30 minutes; windows reaching back into
-    a closed incident do not count, so an outage's own complaints never open a second one."""
-    counts, mean = s.complaints.astype(float), s.background
+    smaller of its Gaussian z**2 / 2 (negative binomial variance at ``dispersion``, by default the
+    suite's largest) and its Poisson log-likelihood ratio. An incident opens above ``ORACLE_LEVEL`` and
+    closes once the last 15 minutes have held no excess (evidence under 1) for 30 minutes; windows
+    reaching back into a closed incident do not count, so an outage's own complaints never open a
+    second one."""
+    counts = complaints.astype(float)
 
     def windows(values: np.ndarray, length: int) -> np.ndarray:
         total = np.concatenate((np.zeros(length), np.cumsum(values)))
         return total[length:] - total[:-length]  # the sums of the windows ending at each minute
     evidence = []
     for length in ORACLE_WINDOWS:
-        x, expected, variance = (windows(v, length) for v in (counts, mean, mean + 0.2 * mean ** 2))
+        x, expected, variance = (windows(v, length) for v in (counts, mean, mean + dispersion * mean ** 2))
         excess = x - expected
         poisson = np.where(excess > 0, x * np.log(np.maximum(x, 1e-9) / np.maximum(expected, 1e-9)) - excess, 0.0)
         score = np.where(excess >= 3, np.minimum(excess ** 2 / (2 * np.maximum(variance, 1e-9)), poisson), 0.0)
