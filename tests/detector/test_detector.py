@@ -393,8 +393,8 @@ def test_a_level_that_climbs_as_gently_as_a_rhythm_does_not_open_what_an_abrupt_
     """``onset_ratio``: three flat days at 1 a minute, then on day 4 the level climbs to 4 a minute over
     six hours and stays (a rhythm the baseline has not learnt, as a first Monday morning after a
     weekend); on day 5 a 6x outage of 30 minutes. The CUSUM alone opens on the climb, 173 minutes in;
-    with the onset test (the run at 2.5 times the hour before it) only the outage opens, within
-    minutes. Both paths agree."""
+    with the onset test (the run at 2.5 times the hour before it, here 2.0: on this smooth series the
+    shift stays at 3, onset_break_even) only the outage opens, within minutes. Both paths agree."""
     rng = np.random.default_rng(2)
     rate = np.full(5 * DAY, 1.0)
     climb, outage = 3 * DAY + 8 * 60, 4 * DAY + 14 * 60
