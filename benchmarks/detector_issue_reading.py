@@ -116,10 +116,12 @@ def naive(counts: np.ndarray) -> list[float]:
 
 
 def minutes_of(alarms: list[pd.Timestamp], stamps: pd.DatetimeIndex) -> list[float]:
+    """Alarm timestamps as minutes from the series' start."""
     return [(pd.Timestamp(a) - stamps[0]) / pd.Timedelta(minutes=1) for a in alarms]
 
 
 def detectors(dispersion: float) -> dict[str, Callable[[IssueSeries, pd.DatetimeIndex], list[float]]]:
+    """Each detector by name: the alarms, in minutes from the start, it raises on a series."""
     def service(series: IssueSeries, stamps: pd.DatetimeIndex) -> list[float]:
         counts = series.counts
         events = ServiceDetector("x").update_many(stamps.tz_localize("UTC"), counts, counts, counts)
@@ -137,14 +139,16 @@ def detectors(dispersion: float) -> dict[str, Callable[[IssueSeries, pd.Datetime
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--series", type=int, default=60)
-    parser.add_argument("--multiple-of", choices=["mean", "local"], default="mean")
-    parser.add_argument("--ramps", choices=sorted(RAMP_SHARES), default="full")
-    parser.add_argument("--sudden", type=float, default=0.3)
-    parser.add_argument("--dispersion", type=float, default=0.3)
-    parser.add_argument("--min-rate", type=float, default=0.1)
-    parser.add_argument("--max-rate", type=float, default=20.0)
-    parser.add_argument("--gap-scale", type=float, default=0.7)
+    parser.add_argument("--series", type=int, default=60, help="series to generate (seeds 1000 on)")
+    parser.add_argument("--multiple-of", choices=["mean", "local"], default="mean",
+                        help="an outage's size as a multiple of the service's mean rate or of its own minutes' rate")
+    parser.add_argument("--ramps", choices=sorted(RAMP_SHARES), default="full",
+                        help="a ramping outage's ramp: its whole length, 50-100 %% or 25-50 %% of it")
+    parser.add_argument("--sudden", type=float, default=0.3, help="share of outages at full size within 1-3 minutes")
+    parser.add_argument("--dispersion", type=float, default=0.3, help="negative binomial a of each minute's count")
+    parser.add_argument("--min-rate", type=float, default=0.1, help="the quietest service's complaints a minute")
+    parser.add_argument("--max-rate", type=float, default=20.0, help="the busiest service's complaints a minute")
+    parser.add_argument("--gap-scale", type=float, default=0.7, help="times the 0.5-4 days between outages")
     args = parser.parse_args()
     stamps = pd.date_range("2026-01-05", periods=DAYS * 1440, freq="min")
     scores: dict[tuple[str, str], SeriesScore] = {}
