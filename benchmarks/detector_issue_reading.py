@@ -46,10 +46,9 @@ from outage_signal.detector import ServiceDetector
 from outage_signal.detector.series import detect_series
 from outage_signal.evaluation import SeriesScore, score_alarms
 
-from detector_suite import oracle_alarms
+from detector_suite import RATE_BANDS, naive_alarms, oracle_alarms
 
 DAYS = 14
-BANDS = ("overall", "sparse < 0.5/min", "0.5-5/min", "busy >= 5/min")
 RAMP_SHARES = {"frac": (0.25, 0.5), "slow": (0.5, 1.0), "full": (1.0, 1.0)}
 
 
@@ -104,17 +103,6 @@ def issue_series(seed: int, args: argparse.Namespace) -> IssueSeries:
         start += duration
 
 
-def naive(counts: np.ndarray) -> list[float]:
-    """The issue's naive detector: the last 5 minutes over 5 times the mean 5 minutes so far (one alarm per 30 min)."""
-    five = np.convolve(counts.astype(float), np.ones(5))[: len(counts)]
-    running_mean = np.cumsum(counts) / np.arange(1, len(counts) + 1)
-    alarms: list[float] = []
-    for minute in np.flatnonzero((five > 25 * running_mean) & (np.arange(len(counts)) >= 60)).tolist():
-        if not alarms or minute - alarms[-1] >= 30:
-            alarms.append(float(minute))
-    return alarms
-
-
 def minutes_of(alarms: list[pd.Timestamp], stamps: pd.DatetimeIndex) -> list[float]:
     """Alarm timestamps as minutes from the series' start."""
     return [(pd.Timestamp(a) - stamps[0]) / pd.Timedelta(minutes=1) for a in alarms]
@@ -123,15 +111,15 @@ def minutes_of(alarms: list[pd.Timestamp], stamps: pd.DatetimeIndex) -> list[flo
 def detectors(dispersion: float) -> dict[str, Callable[[IssueSeries, pd.DatetimeIndex], list[float]]]:
     """Each detector by name: the alarms, in minutes from the start, it raises on a series."""
     def service(series: IssueSeries, stamps: pd.DatetimeIndex) -> list[float]:
-        counts = series.counts
-        events = ServiceDetector("x").update_many(stamps.tz_localize("UTC"), counts, counts, counts)
-        return minutes_of([e.at for e in events if e.kind == "opened"], stamps.tz_localize("UTC"))
+        counts, utc = series.counts, stamps.tz_localize("UTC")
+        events = ServiceDetector("x").update_many(utc, counts, counts, counts)
+        return minutes_of([e.at for e in events if e.kind == "opened"], utc)
 
     return {
         "detect-series": lambda series, stamps: minutes_of(detect_series(series.counts, stamps), stamps),
         "detect-series --online": lambda series, stamps: minutes_of(detect_series(series.counts, stamps, online=True), stamps),
         "ServiceDetector": service,
-        "naive 5-min sum": lambda series, stamps: naive(series.counts),
+        "naive 5-min sum": lambda series, stamps: naive_alarms(series.counts),
         # Not a detector: a scan told the true mean (detector_suite.py's ceiling), what no detector beats.
         "oracle (told the mean)": lambda series, stamps: oracle_alarms(series.counts, series.background, dispersion),
     }
@@ -155,7 +143,7 @@ def main() -> None:
     found = detectors(args.dispersion)
     for seed in range(1000, 1000 + args.series):
         series = issue_series(seed, args)
-        band = "sparse < 0.5/min" if series.rate < 0.5 else "0.5-5/min" if series.rate < 5 else "busy >= 5/min"
+        band = next(name for name, low, high in RATE_BANDS if low <= series.rate < high)
         for name, detect in found.items():
             score = score_alarms(detect(series, stamps), series.outages, DAYS / 7)
             for key in ((name, "overall"), (name, band)):
@@ -164,7 +152,7 @@ def main() -> None:
           f"ramps {args.ramps}, {args.sudden:.0%} sudden, dispersion {args.dispersion}")
     print("recall / false alarms per series-week / median minutes to alarm (outages caught of outages)")
     for name in found:
-        for band in BANDS:
+        for band in ("overall", *(band for band, _, _ in RATE_BANDS)):
             s = scores.get((name, band))
             if s is not None:
                 label = name if band == "overall" else f"  {band}"

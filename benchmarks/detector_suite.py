@@ -77,8 +77,13 @@ def service_detector(params: DetectorParams = DetectorParams()) -> Detector:
 
 
 def naive_five_minute_sum(s: Scenario, workdir: Path) -> list[float]:
+    """:func:`naive_alarms` on a scenario's complaints."""
+    return naive_alarms(s.complaints)
+
+
+def naive_alarms(complaints: np.ndarray) -> list[float]:
     """An alarm when the last 5 minutes' sum exceeds 5x the running mean 5-minute sum; then 30 min hold."""
-    counts = s.complaints.astype(float)
+    counts = complaints.astype(float)
     window = np.convolve(counts, np.ones(5))[: len(counts)]
     running_mean = np.cumsum(counts) / np.arange(1, len(counts) + 1)
     above = np.flatnonzero((window > 5 * 5 * running_mean) & (np.arange(len(counts)) >= 60))
