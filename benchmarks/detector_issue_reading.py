@@ -129,7 +129,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--series", type=int, default=60, help="series to generate")
     parser.add_argument("--first-seed", type=int, default=1000,
-                        help="the first series' seed (settings were checked on 1000-1059; 2000 on are fresh)")
+                        help="the first series' seed (settings were checked on 1000-1059; "
+                             "2000-2079 and 3000-3199 were drawn after them)")
     parser.add_argument("--multiple-of", choices=["mean", "local"], default="mean",
                         help="an outage's size as a multiple of the service's mean rate or of its own minutes' rate")
     parser.add_argument("--ramps", choices=sorted(RAMP_SHARES), default="full",
