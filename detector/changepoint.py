@@ -477,7 +477,7 @@ class ServiceDetector:
         noise = 1.0 / (per_hour + _WANDER_PSEUDOCOUNT)
         variance = max(0.0, _rolling_median(self.sorted_wander) / 0.455 - noise)
         break_even = math.exp(self.params.wander_z * math.sqrt(variance))
-        if break_even <= (shift - 1.0) / math.log(shift):
+        if break_even <= _break_even_rate(shift):
             return shift
         shift = 2.0 * break_even
         for _ in range(30):  # the fixed point of s = 1 + r log s, contracting for s > r
@@ -621,8 +621,7 @@ class ServiceDetector:
         ratio, cap = self.params.onset_ratio, self.params.onset_break_even
         if not (ratio and cap):
             return ratio
-        shift = self.hour_shift
-        return min(ratio, cap * (shift - 1.0) / math.log(shift))
+        return min(ratio, cap * _break_even_rate(self.hour_shift))
 
     def _onset_overridden(self) -> bool:
         """Whether the CUSUM has grown past the onset test (``onset_override``)."""
@@ -974,6 +973,16 @@ def _push_rolling(values: list[float], sorted_values: list[float], value: float)
     if len(values) > DISPERSION_HOURS:
         del sorted_values[bisect.bisect_left(sorted_values, values.pop(0))]
     return _rolling_median(sorted_values)
+
+
+def _break_even_rate(shift: float) -> float:
+    """The rate, as a multiple of the baseline, at which a CUSUM tuned to ``shift`` neither grows nor
+    shrinks: ``(shift - 1) / log(shift)`` (its llr's mean is zero there, for Poisson counts).
+
+    >>> round(_break_even_rate(3.0), 2)
+    1.82
+    """
+    return (shift - 1.0) / math.log(shift)
 
 
 def _rolling_median(sorted_values: list[float]) -> float:
