@@ -103,6 +103,17 @@ _LLR_QUANTUM = 256.0
 RISE_REFERENCE_MINUTES = 60
 RISE_PSEUDO_MINUTES = 30
 RISE_MIN_EXCESS = 8
+# The calm hour (DetectorParams.calm_threshold): the learnt wander's variance under 0.03 (a sigma of
+# 0.17 in log), at least 30 counts expected in the hour (in fewer, counting noise hides such a wander),
+# and the over-dispersion measured on 10-minute blocks at most twice the minutes' own (or 0.02, for a
+# series with none): real chatter comes in bursts of several minutes (news, a thread), which a model
+# of independent minutes does not expect. Chosen with the scenario suite's and the real background's
+# tune parts in view.
+CALM_WANDER_VARIANCE = 0.03
+CALM_MIN_PER_HOUR = 30.0
+BURST_BLOCK_MINUTES = 10
+CALM_BURST_RATIO = 2.0
+_CALM_DISPERSION_FLOOR = 0.02
 _RISE_BATCH_MARGIN = 1e-6  # the batch path's tolerance: near the level, the exact per-step path decides
 DISPERSION_HOURS = 168
 _NO_CLIP = -1
@@ -252,6 +263,14 @@ class DetectorParams:
     does not learn the hours of a young incident, so on a wandering series an outage's aftermath
     can sit above ``quiet_ratio`` times it for hours, and the next outage would fall inside the
     stale incident instead of opening its own (0 to 1)."""
+    calm_threshold: float = 0.0
+    """The CUSUM threshold at sensitivity 1 in a calm hour, one the model of the series predicts well
+    (0: off, ``threshold`` in every hour): its learnt wander small, enough counts to tell, and no
+    bursts beyond its minutes' own over-dispersion (CALM_WANDER_VARIANCE, CALM_MIN_PER_HOUR,
+    CALM_BURST_RATIO; steps that do not divide BURST_BLOCK_MINUTES are never calm). How often a
+    CUSUM alarms by chance depends on its threshold only where its model is right; on a series the
+    baseline predicts well, a lower threshold alarms minutes sooner on an outage that ramps up, and
+    hardly more often by chance (>= 0)."""
 
     def __post_init__(self) -> None:
         # Coerce as the numbers may come from JSON or TOML (14 for 14.0); states compare equal after.
@@ -284,6 +303,7 @@ class DetectorParams:
             "onset_ratio": (self.onset_ratio >= 0, ">= 0"),
             "onset_override": (self.onset_override == 0 or self.onset_override >= 1, "0 (never) or >= 1"),
             "onset_break_even": (self.onset_break_even >= 0, ">= 0"),
+            "calm_threshold": (self.calm_threshold >= 0, ">= 0"),
         }
         for name, (ok, rule) in rules.items():
             if not ok:
@@ -349,6 +369,11 @@ class ServiceDetector:
         self.hourly_dispersion: list[float] = []  # oldest first
         self.sorted_dispersion: list[float] = []  # the same, sorted: the median without sorting each hour
         self.overdispersion = 0.0
+        # The same measured on each hour's blocks of BURST_BLOCK_MINUTES (for the calm test only), and
+        # whether the current hour is calm.
+        self.hourly_burst_dispersion: list[float] = []
+        self.sorted_burst_dispersion: list[float] = []
+        self.calm = False
         # Hour-to-hour wander: the squared log-ratio of each learnt hour's count to its prediction
         # (the last DISPERSION_HOURS, and sorted), and the shift it sets for the current hour.
         self.hourly_wander: list[float] = []
@@ -382,15 +407,22 @@ class ServiceDetector:
     # ----------------------------------------------------------------------------------- derived
     @property
     def alarm_level(self) -> float:
-        """The CUSUM level that opens an incident: ``threshold / sensitivity``, raised by the burst
-        memory where a profile uses one."""
-        return self.params.threshold / self.sensitivity * (1.0 + self.params.burst_memory_weight * self.recent_openings)
+        """The CUSUM level that opens an incident: ``threshold / sensitivity`` (``calm_threshold`` in a
+        calm hour), raised by the burst memory where a profile uses one."""
+        threshold = self.params.calm_threshold if self.calm else self.params.threshold
+        return threshold / self.sensitivity * (1.0 + self.params.burst_memory_weight * self.recent_openings)
 
     @property
     def _step_cap(self) -> float:
         """The most evidence one step can add: just over the alarm level / ``alarm_steps`` (on the
         llr grid), so ``alarm_steps`` strong steps alarm and one fewer cannot."""
         return (math.floor(self.alarm_level / self.params.alarm_steps * _LLR_QUANTUM) + 1) / _LLR_QUANTUM
+
+    @cached_property
+    def _block_steps(self) -> int:
+        """Steps per block of the calm test's burst measure (0: the calm test is off)."""
+        step = self.params.step_minutes
+        return BURST_BLOCK_MINUTES // step if self.params.calm_threshold and BURST_BLOCK_MINUTES % step == 0 else 0
 
     @cached_property
     def _evidence_minutes(self) -> float:
@@ -463,6 +495,17 @@ class ServiceDetector:
         self.hour_excess = 0.0
         self.hour_squared_means = 0.0
         self.hour_expected = 0.0
+        self.hour_blocks = [0] * (60 // self.params.step_minutes // self._block_steps) if self._block_steps else []
+
+    def _wander_variance(self) -> float:
+        """The learnt hour-to-hour wander's variance in log (0 before any is learnt). The median of a
+        chi-squared(1) is 0.455 of its mean; Poisson noise of an hour's count (about 1 / its expected
+        count) is not wander."""
+        if not self.sorted_wander:
+            return 0.0
+        per_hour = self.rate_authors * (60 // self.params.step_minutes)
+        noise = 1.0 / (per_hour + _WANDER_PSEUDOCOUNT)
+        return max(0.0, _rolling_median(self.sorted_wander) / 0.455 - noise)
 
     def _hour_shift(self) -> float:
         """The llr's shift for the hour: ``shift``, raised until its break-even rate ``(s - 1) /
@@ -472,11 +515,7 @@ class ServiceDetector:
         shift = max(self.params.shift, 1.0 + self.params.min_surge_per_hour / max(per_hour, 1e-9))
         if not self.sorted_wander or self.params.wander_z == 0.0:
             return shift
-        # The median of a chi-squared(1) is 0.455 of its mean; Poisson noise of an hour's count
-        # (about 1 / its expected count) is not wander.
-        noise = 1.0 / (per_hour + _WANDER_PSEUDOCOUNT)
-        variance = max(0.0, _rolling_median(self.sorted_wander) / 0.455 - noise)
-        break_even = math.exp(self.params.wander_z * math.sqrt(variance))
+        break_even = math.exp(self.params.wander_z * math.sqrt(self._wander_variance()))
         if break_even <= _break_even_rate(shift):
             return shift
         shift = 2.0 * break_even
@@ -501,6 +540,10 @@ class ServiceDetector:
             if self.hours_learned >= self.params.warmup_hours // 2 and self.hour_squared_means > 0.0:
                 self.overdispersion = max(0.0, _push_rolling(
                     self.hourly_dispersion, self.sorted_dispersion, self.hour_excess / self.hour_squared_means))
+                bursts = _block_dispersion(self.hour_blocks, self._block_steps) \
+                    if self.hour_blocks and self.hour_steps == 60 // self.params.step_minutes else None
+                if bursts is not None:
+                    _push_rolling(self.hourly_burst_dispersion, self.sorted_burst_dispersion, bursts)
             if self.hours_learned >= self.params.wander_after_hours:
                 log_ratio = math.log((self.hour_authors + _WANDER_PSEUDOCOUNT) / (self.hour_expected + _WANDER_PSEUDOCOUNT))
                 _push_rolling(self.hourly_wander, self.sorted_wander, log_ratio * log_ratio * self._baseline_maturity())
@@ -529,6 +572,17 @@ class ServiceDetector:
         else:
             self.clip_authors = self.clip_other = _NO_CLIP
         self.hour_shift = self._hour_shift()
+        self.calm = self._calm()
+
+    def _calm(self) -> bool:
+        """Whether the hour now starting is calm (:attr:`DetectorParams.calm_threshold`)."""
+        if not self._block_steps or not self.sorted_wander or not self.sorted_burst_dispersion:
+            return False
+        if self.rate_authors * (60 // self.params.step_minutes) < CALM_MIN_PER_HOUR:
+            return False
+        bursts = _rolling_median(self.sorted_burst_dispersion)
+        return (self._wander_variance() < CALM_WANDER_VARIANCE
+                and bursts <= CALM_BURST_RATIO * max(self.overdispersion, _CALM_DISPERSION_FLOOR))
 
     # ------------------------------------------------------------------------- reference update
     def update(self, minute: datetime, complaints: int, authors: int, mentions: int) -> list[IncidentEvent]:
@@ -554,6 +608,8 @@ class ServiceDetector:
         self.hour_steps += 1
         self.hour_authors += learnt_authors
         self.hour_other += learnt_other
+        if self.hour_blocks:
+            self.hour_blocks[(t % 60) // self.params.step_minutes // self._block_steps] += learnt_authors
         residual = learnt_authors - mean
         self.hour_excess += residual * residual - learnt_authors
         self.hour_squared_means += mean * mean
@@ -828,6 +884,10 @@ class ServiceDetector:
         self.hour_steps += len(t)
         self.hour_authors += int(learnt_a.sum())
         self.hour_other += int(learnt_o.sum())
+        if self.hour_blocks:
+            blocks = np.array(self.hour_blocks, dtype=np.int64)
+            np.add.at(blocks, (t % 60) // self.params.step_minutes // self._block_steps, learnt_a)
+            self.hour_blocks = blocks.tolist()
         # Summed in order, as the reference does, so the floats agree to the bit.
         residual = learnt_a - mean
         terms = np.empty((3, len(t) + 1))
@@ -973,6 +1033,27 @@ def _push_rolling(values: list[float], sorted_values: list[float], value: float)
     if len(values) > DISPERSION_HOURS:
         del sorted_values[bisect.bisect_left(sorted_values, values.pop(0))]
     return _rolling_median(sorted_values)
+
+
+def _block_dispersion(sums: Sequence[int], steps: int) -> float | None:
+    """The negative binomial's ``a`` (per step) that an hour's block sums show, each block of
+    ``steps`` steps: the blocks' variance around the hour's straight-line trend (a smooth rhythm's
+    slope is not burstiness) less the Poisson part, over ``steps`` times the squared step mean; None
+    for an hour with no counts. Independent steps show their own ``a``; bursts that span steps more.
+
+    >>> _block_dispersion([10, 10, 10, 10, 10, 10], 10)  # steadier than Poisson
+    -1.0
+    >>> round(_block_dispersion([2, 30, 4, 25, 3, 20], 10), 2)  # bursts of several minutes
+    9.05
+    """
+    k, total = len(sums), float(sum(sums))
+    if total <= 0.0:
+        return None
+    mean = total / k
+    offsets = [j - (k - 1) / 2.0 for j in range(k)]
+    slope = sum(o * x for o, x in zip(offsets, sums)) / sum(o * o for o in offsets)
+    variance = sum((x - mean - slope * o) ** 2 for o, x in zip(offsets, sums)) / (k - 2)
+    return (variance - mean) * steps / (mean * mean)
 
 
 def _break_even_rate(shift: float) -> float:

@@ -12,6 +12,7 @@ from outage_signal.detector import (
 )
 from outage_signal.detector.nab import FileScore, normalised, scaled_sigmoid, score_file
 from outage_signal.detector.scenarios import scenario
+from outage_signal.detector.changepoint import CALM_BURST_RATIO, CALM_WANDER_VARIANCE
 from outage_signal.detector.series import MINUTE_COUNT_PARAMS
 
 DAY = 1440
@@ -389,6 +390,11 @@ def test_a_detector_goes_live_with_a_wander_learnt_whatever_the_hour_it_starts_a
     assert wander_now == 12 and shift_now > MINUTE_COUNT_PARAMS.shift and opened_now == []
 
 
+# The onset tests below pin their minutes at the threshold of 14: the calm hour's lower threshold
+# (calm_threshold, tested on its own) would open the CUSUM alone a few minutes sooner on these smooth series.
+_ONSET_PARAMS = replace(MINUTE_COUNT_PARAMS, calm_threshold=0.0)
+
+
 def test_a_level_that_climbs_as_gently_as_a_rhythm_does_not_open_what_an_abrupt_outage_does():
     """``onset_ratio``: three flat days at 1 a minute, then on day 4 the level climbs to 4 a minute over
     six hours and stays (a rhythm the baseline has not learnt, as a first Monday morning after a
@@ -404,9 +410,9 @@ def test_a_level_that_climbs_as_gently_as_a_rhythm_does_not_open_what_an_abrupt_
     authors = rng.poisson(rate)
     frame = _frame(authors, other=rng.poisson(2.0, len(authors)))
     opened = lambda events: [int((e.at - frame.index[0]) / timedelta(minutes=1)) for e in events if e.kind == "opened"]  # noqa: E731
-    assert opened(_run(ServiceDetector("svc", params=replace(MINUTE_COUNT_PARAMS, onset_ratio=0.0)), frame)) == \
+    assert opened(_run(ServiceDetector("svc", params=replace(_ONSET_PARAMS, onset_ratio=0.0)), frame)) == \
         [climb + 173, outage + 3]
-    gated = replace(MINUTE_COUNT_PARAMS, onset_ratio=2.5)
+    gated = replace(_ONSET_PARAMS, onset_ratio=2.5)
     events = _run(ServiceDetector("svc", params=gated), frame)
     assert opened(events) == [outage + 4]
     assert _run_reference(ServiceDetector("svc", params=gated), frame) == events
@@ -427,13 +433,43 @@ def test_a_slow_ramp_the_onset_test_holds_back_opens_once_its_evidence_has_grown
     frame = _frame(authors, other=rng.poisson(4.0, len(authors)))
     opened = lambda events: [int((e.at - frame.index[0]) / timedelta(minutes=1)) - ramp for e in events if e.kind == "opened"]  # noqa: E731
     assert (MINUTE_COUNT_PARAMS.onset_override, MINUTE_COUNT_PARAMS.onset_break_even) == (4.0, 1.1)
-    run = lambda **changes: _run(ServiceDetector("svc", params=replace(MINUTE_COUNT_PARAMS, **changes)), frame)  # noqa: E731
+    run = lambda **changes: _run(ServiceDetector("svc", params=replace(_ONSET_PARAMS, **changes)), frame)  # noqa: E731
     assert opened(run(onset_ratio=0.0)) == [66]
     assert opened(run(onset_override=0.0, onset_break_even=0.0)) == []
     assert opened(run(onset_break_even=0.0)) == [98]
     events = run()
     assert opened(events) == [67]
+    assert _run_reference(ServiceDetector("svc", params=_ONSET_PARAMS), frame) == events
+
+
+def test_a_calm_hour_alarms_sooner_and_chatter_that_bursts_is_never_calm():
+    """``calm_threshold``: a series at 2 a minute, Poisson, learns a small wander and minutes as
+    over-dispersed as its 10-minute blocks, so its hours are calm and the threshold is 10 instead of
+    14: an outage that ramps from 2 to 10 a minute over an hour opens sooner. The same series with a
+    burst in every hour (10 minutes at three times the rate, news or a thread) keeps the same hourly
+    totals, so its wander stays small, but its 10-minute blocks are far more over-dispersed than its
+    minutes: never calm. Both paths agree."""
+    rng = np.random.default_rng(3)
+    rate = np.full(6 * DAY, 2.0)
+    ramp = 5 * DAY + 14 * 60
+    rate[ramp:ramp + 60] = np.linspace(2.0, 10.0, 60)
+    frame = _frame(rng.poisson(rate))
+    opened = lambda events: [int((e.at - frame.index[0]) / timedelta(minutes=1)) - ramp for e in events if e.kind == "opened"]  # noqa: E731
+    calm = ServiceDetector("svc", params=MINUTE_COUNT_PARAMS)
+    events = _run(calm, frame)
+    steady = _run(ServiceDetector("svc", params=replace(MINUTE_COUNT_PARAMS, calm_threshold=0.0)), frame)
+    assert calm.calm and calm.alarm_level == MINUTE_COUNT_PARAMS.calm_threshold == 10.0
+    assert len(opened(events)) == len(opened(steady)) == 1 and 0 < opened(events)[0] < opened(steady)[0]
     assert _run_reference(ServiceDetector("svc", params=MINUTE_COUNT_PARAMS), frame) == events
+
+    bursts = np.full(6 * DAY, 2.0)
+    for hour in range(6 * 24):
+        block = hour * 60 + 10 * int(rng.integers(0, 6))
+        bursts[block:block + 10] *= 3.0
+    bursty = ServiceDetector("svc", params=MINUTE_COUNT_PARAMS)
+    _run(bursty, _frame(rng.poisson(bursts)))
+    assert bursty._wander_variance() < CALM_WANDER_VARIANCE and not bursty.calm
+    assert np.median(bursty.sorted_burst_dispersion) > CALM_BURST_RATIO * bursty.overdispersion
 
 
 def test_the_onset_test_asks_less_where_the_wander_has_not_raised_the_shift():

@@ -23,12 +23,12 @@ from outage_signal.detector.series import MINUTE_COUNT_PARAMS
 # The settings as they were then: quiet_peak_fraction, then the wander's youth discount (with wander_z
 # 3.75 for 3), then threshold 13 for 12 with a surge floor of 25 an hour for 40, and the hype factor
 # over a window of chatter (hype_window 5 for 1), and the wander learnt from the warm-up's second half
-# (wander_after_hours 12 for 24), and the onset test (onset_ratio 2.5 for 0) came after and change
-# alarms on purpose.
+# (wander_after_hours 12 for 24), and the onset test (onset_ratio 2.5 for 0), and the calm hour's
+# threshold (calm_threshold 10 for 0) came after and change alarms on purpose.
 # test_detector.py checks the two paths agree under the settings of now.
 _MINUTE_COUNTS_THEN = replace(MINUTE_COUNT_PARAMS, quiet_peak_fraction=0.0, wander_z=3.0, wander_youth_days=0.0,
                               threshold=12.0, min_surge_per_hour=40.0, hype_window=1,
-                              wander_after_hours=24, onset_ratio=0.0)
+                              wander_after_hours=24, onset_ratio=0.0, calm_threshold=0.0)
 SETTINGS = {"minute-counts": (_MINUTE_COUNTS_THEN, True), "minute-counts+chatter": (_MINUTE_COUNTS_THEN, False),
             "service": (DetectorParams(hype_window=1, wander_after_hours=24), False)}
 
