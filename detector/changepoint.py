@@ -373,6 +373,7 @@ class ServiceDetector:
         # whether the current hour is calm.
         self.hourly_burst_dispersion: list[float] = []
         self.sorted_burst_dispersion: list[float] = []
+        self.hour_blocks: list[int] = []  # the hour's block sums, where it is summed (see _roll_hour)
         self.calm = False
         # Hour-to-hour wander: the squared log-ratio of each learnt hour's count to its prediction
         # (the last DISPERSION_HOURS, and sorted), and the shift it sets for the current hour.
@@ -495,7 +496,6 @@ class ServiceDetector:
         self.hour_excess = 0.0
         self.hour_squared_means = 0.0
         self.hour_expected = 0.0
-        self.hour_blocks = [0] * (60 // self.params.step_minutes // self._block_steps) if self._block_steps else []
 
     def _wander_variance(self) -> float:
         """The learnt hour-to-hour wander's variance in log (0 before any is learnt). The median of a
@@ -572,13 +572,16 @@ class ServiceDetector:
         else:
             self.clip_authors = self.clip_other = _NO_CLIP
         self.hour_shift = self._hour_shift()
-        self.calm = self._calm()
+        # The calm test reads bursts, and can call an hour calm, only where it expects counts enough.
+        steps = 60 // self.params.step_minutes
+        countable = bool(self._block_steps) and self.rate_authors * steps >= CALM_MIN_PER_HOUR
+        self.hour_blocks = [0] * (steps // self._block_steps) if countable else []
+        self.calm = countable and self._calm()
 
     def _calm(self) -> bool:
-        """Whether the hour now starting is calm (:attr:`DetectorParams.calm_threshold`)."""
-        if not self._block_steps or not self.sorted_wander or not self.sorted_burst_dispersion:
-            return False
-        if self.rate_authors * (60 // self.params.step_minutes) < CALM_MIN_PER_HOUR:
+        """Whether the hour now starting is calm (:attr:`DetectorParams.calm_threshold`), given that
+        it expects CALM_MIN_PER_HOUR counts or more."""
+        if not self.sorted_wander or not self.sorted_burst_dispersion:
             return False
         bursts = _rolling_median(self.sorted_burst_dispersion)
         return (self._wander_variance() < CALM_WANDER_VARIANCE
@@ -885,9 +888,12 @@ class ServiceDetector:
         self.hour_authors += int(learnt_a.sum())
         self.hour_other += int(learnt_o.sum())
         if self.hour_blocks:
-            blocks = np.array(self.hour_blocks, dtype=np.int64)
-            np.add.at(blocks, (t % 60) // self.params.step_minutes // self._block_steps, learnt_a)
-            self.hour_blocks = blocks.tolist()
+            if len(t) == 60 // self.params.step_minutes:  # a whole hour, mostly: its blocks in order
+                sums = learnt_a.reshape(len(self.hour_blocks), -1).sum(axis=1)
+            else:
+                sums = np.bincount((t % 60) // self.params.step_minutes // self._block_steps, learnt_a,
+                                   len(self.hour_blocks)).astype(np.int64)
+            self.hour_blocks = [x + y for x, y in zip(self.hour_blocks, sums.tolist())]
         # Summed in order, as the reference does, so the floats agree to the bit.
         residual = learnt_a - mean
         terms = np.empty((3, len(t) + 1))
@@ -1049,11 +1055,11 @@ def _block_dispersion(sums: Sequence[int], steps: int) -> float | None:
     k, total = len(sums), float(sum(sums))
     if total <= 0.0:
         return None
-    mean = total / k
-    offsets = [j - (k - 1) / 2.0 for j in range(k)]
-    slope = sum(o * x for o, x in zip(offsets, sums)) / sum(o * o for o in offsets)
-    variance = sum((x - mean - slope * o) ** 2 for o, x in zip(offsets, sums)) / (k - 2)
-    return (variance - mean) * steps / (mean * mean)
+    mean, centre = total / k, (k - 1) / 2.0
+    squared_offsets = k * (k * k - 1) / 12.0  # the sum of (j - centre) ** 2
+    slope = sum([(j - centre) * x for j, x in enumerate(sums)]) / squared_offsets
+    residual = sum([x * x for x in sums]) - total * mean - slope * slope * squared_offsets
+    return (residual / (k - 2) - mean) * steps / (mean * mean)
 
 
 def _break_even_rate(shift: float) -> float:
