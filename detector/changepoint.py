@@ -373,6 +373,7 @@ class ServiceDetector:
         # whether the current hour is calm.
         self.hourly_burst_dispersion: list[float] = []
         self.sorted_burst_dispersion: list[float] = []
+        self.burst_dispersion = 0.0  # their median
         self.hour_blocks: list[int] = []  # the hour's block sums, where it is summed (see _roll_hour)
         self.calm = False
         # Hour-to-hour wander: the squared log-ratio of each learnt hour's count to its prediction
@@ -540,10 +541,12 @@ class ServiceDetector:
             if self.hours_learned >= self.params.warmup_hours // 2 and self.hour_squared_means > 0.0:
                 self.overdispersion = max(0.0, _push_rolling(
                     self.hourly_dispersion, self.sorted_dispersion, self.hour_excess / self.hour_squared_means))
-                bursts = _block_dispersion(self.hour_blocks, self._block_steps) \
-                    if self.hour_blocks and self.hour_steps == 60 // self.params.step_minutes else None
+                # The calm test's burst measure, from whole hours it expected counts enough in.
+                whole = self.hour_steps == 60 // self.params.step_minutes
+                bursts = _block_dispersion(self.hour_blocks, self._block_steps) if self.hour_blocks and whole else None
                 if bursts is not None:
-                    _push_rolling(self.hourly_burst_dispersion, self.sorted_burst_dispersion, bursts)
+                    self.burst_dispersion = _push_rolling(
+                        self.hourly_burst_dispersion, self.sorted_burst_dispersion, bursts)
             if self.hours_learned >= self.params.wander_after_hours:
                 log_ratio = math.log((self.hour_authors + _WANDER_PSEUDOCOUNT) / (self.hour_expected + _WANDER_PSEUDOCOUNT))
                 _push_rolling(self.hourly_wander, self.sorted_wander, log_ratio * log_ratio * self._baseline_maturity())
@@ -583,9 +586,8 @@ class ServiceDetector:
         it expects CALM_MIN_PER_HOUR counts or more."""
         if not self.sorted_wander or not self.sorted_burst_dispersion:
             return False
-        bursts = _rolling_median(self.sorted_burst_dispersion)
         return (self._wander_variance() < CALM_WANDER_VARIANCE
-                and bursts <= CALM_BURST_RATIO * max(self.overdispersion, _CALM_DISPERSION_FLOOR))
+                and self.burst_dispersion <= CALM_BURST_RATIO * max(self.overdispersion, _CALM_DISPERSION_FLOOR))
 
     # ------------------------------------------------------------------------- reference update
     def update(self, minute: datetime, complaints: int, authors: int, mentions: int) -> list[IncidentEvent]:
@@ -1052,13 +1054,18 @@ def _block_dispersion(sums: Sequence[int], steps: int) -> float | None:
     >>> round(_block_dispersion([2, 30, 4, 25, 3, 20], 10), 2)  # bursts of several minutes
     9.05
     """
-    k, total = len(sums), float(sum(sums))
-    if total <= 0.0:
+    total = weighted = squares = 0
+    for j, x in enumerate(sums):  # a loop over a handful of ints: faster than numpy here
+        total += x
+        weighted += j * x
+        squares += x * x
+    if total <= 0:
         return None
-    mean, centre = total / k, (k - 1) / 2.0
-    squared_offsets = k * (k * k - 1) / 12.0  # the sum of (j - centre) ** 2
-    slope = sum([(j - centre) * x for j, x in enumerate(sums)]) / squared_offsets
-    residual = sum([x * x for x in sums]) - total * mean - slope * slope * squared_offsets
+    k = len(sums)
+    mean = total / k
+    squared_offsets = k * (k * k - 1) / 12.0  # the sum of (j - (k - 1) / 2) ** 2
+    slope = (weighted - total * (k - 1) / 2.0) / squared_offsets
+    residual = squares - total * mean - slope * slope * squared_offsets
     return (residual / (k - 2) - mean) * steps / (mean * mean)
 
 
