@@ -10,9 +10,9 @@ import pytest
 from outage_signal.detector import (
     DetectorError, DetectorParams, ServiceDetector, detect_offline, detect_series, link_official,
 )
+from outage_signal.detector.changepoint import CALM_BURST_RATIO, CALM_WANDER_VARIANCE
 from outage_signal.detector.nab import FileScore, normalised, scaled_sigmoid, score_file
 from outage_signal.detector.scenarios import scenario
-from outage_signal.detector.changepoint import CALM_BURST_RATIO, CALM_WANDER_VARIANCE
 from outage_signal.detector.series import MINUTE_COUNT_PARAMS
 
 DAY = 1440
