@@ -509,15 +509,15 @@ class ServiceDetector:
         noise = 1.0 / (per_hour + _WANDER_PSEUDOCOUNT)
         return max(0.0, _rolling_median(self.sorted_wander) / 0.455 - noise)
 
-    def _hour_shift(self) -> float:
+    def _hour_shift(self, wander_variance: float) -> float:
         """The llr's shift for the hour: ``shift``, raised until its break-even rate ``(s - 1) /
-        log(s)`` clears the hour-to-hour wander, and until the surge it stands for is at least
-        ``min_surge_per_hour`` counts."""
+        log(s)`` clears the hour-to-hour wander (of :meth:`_wander_variance`), and until the surge it
+        stands for is at least ``min_surge_per_hour`` counts."""
         per_hour = self.rate_authors * (60 // self.params.step_minutes)
         shift = max(self.params.shift, 1.0 + self.params.min_surge_per_hour / max(per_hour, 1e-9))
         if not self.sorted_wander or self.params.wander_z == 0.0:
             return shift
-        break_even = math.exp(self.params.wander_z * math.sqrt(self._wander_variance()))
+        break_even = math.exp(self.params.wander_z * math.sqrt(wander_variance))
         if break_even <= _break_even_rate(shift):
             return shift
         shift = 2.0 * break_even
@@ -575,19 +575,20 @@ class ServiceDetector:
             self.clip_other = learning_clip(self.rate_other)
         else:
             self.clip_authors = self.clip_other = _NO_CLIP
-        self.hour_shift = self._hour_shift()
+        wander_variance = self._wander_variance()  # of the hour's rate: the shift's and the calm test's
+        self.hour_shift = self._hour_shift(wander_variance)
         # The calm test reads bursts, and can call an hour calm, only where it expects counts enough.
         steps = 60 // self.params.step_minutes
         countable = bool(self._block_steps) and self.rate_authors * steps >= CALM_MIN_PER_HOUR
         self.hour_blocks = [0] * (steps // self._block_steps) if countable else []
-        self.calm = countable and self._calm()
+        self.calm = countable and self._calm(wander_variance)
 
-    def _calm(self) -> bool:
+    def _calm(self, wander_variance: float) -> bool:
         """Whether the hour now starting is calm (:attr:`DetectorParams.calm_threshold`), given that
         it expects CALM_MIN_PER_HOUR counts or more."""
         if not self.sorted_wander or not self.sorted_burst_dispersion:
             return False
-        return (self._wander_variance() < CALM_WANDER_VARIANCE
+        return (wander_variance < CALM_WANDER_VARIANCE
                 and self.burst_dispersion <= CALM_BURST_RATIO * max(self.overdispersion, _CALM_DISPERSION_FLOOR))
 
     # ------------------------------------------------------------------------- reference update
